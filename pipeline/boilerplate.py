@@ -1,0 +1,248 @@
+"""Line-level boilerplate removal: the phrase catalogue, the title, and structural zones.
+
+Every non-blank line of the body gets one verdict: kept, or removed by a rule whose id is recorded.
+Removed lines become blank lines, so they also act as paragraph breaks; kept lines keep their order.
+
+Order of decisions (the first that claims a line wins):
+1. ``[[block]]`` rules of the catalogue (a comment form from "Leave a Reply" to "%d bloggers like this:");
+2. ``[[line]]`` rules of the catalogue (whole-line phrases and patterns);
+3. the title: picked from the lines above the first prose line (``title.heading``) and every other
+   copy of it (``title.repeat``);
+4. structure, for plain text: short lines above the first prose line (``structure.header_zone``),
+   below the last one (``structure.footer_zone``), and runs of short lines between prose
+   (``structure.link_list``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from pipeline.config import BoilerplateConfig
+from pipeline.document import Document, Removal
+from pipeline.rules import RuleSet, normalize_line
+
+STAGE = "strip_boilerplate"
+
+_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
+_TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
+# Separators between a page title and the site name: "Story | Site", "Story - Site".
+_PIPE_SEPARATORS = (" | ", " ‖ ", " :: ", " · ", " • ")
+_DASH_SEPARATORS = (" - ", " – ", " — ", " « ", " » ")
+_BYLINE_OR_DATE = regex.compile(
+    r"^(?:by\s|posted\s|published\s|updated\s|written by\s)|"
+    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})\b",
+    regex.IGNORECASE,
+)
+# A title has at most this many words; longer lines above the body are prose or captions.
+TITLE_MAX_WORDS = 30
+# A line this long reads as prose even without final punctuation (captions, run-on ledes).
+PROSE_MIN_WORDS_UNPUNCTUATED = 25
+
+
+@dataclass(frozen=True, slots=True)
+class LineInfo:
+    """What the structural rules need to know about one line."""
+
+    text: str
+    words: int
+    terminal: bool
+
+    @property
+    def norm(self) -> str:
+        """The line as phrase look-up sees it."""
+        return normalize_line(self.text)
+
+
+def line_info(text: str) -> LineInfo:
+    """Word count and final punctuation of a line."""
+    return LineInfo(text, len(_WORD.findall(text)), bool(_TERMINAL.search(text)))
+
+
+def is_prose(info: LineInfo, cfg: BoilerplateConfig) -> bool:
+    """A line that reads as running text: a punctuated sentence, or a long line."""
+    if info.terminal and info.words >= cfg.good_min_words_punct:
+        return True
+    return info.words >= PROSE_MIN_WORDS_UNPUNCTUATED
+
+
+def is_substantial(info: LineInfo, cfg: BoilerplateConfig) -> bool:
+    """A line long enough to keep even outside the prose, such as a photo caption."""
+    return is_prose(info, cfg) or info.words >= cfg.good_min_words
+
+
+def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, str | None]:
+    """``("Story", "Site")`` from "Story | Site"; the title unchanged when no suffix is clear.
+
+    A pipe-like separator always splits off a site name (headlines do not use pipes); a dash only
+    when the suffix is short or names a known site (``site_hints``), since headlines do use dashes.
+    """
+    hints = [normalize_line(h) for h in site_hints if h]
+    for separators, pipe in ((_PIPE_SEPARATORS, True), (_DASH_SEPARATORS, False)):
+        for sep in separators:
+            if sep not in title:
+                continue
+            head, _, tail = title.rpartition(sep)
+            head, tail = head.strip(), tail.strip()
+            head_words, tail_words = len(_WORD.findall(head)), len(_WORD.findall(tail))
+            if head_words < 2 or not tail:
+                continue
+            tail_norm = normalize_line(tail)
+            hinted = any(h and (h in tail_norm or tail_norm in h) for h in hints)
+            if pipe or hinted or (tail_words <= 3 and head_words >= 4):
+                inner, more = split_site_suffix(head, site_hints)
+                return inner, more or tail
+    return title, None
+
+
+def _title_score(index: int, lines: Sequence[LineInfo], header: Sequence[int]) -> float:
+    info = lines[index]
+    main, suffix = split_site_suffix(info.text)
+    key = normalize_line(main)
+    score = min(info.words, 12) / 12
+    if suffix:
+        score += 2
+    if any(j != index and normalize_line(split_site_suffix(lines[j].text)[0]) == key for j in header):
+        score += 3
+    if info.words <= 2 or _BYLINE_OR_DATE.search(info.text):
+        score -= 5
+    return score
+
+
+def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
+    """Index of the line that is the title among the ``header`` lines, or None."""
+    candidates = [
+        i
+        for i in header
+        if 2 <= lines[i].words <= TITLE_MAX_WORDS
+        and not lines[i].text.rstrip().endswith((".", ":", ";", ","))
+    ]
+    best: tuple[float, int] | None = None
+    for i in candidates:
+        key = (_title_score(i, lines, header), i)
+        if best is None or key >= best:
+            best = key
+    if best is None or best[0] < 0:
+        return None
+    return best[1]
+
+
+def _apply_blocks(norms: Sequence[str], verdicts: list[str | None], rules: RuleSet) -> None:
+    for block in rules.blocks:
+        i = 0
+        while i < len(norms):
+            if verdicts[i] is None and norms[i] in block.start:
+                # The widget runs to its last closing line in the window ("Akismet ..." then "%d bloggers").
+                window = range(i + 1, min(len(norms), i + block.max_lines + 1))
+                ends = [j for j in window if norms[j] in block.end]
+                if ends:
+                    for k in range(i, ends[-1] + 1):
+                        if norms[k] and verdicts[k] is None:
+                            verdicts[k] = block.id
+                    i = ends[-1]
+            i += 1
+
+
+def _apply_structure(
+    infos: Sequence[LineInfo], live: Sequence[int], verdicts: list[str | None], cfg: BoilerplateConfig
+) -> None:
+    prose = [i for i in live if is_prose(infos[i], cfg)]
+    if not prose:
+        return
+    first, last = prose[0], prose[-1]
+    for i in live:
+        if verdicts[i] is not None or is_substantial(infos[i], cfg):
+            continue
+        if i < first:
+            verdicts[i] = "structure.header_zone"
+        elif i > last:
+            verdicts[i] = "structure.footer_zone"
+    run: list[int] = []
+    for i in [*live, -1]:
+        short = i >= 0 and verdicts[i] is None and first < i < last
+        if short and not is_substantial(infos[i], cfg) and not infos[i].terminal:
+            run.append(i)
+            continue
+        if len(run) >= cfg.link_list_min_run:
+            for j in run:
+                verdicts[j] = "structure.link_list"
+        run = []
+
+
+def classify_lines(
+    lines: Sequence[str],
+    rules: RuleSet,
+    cfg: BoilerplateConfig,
+    *,
+    title: str | None = None,
+    structural: bool = True,
+) -> tuple[list[str | None], str | None]:
+    """A verdict (rule id, or None to keep) for each line, and the title found when none was given."""
+    infos = [line_info(line) for line in lines]
+    norms = [info.norm for info in infos]
+    verdicts: list[str | None] = [None] * len(lines)
+    _apply_blocks(norms, verdicts, rules)
+    for i, line in enumerate(lines):
+        if verdicts[i] is None and norms[i]:
+            verdicts[i] = rules.match_line(line)
+    live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
+    if title is None:
+        first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
+        header = [i for i in live if i < first_prose]
+        found = find_title(infos, header)
+        if found is not None:
+            verdicts[found] = "title.heading"
+            title = split_site_suffix(lines[found])[0].strip()
+    if title:
+        key = normalize_line(title)
+        for i in live:
+            if verdicts[i] is None and normalize_line(split_site_suffix(lines[i])[0]) == key:
+                verdicts[i] = "title.repeat"
+    if structural:
+        live = [i for i in live if verdicts[i] is None]
+        _apply_structure(infos, live, verdicts, cfg)
+    return verdicts, title
+
+
+def strip_boilerplate(doc: Document, rules: RuleSet, cfg: BoilerplateConfig) -> Document:
+    """Remove boilerplate lines from a document's body, recording each with its rule."""
+    if doc.rejected or not doc.text:
+        return doc
+    lines = doc.text.split("\n")
+    structural = doc.metadata.get("content_type") != "html" or cfg.structure_on_html
+    verdicts, title = classify_lines(lines, rules, cfg, title=doc.title, structural=structural)
+    removals: list[Removal] = []
+    kept: list[str] = []
+    site_name = doc.metadata.get("site_name")
+    for line, verdict in zip(lines, verdicts, strict=True):
+        if verdict is None:
+            kept.append(line)
+            continue
+        removals.append(Removal(line.strip(), verdict, STAGE))
+        if verdict == "title.heading" and not site_name:
+            site_name = split_site_suffix(line)[1]
+        kept.append("")
+    text = _squeeze_blank_lines(kept)
+    if text == doc.text and title == doc.title:
+        return doc
+    changed = dataclasses.replace(doc, text=text, title=title).with_removed(removals)
+    if site_name and not doc.metadata.get("site_name"):
+        changed = changed.with_metadata(site_name=site_name)
+    return changed
+
+
+def _squeeze_blank_lines(lines: Sequence[str]) -> str:
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(line.rstrip())
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)

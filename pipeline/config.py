@@ -1,0 +1,120 @@
+"""Settings that change the output, as frozen dataclasses loaded from one TOML file, and their digest."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from pipeline import __version__
+from pipeline.rules import rules_fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class InputConfig:
+    """How raw files are grouped and which are too big to read."""
+
+    # Files per shard: one Luigi task per stage per shard, so a million files make 1000 shards.
+    shard_files: int = 1000
+    # Larger inputs are rejected as too_large before decoding; trafilatura itself stops at 20 MB.
+    max_document_bytes: int = 8_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractConfig:
+    """HTML extraction through trafilatura."""
+
+    include_comments: bool = False
+    include_tables: bool = True
+    # A page whose extraction takes longer becomes a reject (extraction_timeout), not a stalled shard.
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateConfig:
+    """Line classification thresholds for plain-text boilerplate removal."""
+
+    # A line with this many words reads as prose whatever its punctuation ...
+    good_min_words: int = 10
+    # ... and one ending like a sentence needs only this many.
+    good_min_words_punct: int = 5
+    # This many short lines in a row between prose are a menu or link list, not headings.
+    link_list_min_run: int = 3
+    # Header/footer zones and link lists apply to plain text; HTML has already been through trafilatura.
+    structure_on_html: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """What a clean corpus must contain to be kept."""
+
+    # Documents with fewer characters of body left are rejected as empty_after_cleaning.
+    min_body_chars: int = 1
+    # Part files: "none" (part-00000.jsonl), "gzip" (.jsonl.gz) or "zstd" (.jsonl.zst).
+    compression: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.compression not in ("none", "gzip", "zstd"):
+            raise ValueError(f"output.compression must be none, gzip or zstd, not {self.compression!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """All settings that change the output; their digest names the intermediate files."""
+
+    input: InputConfig = field(default_factory=InputConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict of every setting."""
+        return dataclasses.asdict(self)
+
+    def digest(self) -> str:
+        """Hex digest of the settings, the rule files and the package version."""
+        payload = json.dumps(
+            {"config": self.to_dict(), "rules": rules_fingerprint(), "version": __version__},
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_SECTIONS = {
+    "input": InputConfig,
+    "extract": ExtractConfig,
+    "boilerplate": BoilerplateConfig,
+    "output": OutputConfig,
+}
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Build a :class:`Config` from nested dicts, refusing unknown sections and keys."""
+    sections: dict[str, Any] = {}
+    for name, values in data.items():
+        if name not in _SECTIONS:
+            raise ValueError(f"unknown config section [{name}]")
+        cls = _SECTIONS[name]
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown keys in [{name}]: {', '.join(sorted(unknown))}")
+        sections[name] = cls(**values)
+    return Config(**sections)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read settings from a TOML file; ``None`` or an empty path gives the defaults."""
+    if not path:
+        return Config()
+    with open(path, "rb") as handle:
+        return config_from_dict(tomllib.load(handle))

@@ -1,0 +1,161 @@
+"""Batch-level bookkeeping without Luigi: shard planning, fingerprints, and assembling the output folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.document import Document, clean_record, reject_record
+from pipeline.readers import RawFile, discover
+from pipeline.stages import STAGE_NAMES
+from pipeline.writers import atomic_path, read_jsonl, write_json, write_jsonl
+
+MANIFEST = "manifest.json"
+REJECTED = "rejected.jsonl"
+STAGES_DIR = "_stages"
+#: File-name suffix of each output compression.
+COMPRESSION_SUFFIX = {"none": "", "gzip": ".gz", "zstd": ".zst"}
+_PART_NAME = re.compile(r"^part-\d{5}\.jsonl(?:\.gz|\.zst)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """A fixed group of input files processed together by one task per stage."""
+
+    index: int
+    files: tuple[RawFile, ...]
+    digest: str
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The shard's input paths relative to the raw folder."""
+        return tuple(f.path for f in self.files)
+
+
+def _digest(parts: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
+    """Group the raw folder's files, in path order, into shards of ``config.input.shard_files``.
+
+    A shard's digest covers its files (path, size, mtime) and the settings, so a changed input or
+    setting gives new intermediate file names and stale ones are never reused.
+    """
+    files = discover(raw_dir)
+    size = max(1, config.input.shard_files)
+    config_digest = config.digest()
+    shards = []
+    for index, start in enumerate(range(0, len(files), size)):
+        chunk = tuple(files[start : start + size])
+        digest = _digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)])
+        shards.append(Shard(index, chunk, digest))
+    return shards
+
+
+def batch_fingerprint(shards: Sequence[Shard]) -> str:
+    """One digest for the whole batch: what the manifest records and a re-run compares."""
+    return _digest(s.digest for s in shards)
+
+
+def stage_path(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+    """Where a stage keeps its output for one shard."""
+    return Path(out_dir) / STAGES_DIR / stage / f"shard-{shard:05d}-{digest[:16]}.jsonl"
+
+
+def part_name(index: int, compression: str) -> str:
+    """The file name of a part: ``part-00000.jsonl`` plus ``.gz``/``.zst`` when compressed."""
+    return f"part-{index:05d}.jsonl{COMPRESSION_SUFFIX[compression]}"
+
+
+def write_shard_outputs(docs: Iterable[Document], part_path: Path, rejects_path: Path) -> dict[str, Any]:
+    """Split one shard's final documents into its clean part and its rejects; return its stats."""
+    rejected: list[Document] = []
+    rules: Counter[str] = Counter()
+    counts = Counter[str]()
+
+    def clean() -> Iterable[dict[str, Any]]:
+        for doc in docs:
+            counts["input"] += 1
+            if doc.rejected:
+                rejected.append(doc)
+                continue
+            for removal in doc.removed:
+                rules[removal.rule] += 1
+            yield clean_record(doc)
+
+    n_clean = write_jsonl(part_path, clean())
+    write_jsonl(rejects_path, (reject_record(doc) for doc in rejected))
+    reasons = Counter(doc.rejection.reason for doc in rejected if doc.rejection)
+    return {
+        "input": counts["input"],
+        "clean": n_clean,
+        "rejected": len(rejected),
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "removed_by_rule": dict(sorted(rules.items())),
+    }
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.unlink()
+        try:
+            os.link(source, tmp)
+        except OSError:
+            tmp.write_bytes(source.read_bytes())
+
+
+def assemble_corpus(
+    out_dir: str | Path,
+    shard_outputs: Sequence[tuple[Path, Path, dict[str, Any]]],
+    fingerprint: str,
+    config: Config,
+) -> dict[str, Any]:
+    """Publish the parts, concatenate the rejects, write the manifest last, drop stale parts."""
+    out = Path(out_dir)
+    parts: list[str] = []
+    totals: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    for index, (part, _, stats) in enumerate(shard_outputs):
+        name = part_name(index, config.output.compression)
+        _link_or_copy(part, out / name)
+        parts.append(name)
+        totals.update({key: stats[key] for key in ("input", "clean", "rejected")})
+        reasons.update(stats["rejected_by_reason"])
+        rules.update(stats["removed_by_rule"])
+
+    def rejects() -> Iterable[dict[str, Any]]:
+        for _, rejects_path, _ in shard_outputs:
+            yield from read_jsonl(rejects_path)
+
+    write_jsonl(out / REJECTED, rejects())
+    manifest = {
+        "parts": parts,
+        "rejected": REJECTED,
+        "counts": {"input": totals["input"], "clean": totals["clean"], "rejected": totals["rejected"]},
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "removed_by_rule": dict(sorted(rules.items())),
+        "stages": list(STAGE_NAMES),
+        "config": config.to_dict(),
+        "config_digest": config.digest(),
+        "fingerprint": fingerprint,
+        "version": __version__,
+    }
+    write_json(out / MANIFEST, manifest)
+    for stale in out.iterdir():
+        if _PART_NAME.match(stale.name) and stale.name not in parts:
+            stale.unlink()
+    return manifest

@@ -1,0 +1,164 @@
+"""The document record that flows through every stage, and its JSON forms."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Keys every clean record's ``metadata`` carries (null when unknown), in output order.
+METADATA_KEYS: tuple[str, ...] = (
+    "site_name",
+    "author",
+    "date",
+    "source_agency",
+    "dateline",
+    "categories",
+    "tags",
+    "word_count",
+    "char_count",
+    "content_hash",
+    "encoding_fixes",
+    "quality",
+    "duplicate_of",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a document came from: its path relative to the raw folder, its format and URL."""
+
+    path: str
+    format: str | None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One piece of text a stage cut from the body, and the rule that cut it."""
+
+    text: str
+    rule: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a document did not make it into the clean corpus."""
+
+    stage: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document on its way through the pipeline; stages return a changed copy, never mutate.
+
+    ``text`` is the body as lines until segmentation, then the paragraphs joined by blank lines.
+    ``html`` holds the markup of an HTML document until extraction replaces it with ``text``.
+    """
+
+    id: str
+    source: Source
+    text: str = ""
+    html: str | None = None
+    title: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    paragraph_types: tuple[str, ...] = ()
+    language: str | None = None
+    removed: tuple[Removal, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    rejection: Rejection | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """True once a stage has turned the document away."""
+        return self.rejection is not None
+
+    def reject(self, stage: str, reason: str, detail: str = "") -> Document:
+        """Return a copy marked rejected; the first rejection wins."""
+        if self.rejection is not None:
+            return self
+        return dataclasses.replace(self, rejection=Rejection(stage, reason, detail))
+
+    def with_metadata(self, **values: Any) -> Document:
+        """Return a copy with ``values`` merged into ``metadata``."""
+        return dataclasses.replace(self, metadata={**self.metadata, **values})
+
+    def with_removed(self, removals: list[Removal] | tuple[Removal, ...]) -> Document:
+        """Return a copy with ``removals`` appended to the removal log."""
+        if not removals:
+            return self
+        return dataclasses.replace(self, removed=self.removed + tuple(removals))
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    """The full internal form of a document, for the files between stages."""
+    return {
+        "id": doc.id,
+        "source": dataclasses.asdict(doc.source),
+        "text": doc.text,
+        "html": doc.html,
+        "title": doc.title,
+        "paragraphs": list(doc.paragraphs),
+        "paragraph_types": list(doc.paragraph_types),
+        "language": doc.language,
+        "removed": [dataclasses.asdict(r) for r in doc.removed],
+        "metadata": dict(doc.metadata),
+        "rejection": dataclasses.asdict(doc.rejection) if doc.rejection else None,
+    }
+
+
+def document_from_dict(data: Mapping[str, Any]) -> Document:
+    """Inverse of :func:`document_to_dict`."""
+    rejection = data.get("rejection")
+    return Document(
+        id=data["id"],
+        source=Source(**data["source"]),
+        text=data.get("text") or "",
+        html=data.get("html"),
+        title=data.get("title"),
+        paragraphs=tuple(data.get("paragraphs") or ()),
+        paragraph_types=tuple(data.get("paragraph_types") or ()),
+        language=data.get("language"),
+        removed=tuple(Removal(**r) for r in data.get("removed") or ()),
+        metadata=dict(data.get("metadata") or {}),
+        rejection=Rejection(**rejection) if rejection else None,
+    )
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    """One JSON line: UTF-8 text, no ASCII escaping, stable separators."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def clean_record(doc: Document) -> dict[str, Any]:
+    """The public form of a clean document, keys in the documented order."""
+    metadata = {key: doc.metadata.get(key) for key in METADATA_KEYS}
+    extra = {key: value for key, value in sorted(doc.metadata.items()) if key not in metadata}
+    return {
+        "id": doc.id,
+        "text": doc.text,
+        "paragraphs": list(doc.paragraphs),
+        "paragraph_types": list(doc.paragraph_types),
+        "title": doc.title,
+        "language": doc.language,
+        "source": dataclasses.asdict(doc.source),
+        "removed": [dataclasses.asdict(r) for r in doc.removed],
+        "metadata": {**metadata, **extra},
+    }
+
+
+def reject_record(doc: Document) -> dict[str, Any]:
+    """The public form of a rejected document for ``rejected.jsonl``."""
+    assert doc.rejection is not None
+    return {
+        "id": doc.id,
+        "source": dataclasses.asdict(doc.source),
+        "stage": doc.rejection.stage,
+        "reason": doc.rejection.reason,
+        "detail": doc.rejection.detail,
+    }

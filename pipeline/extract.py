@@ -1,0 +1,128 @@
+"""HTML -> main text and metadata, through trafilatura (comments off), with every dropped line logged."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import regex
+import trafilatura
+from lxml import etree
+from trafilatura.meta import reset_caches
+from trafilatura.utils import load_html
+
+from pipeline.config import ExtractConfig
+from pipeline.document import Document, Removal
+from pipeline.guard import DocumentTimeout, time_limit
+
+STAGE = "extract_text"
+RULE_NOT_MAIN = "extract.not_main_content"
+log = logging.getLogger(__name__)
+
+_SPACE = regex.compile(r"\s+")
+# Elements that start a new line of page text (as a browser lays them out).
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr li main nav ol option p pre section summary table td th tr ul".split()
+)
+# Elements whose text is never shown as page text.
+_HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
+# A page line this long counts as kept when it appears anywhere in the extracted text.
+SUBSTRING_MIN_CHARS = 30
+
+
+def page_lines(tree: Any) -> list[str]:
+    """The visible text of a parsed page as lines, in document order (iterative: no recursion limit)."""
+    parts: list[str] = []
+    walker = etree.iterwalk(tree, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _HIDDEN_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if tag and element.text:
+                parts.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if element.tail and element is not tree:
+                parts.append(element.tail)
+    lines = (_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def _not_extracted(lines: list[str], text: str) -> list[str]:
+    kept = {_SPACE.sub(" ", line).strip() for line in text.split("\n")}
+    flat = _SPACE.sub(" ", text)
+    return [
+        line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
+    ]
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
+    """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
+    if doc.rejected or doc.html is None:
+        return doc
+    try:
+        with time_limit(cfg.timeout_seconds):
+            tree = load_html(doc.html)
+            if tree is None:
+                return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
+            lines = page_lines(tree)
+            result = trafilatura.bare_extraction(
+                tree,
+                url=doc.source.url,
+                include_comments=cfg.include_comments,
+                include_tables=cfg.include_tables,
+                with_metadata=True,
+            )
+    except DocumentTimeout:
+        return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
+    except RecursionError:
+        return doc.reject(STAGE, "extraction_error", "markup nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - a library failure on one page must not stop the shard
+        log.warning("extraction failed for %s: %r", doc.id, exc)
+        return doc.reject(STAGE, "extraction_error", f"{type(exc).__name__}: {exc}"[:300])
+    if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
+        return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
+    text = result.text or ""
+    removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in _not_extracted(lines, text)]
+    source = doc.source
+    if source.url is None and result.url:
+        source = dataclasses.replace(source, url=result.url)
+    extracted = dataclasses.replace(
+        doc, html=None, text=text, title=(result.title or None), source=source
+    ).with_removed(removals)
+    return extracted.with_metadata(
+        site_name=result.sitename or None,
+        author=result.author or None,
+        date=result.date or None,
+        categories=_as_list(result.categories),
+        tags=_as_list(result.tags),
+        description=result.description or None,
+    )
+
+
+def release_caches() -> None:
+    """Free trafilatura's and htmldate's caches; call between shards to keep memory flat."""
+    # htmldate logs an error when charset_normalizer's functions have no cache to clear; that is
+    # expected with compiled charset_normalizer builds and says nothing about our run.
+    htmldate_log = logging.getLogger("htmldate.meta")
+    level = htmldate_log.level
+    htmldate_log.setLevel(logging.CRITICAL)
+    try:
+        reset_caches()
+    finally:
+        htmldate_log.setLevel(level)

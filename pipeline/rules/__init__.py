@@ -1,0 +1,141 @@
+"""The boilerplate catalogue: one TOML file per concept in this folder, loaded and compiled once.
+
+Each file holds ``[[line]]`` rules (a whole line that is boilerplate) and ``[[block]]`` rules (a run of
+lines from a start line to an end line). Every rule has an ``id`` and a ``why``; its public id is
+``<file>.<id>``, e.g. ``comments.wordpress_reply_form``.
+
+A ``[[line]]`` rule matches a line when, after :func:`normalize_line`, the line equals one of its
+``phrases``, or the stripped line fully matches one of its ``patterns`` (case-insensitive) and has at
+most ``max_words`` words. Whole-line matching is what keeps "an advertisement for the new law" as
+content while dropping a lone "Advertisement".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RULES_DIR = Path(__file__).resolve().parent
+
+_SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
+# Decoration around a boilerplate line that does not change what it is ("Share:", "[Advertisement]").
+_EDGE = " \t:;,.!?|•·»«›‹>/\\-–—_*#=+~()[]{}\"'“”‘’„…"
+
+
+def normalize_line(line: str) -> str:
+    """Casefold, squeeze white space and strip edge decoration, for phrase look-up."""
+    return _SPACE.sub(" ", line).strip().casefold().strip(_EDGE).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """Whole lines that are boilerplate of one kind."""
+
+    id: str
+    why: str
+    phrases: frozenset[str]
+    patterns: tuple[regex.Pattern[str], ...]
+    max_words: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRule:
+    """A widget spanning several lines, from a start line to an end line within ``max_lines``."""
+
+    id: str
+    why: str
+    start: frozenset[str]
+    end: frozenset[str]
+    max_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The compiled catalogue."""
+
+    lines: tuple[LineRule, ...]
+    blocks: tuple[BlockRule, ...]
+    phrase_index: dict[str, str]
+
+    def match_line(self, line: str) -> str | None:
+        """The id of the first line rule that matches ``line``, or None."""
+        key = normalize_line(line)
+        if not key:
+            return None
+        hit = self.phrase_index.get(key)
+        if hit is not None:
+            return hit
+        stripped = _SPACE.sub(" ", line).strip()
+        words = len(stripped.split())
+        for rule in self.lines:
+            if words > rule.max_words:
+                continue
+            for pattern in rule.patterns:
+                if pattern.fullmatch(stripped):
+                    return rule.id
+        return None
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.toml"))
+
+
+def _compile(directory: Path) -> RuleSet:
+    lines: list[LineRule] = []
+    blocks: list[BlockRule] = []
+    phrase_index: dict[str, str] = {}
+    for path in _rule_files(directory):
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+        concept = path.stem
+        for raw in data.get("line", []):
+            rule_id = f"{concept}.{raw['id']}"
+            if not raw.get("why"):
+                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
+            phrases = frozenset(normalize_line(p) for p in raw.get("phrases", []))
+            for phrase in sorted(phrases):
+                phrase_index.setdefault(phrase, rule_id)
+            patterns = tuple(
+                regex.compile(p, regex.IGNORECASE | regex.VERSION1) for p in raw.get("patterns", [])
+            )
+            lines.append(LineRule(rule_id, raw["why"], phrases, patterns, int(raw.get("max_words", 30))))
+        for raw in data.get("block", []):
+            rule_id = f"{concept}.{raw['id']}"
+            if not raw.get("why"):
+                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
+            blocks.append(
+                BlockRule(
+                    rule_id,
+                    raw["why"],
+                    frozenset(normalize_line(p) for p in raw["start"]),
+                    frozenset(normalize_line(p) for p in raw["end"]),
+                    int(raw.get("max_lines", 40)),
+                )
+            )
+    return RuleSet(tuple(lines), tuple(blocks), phrase_index)
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: str | None = None) -> RuleSet:
+    """Load and compile every rule file of ``directory`` (the shipped catalogue by default)."""
+    return _compile(Path(directory) if directory else RULES_DIR)
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Digest of the shipped rule files, so a changed catalogue never reuses stale outputs."""
+    digest = hashlib.sha256()
+    for path in _rule_files(RULES_DIR):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,79 @@
+"""The chain of pure stages, in order, and ``clean_document`` to run them all without Luigi."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+
+from pipeline.boilerplate import strip_boilerplate
+from pipeline.config import Config
+from pipeline.document import Document, Source
+from pipeline.encoding import decode_item, repair_encoding
+from pipeline.extract import extract_text
+from pipeline.readers import RawItem, read_items
+from pipeline.rules import load_rules
+from pipeline.segment import segment_paragraphs
+from pipeline.tagging import tag_metadata
+
+StageFn = Callable[[Document], Document]
+
+#: Stage names in the order the Luigi DAG runs them.
+STAGE_NAMES: tuple[str, ...] = (
+    "repair_encoding",
+    "extract_text",
+    "strip_boilerplate",
+    "segment_paragraphs",
+    "tag_metadata",
+)
+
+
+def require_body(doc: Document, min_chars: int) -> Document:
+    """Reject a document whose cleaned body is shorter than ``min_chars`` characters."""
+    if doc.rejected or len(doc.text.strip()) >= min_chars:
+        return doc
+    return doc.reject(
+        "segment_paragraphs", "empty_after_cleaning", f"{len(doc.text.strip())} characters left"
+    )
+
+
+def stage_functions(config: Config) -> dict[str, StageFn]:
+    """Each stage name bound to its pure function and the settings it needs."""
+    rules = load_rules()
+
+    def segment(doc: Document) -> Document:
+        return require_body(segment_paragraphs(doc), config.output.min_body_chars)
+
+    return {
+        "repair_encoding": repair_encoding,
+        "extract_text": partial(extract_text, cfg=config.extract),
+        "strip_boilerplate": partial(strip_boilerplate, rules=rules, cfg=config.boilerplate),
+        "segment_paragraphs": segment,
+        "tag_metadata": tag_metadata,
+    }
+
+
+def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) -> Iterator[Document]:
+    """Decoded documents (or rejects) for the given input files, in order."""
+    for path in paths:
+        for item in read_items(raw_dir, path, config.input.max_document_bytes):
+            yield decode_item(item)
+
+
+def clean_document(
+    content: str | bytes,
+    *,
+    doc_id: str = "document",
+    format: str = "text",
+    url: str | None = None,
+    config: Config | None = None,
+) -> Document:
+    """Run every stage on one document given as text or bytes (``format`` is ``text`` or ``html``)."""
+    config = config or Config()
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    declared = "utf-8" if isinstance(content, str) else None
+    item = RawItem(doc_id, Source(path=doc_id, format=format, url=url), data, format, declared)
+    doc = decode_item(item)
+    for fn in stage_functions(config).values():
+        doc = fn(doc)
+    return doc

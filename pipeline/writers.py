@@ -1,0 +1,109 @@
+"""Files out: JSON Lines (plain, gzip, zstandard) written atomically, the manifest, the rejects.
+
+Every file is written to a temporary name in the same folder and renamed into place only once it
+is complete, so a killed run never leaves a file that looks finished. Compressed output is
+byte-for-byte reproducible (gzip without a timestamp or name in its header).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+from pipeline.document import Document, document_from_dict, document_to_dict, dumps
+
+TEMP_PREFIX = ".tmp-"
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600 files; outputs are for other users too
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@contextmanager
+def _open_write(path: Path, name: str) -> Iterator[Any]:
+    """Open ``path`` for writing, compressed as the final file ``name`` says (.gz, .zst or none)."""
+    with open(path, "wb") as raw:
+        if name.endswith(".gz"):
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as stream:
+                yield stream
+        elif name.endswith(".zst"):
+            with zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False) as zstream:
+                yield zstream
+        else:
+            yield raw
+
+
+def _open_read(path: Path) -> Any:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.name.endswith(".zst"):
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+    return open(path, "rb")
+
+
+def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> int:
+    """Write ``records`` as JSON Lines to ``path`` atomically (compressed by extension); count them."""
+    count = 0
+    target = Path(path)
+    with atomic_path(target) as tmp, _open_write(tmp, target.name) as handle:
+        for record in records:
+            handle.write(dumps(record).encode("utf-8"))
+            handle.write(b"\n")
+            count += 1
+    return count
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of a JSON Lines file (plain, .gz or .zst)."""
+    with _open_read(Path(path)) as raw:
+        for line in io.TextIOWrapper(raw, encoding="utf-8"):
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_documents(path: str | Path, docs: Iterable[Document]) -> int:
+    """Write documents in their internal form (between stages), atomically."""
+    return write_jsonl(path, (document_to_dict(doc) for doc in docs))
+
+
+def read_documents(path: str | Path) -> Iterator[Document]:
+    """Read documents written by :func:`write_documents`."""
+    for record in read_jsonl(path):
+        yield document_from_dict(record)
+
+
+def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
+    """Write one pretty, key-sorted JSON object atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(
+            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )

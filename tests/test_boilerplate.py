@@ -1,0 +1,96 @@
+"""strip_boilerplate: titles, comment forms, structural zones, and the accounting of removed lines."""
+
+from __future__ import annotations
+
+from pipeline.boilerplate import split_site_suffix, strip_boilerplate
+from pipeline.config import BoilerplateConfig
+from pipeline.document import Document, Source
+from pipeline.rules import load_rules
+
+CFG = BoilerplateConfig()
+PROSE = [
+    "The committee met on Tuesday to discuss the new budget for the coming year.",
+    "Members said the plan would raise spending on schools and roads by a tenth.",
+    "A final vote is expected next month, after a round of public hearings.",
+]
+
+
+def _doc(lines: list[str], **meta: object) -> Document:
+    return Document(
+        id="t",
+        source=Source("t.txt", "text"),
+        text="\n".join(lines),
+        metadata={"content_type": "text", **meta},
+    )
+
+
+def _lines(doc: Document) -> list[str]:
+    return [line for line in doc.text.split("\n") if line.strip()]
+
+
+def _strip(lines: list[str], **meta: object) -> Document:
+    return strip_boilerplate(_doc(lines, **meta), load_rules(), CFG)
+
+
+def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
+    doc = _strip(["Click Here!", "Budget Plan Moves Ahead | Example News", "Budget Plan Moves Ahead", *PROSE])
+    assert doc.title == "Budget Plan Moves Ahead"
+    assert doc.metadata["site_name"] == "Example News"
+    assert _lines(doc) == PROSE
+    assert [r.rule for r in doc.removed] == ["share.click_here", "title.heading", "title.repeat"]
+
+
+def test_wordpress_comment_form_is_removed_as_one_block() -> None:
+    form = [
+        "Leave a Reply",
+        "Fill in your details below or click an icon to log in: Logo",
+        "Google photo",
+        "Connecting to %s",
+        "%d bloggers like this:",
+    ]
+    doc = _strip(["A Title Of Some Words", *PROSE, *form])
+    assert _lines(doc) == PROSE
+    assert [r.rule for r in doc.removed[1:]] == ["comments.wordpress_reply_form"] * 5
+
+
+def test_short_lines_outside_the_prose_are_header_and_footer() -> None:
+    doc = _strip(["World", "Politics", "Budget Plan Moves Ahead Again", *PROSE, "Mideast Egypt Migrants"])
+    rules = [(r.text, r.rule) for r in doc.removed]
+    assert ("World", "structure.header_zone") in rules
+    assert ("Mideast Egypt Migrants", "structure.footer_zone") in rules
+    assert _lines(doc) == PROSE
+
+
+def test_a_run_of_short_lines_inside_the_prose_is_a_link_list() -> None:
+    doc = _strip(
+        ["Budget Plan Moves Ahead Again", PROSE[0], "Sports", "Weather", "Opinion", PROSE[1], PROSE[2]]
+    )
+    assert [r.rule for r in doc.removed if r.text in ("Sports", "Weather", "Opinion")] == [
+        "structure.link_list"
+    ] * 3
+
+
+def test_a_single_subheading_inside_the_prose_is_kept() -> None:
+    doc = _strip(["Budget Plan Moves Ahead Again", PROSE[0], "What happens next", PROSE[1], PROSE[2]])
+    assert "What happens next" in doc.text
+
+
+def test_html_documents_skip_the_structural_zones() -> None:
+    doc = strip_boilerplate(
+        _doc(["Short opener", *PROSE, "Short closer"], content_type="html"), load_rules(), CFG
+    )
+    assert "Short opener" in doc.text and "Short closer" in doc.text
+
+
+def test_dash_suffix_is_split_only_when_it_looks_like_a_site() -> None:
+    assert split_site_suffix("So Many Ways to Play and Pay - WSJ") == ("So Many Ways to Play and Pay", "WSJ")
+    assert split_site_suffix("Russia - US talks collapse") == ("Russia - US talks collapse", None)
+    assert split_site_suffix("Talks collapse in Geneva | Example Daily News Online Edition")[1] == (
+        "Example Daily News Online Edition"
+    )
+
+
+def test_nothing_to_strip_returns_the_same_document() -> None:
+    doc = _doc(PROSE)
+    once = strip_boilerplate(doc, load_rules(), CFG)
+    assert strip_boilerplate(once, load_rules(), CFG) == once

@@ -1,0 +1,185 @@
+"""End to end through real Luigi on temporary folders: formats, rejects, counts, re-runs, workers, CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import luigi
+import pytest
+
+from pipeline.tasks import CleanCorpus
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+ARTICLE_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Council backs budget | Example News</title>
+</head><body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+<article><h1>Council backs budget</h1>
+<p>The city council approved the new budget on Tuesday after a debate that lasted well into the night.</p>
+<p>Advertisement</p>
+<p>Members said the plan would raise spending on schools and roads by a tenth over the next four years.</p>
+<p>A final vote on the details is expected next month, after a round of public hearings in every district.</p>
+</article><footer>Copyright 2024 Example News. All rights reserved.</footer></body></html>"""
+
+
+def _build(raw: Path, out: Path, workers: int = 1) -> None:
+    luigi.task_register.Register.clear_instance_cache()
+    task = CleanCorpus(raw_dir=str(raw), out_dir=str(out))
+    assert luigi.build([task], local_scheduler=True, workers=workers, log_level="WARNING")
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def mixed_batch(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "news").mkdir(parents=True)
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (raw / seed.name).write_bytes(seed.read_bytes())
+    (raw / "news" / "council.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    (raw / "news" / "council-copy.htm.gz").write_bytes(gzip.compress(ARTICLE_HTML.encode("utf-8"), mtime=0))
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 500)
+    (raw / "undecodable.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (raw / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (raw / ".hidden.txt").write_text("ignored")
+    return raw
+
+
+def test_mixed_batch_end_to_end(mixed_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(mixed_batch, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["counts"]
+    assert counts == {"input": 11, "clean": 7, "rejected": 4}
+    assert counts["input"] == counts["clean"] + counts["rejected"]
+
+    records = [
+        json.loads(line) for part in manifest["parts"] for line in (out / part).read_text().splitlines()
+    ]
+    by_id = {r["id"]: r for r in records}
+    assert set(by_id) == {s.stem for s in SEEDS.glob("*.txt")} | {"news/council", "news/council-copy"}
+    html = by_id["news/council"]
+    assert html["title"] == "Council backs budget"
+    assert html["source"] == {"path": "news/council.html", "format": "html", "url": None}
+    assert "Advertisement" not in html["text"] and "approved the new budget" in html["text"]
+    assert html["text"] == by_id["news/council-copy"]["text"]
+    assert any(r["rule"] == "extract.not_main_content" for r in html["removed"])
+    for record in records:
+        assert list(record) == [
+            "id",
+            "text",
+            "paragraphs",
+            "paragraph_types",
+            "title",
+            "language",
+            "source",
+            "removed",
+            "metadata",
+        ]
+        assert record["text"] == "\n\n".join(record["paragraphs"])
+
+    rejects = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    reasons = {r["id"]: r["reason"] for r in rejects}
+    assert reasons == {
+        "binary": "binary",
+        "empty": "empty",
+        "notes.pdf": "unsupported_format",
+        "undecodable": "binary",
+    }
+    for reject in rejects:
+        assert set(reject) == {"id", "source", "stage", "reason", "detail"}
+
+
+def test_rerun_does_no_work_and_output_is_byte_identical(mixed_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(mixed_batch, out)
+    before = _snapshot(out)
+    stage_files = sorted(p for p in (out / "_stages").rglob("*") if p.is_file())
+    mtimes = [p.stat().st_mtime_ns for p in stage_files]
+    _build(mixed_batch, out)
+    assert _snapshot(out) == before
+    assert [p.stat().st_mtime_ns for p in stage_files] == mtimes
+
+
+def test_changed_input_is_picked_up(mixed_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(mixed_batch, out)
+    (mixed_batch / "extra.txt").write_text("A new document arrives with a sentence of its own to keep.\n")
+    _build(mixed_batch, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["input"] == 12
+
+
+def test_two_workers_give_byte_identical_output(mixed_batch: Path, tmp_path: Path) -> None:
+    config = tmp_path / "small-shards.toml"
+    config.write_text("[input]\nshard_files = 2\n")
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        luigi.task_register.Register.clear_instance_cache()
+        task = CleanCorpus(raw_dir=str(mixed_batch), out_dir=str(out), config_path=str(config))
+        assert luigi.build([task], local_scheduler=True, workers=workers, log_level="WARNING")
+        outs.append(_snapshot(out))
+    assert len([name for name in outs[0] if name.startswith("part-")]) == 6
+    assert outs[0] == outs[1]
+
+
+def test_no_temporary_files_are_left(mixed_batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(mixed_batch, out)
+    assert not [p for p in out.rglob("*") if p.name.startswith(".tmp-")]
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_run_cleans_the_seeds(tmp_path: Path) -> None:
+    out = tmp_path / "clean"
+    done = _run([sys.executable, "-m", "pipeline", "run", "--raw", str(SEEDS), "--out", str(out)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "5 documents: 5 clean, 0 rejected" in done.stdout
+    assert (out / "part-00000.jsonl").exists()
+
+
+def test_cli_refuses_a_missing_raw_folder(tmp_path: Path) -> None:
+    done = _run([sys.executable, "-m", "pipeline", "run", "--raw", str(tmp_path / "nope")], tmp_path)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_luigi_command_runs_the_same_dag(tmp_path: Path) -> None:
+    luigi_bin = Path(sys.executable).with_name("luigi")
+    if not luigi_bin.exists():
+        pytest.skip("the luigi console script is not installed beside this interpreter")
+    out_cli, out_luigi = tmp_path / "cli", tmp_path / "luigi"
+    assert (
+        _run(
+            [sys.executable, "-m", "pipeline", "run", "--raw", str(SEEDS), "--out", str(out_cli)], tmp_path
+        ).returncode
+        == 0
+    )
+    done = _run(
+        [
+            str(luigi_bin),
+            "--module",
+            "pipeline.tasks",
+            "CleanCorpus",
+            "--raw-dir",
+            str(SEEDS),
+            "--out-dir",
+            str(out_luigi),
+            "--local-scheduler",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _snapshot(out_cli) == _snapshot(out_luigi)

@@ -1,0 +1,95 @@
+"""Hypothesis invariants over arbitrary text: no stage raises, stages are idempotent, lines add up."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.boilerplate import strip_boilerplate
+from pipeline.config import Config
+from pipeline.document import Document, Source, document_from_dict, document_to_dict
+from pipeline.encoding import repair_encoding
+from pipeline.rules import load_rules
+from pipeline.segment import segment_paragraphs
+from pipeline.stages import clean_document
+from pipeline.tagging import tag_metadata
+
+CFG = Config()
+LINES = st.sampled_from(
+    [
+        "Advertisement",
+        "Share",
+        "Leave a Reply",
+        "%d bloggers like this:",
+        "Home / News / Story",
+        "A Headline Of Several Words",
+        "The council approved the new budget on Tuesday after a long debate.",
+        "Officials said the plan would take effect next year, pending review.",
+        "short",
+        "",
+        "   ",
+        "Ã©tÃ© â€” cafÃ©",
+    ]
+)
+TEXTS = st.one_of(
+    st.text(max_size=400), st.lists(st.one_of(LINES, st.text(max_size=60)), max_size=25).map("\n".join)
+)
+COMMON = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _doc(text: str) -> Document:
+    return Document(id="h", source=Source("h.txt", "text"), text=text, metadata={"content_type": "text"})
+
+
+def _strip(doc: Document) -> Document:
+    return strip_boilerplate(doc, load_rules(), CFG.boilerplate)
+
+
+@COMMON
+@given(TEXTS)
+def test_no_stage_raises_and_the_whole_chain_runs(text: str) -> None:
+    doc = clean_document(text)
+    assert doc.rejected or doc.text == "\n\n".join(doc.paragraphs)
+
+
+@COMMON
+@given(TEXTS)
+def test_stages_are_idempotent(text: str) -> None:
+    for stage in (repair_encoding, _strip, segment_paragraphs, tag_metadata):
+        once = stage(_doc(text))
+        assert stage(once) == once
+
+
+@COMMON
+@given(TEXTS)
+def test_kept_lines_are_an_ordered_subsequence_and_kept_plus_removed_is_everything(text: str) -> None:
+    doc = _strip(_doc(text))
+    original = [line.strip() for line in text.split("\n") if line.strip()]
+    kept = [line.strip() for line in doc.text.split("\n") if line.strip()]
+    removed = [r.text for r in doc.removed]
+    it = iter(original)
+    assert all(any(line == candidate for candidate in it) for line in kept)
+    assert sorted(kept + removed) == sorted(original)
+
+
+@COMMON
+@given(TEXTS)
+def test_tagging_leaves_text_byte_identical(text: str) -> None:
+    doc = segment_paragraphs(_doc(text))
+    tagged = tag_metadata(doc)
+    assert (tagged.text, tagged.paragraphs) == (doc.text, doc.paragraphs)
+
+
+@COMMON
+@given(TEXTS)
+def test_documents_round_trip_through_json(text: str) -> None:
+    doc = clean_document(text)
+    assert document_from_dict(document_to_dict(doc)) == doc
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=600))
+def test_random_bytes_never_crash_the_chain(data: bytes) -> None:
+    for fmt in ("text", "html"):
+        doc = clean_document(data, format=fmt)
+        assert doc.rejected or isinstance(doc.text, str)
