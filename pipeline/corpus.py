@@ -16,7 +16,7 @@ from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
 from pipeline.readers import RawFile, discover
 from pipeline.stages import STAGE_NAMES
-from pipeline.writers import atomic_path, read_jsonl, write_json, write_jsonl
+from pipeline.writers import TEMP_PREFIX, atomic_path, read_jsonl, write_json, write_jsonl
 
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
@@ -158,4 +158,15 @@ def assemble_corpus(
     for stale in out.iterdir():
         if _PART_NAME.match(stale.name) and stale.name not in parts:
             stale.unlink()
+    remove_stale_temporaries(out)
     return manifest
+
+
+def remove_stale_temporaries(out_dir: str | Path) -> int:
+    """Delete temporary files a killed run left behind (never output: they were never renamed)."""
+    removed = 0
+    for tmp in Path(out_dir).rglob(f"{TEMP_PREFIX}*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -160,16 +160,17 @@ def decode_bytes(
                 return data.decode(codec), codec, "declared"
             except UnicodeDecodeError:
                 pass
-    try:
-        return data.decode("utf-8"), "utf-8", "utf8"
-    except UnicodeDecodeError:
-        pass
+    # NUL bytes are valid UTF-8, so UTF-16's tell-tale NUL pattern is checked first.
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:
             return data.decode(utf16), utf16, "utf16_pattern"
         except UnicodeDecodeError:
             pass
+    try:
+        return data.decode("utf-8"), "utf-8", "utf8"
+    except UnicodeDecodeError:
+        pass
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise ValueError(f"binary: {what}")
