@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 PAGE = (
     "<html><head><title>Council backs budget</title></head><body><article><h1>Council backs budget</h1>"
-    "<p>The city council approved the new budget on Tuesday after a debate that lasted well into the night.</p>"
+    "<p>The city council approved the new budget on Tuesday after a debate that lasted into the night.</p>"
     "<p>Members said the plan would raise spending on schools and roads by a tenth over four years.</p>"
     "</article></body></html>"
 )
