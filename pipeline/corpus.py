@@ -14,7 +14,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
-from pipeline.readers import RawFile, discover
+from pipeline.readers import RawFile, discover, split_name
 from pipeline.stages import STAGE_NAMES
 from pipeline.writers import TEMP_PREFIX, atomic_path, read_jsonl, write_json, write_jsonl
 
@@ -49,19 +49,28 @@ def _digest(parts: Iterable[str]) -> str:
 
 
 def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
-    """Group the raw folder's files, in path order, into shards of ``config.input.shard_files``.
+    """Group the raw folder's files, ordered by document id then path, into shards of ``input.shard_files``.
 
-    A shard's digest covers its files (path, size, mtime) and the settings, so a changed input or
-    setting gives new intermediate file names and stale ones are never reused.
+    Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
+    keep the first and reject the others as ``duplicate_id``. A shard's digest covers its files
+    (path, size, mtime) and the settings, so a changed input or setting gives new intermediate file
+    names and stale ones are never reused.
     """
-    files = discover(raw_dir)
+    files = sorted(discover(raw_dir), key=lambda f: (split_name(f.path)[0], f.path))
     size = max(1, config.input.shard_files)
     config_digest = config.digest()
+    chunks: list[list[RawFile]] = []
+    previous_id = None
+    for f in files:
+        doc_id = split_name(f.path)[0]
+        if not chunks or (len(chunks[-1]) >= size and doc_id != previous_id):
+            chunks.append([])
+        chunks[-1].append(f)
+        previous_id = doc_id
     shards = []
-    for index, start in enumerate(range(0, len(files), size)):
-        chunk = tuple(files[start : start + size])
+    for index, chunk in enumerate(chunks):
         digest = _digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)])
-        shards.append(Shard(index, chunk, digest))
+        shards.append(Shard(index, tuple(chunk), digest))
     return shards
 
 

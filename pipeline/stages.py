@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
 from pipeline.boilerplate import strip_boilerplate
 from pipeline.config import Config
-from pipeline.document import Document, Source
+from pipeline.document import Document, Rejection, Source
 from pipeline.encoding import decode_item, repair_encoding
 from pipeline.extract import extract_text
 from pipeline.readers import RawItem, read_items
@@ -54,9 +55,16 @@ def stage_functions(config: Config) -> dict[str, StageFn]:
 
 
 def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) -> Iterator[Document]:
-    """Decoded documents (or rejects) for the given input files, in order."""
+    """Decoded documents (or rejects) for the given input files, in order; a repeated id is a reject."""
+    seen: set[str] = set()
     for path in paths:
         for item in read_items(raw_dir, path, config.input.max_document_bytes):
+            if item.id in seen:
+                detail = f"{item.source.path} gives an id an earlier input already has"
+                item = dataclasses.replace(
+                    item, data=b"", rejection=Rejection("read", "duplicate_id", detail)
+                )
+            seen.add(item.id)
             yield decode_item(item)
 
 

@@ -183,3 +183,21 @@ def test_luigi_command_runs_the_same_dag(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert _snapshot(out_cli) == _snapshot(out_luigi)
+
+
+def test_files_with_the_same_id_keep_the_first_and_reject_the_rest(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    (raw / "a.txt").write_text("A plain text document with a sentence to keep.\n", encoding="utf-8")
+    (raw / "a.i.txt").write_text("Another plain text document, with its own id.\n", encoding="utf-8")
+    config = tmp_path / "one-file-shards.toml"
+    config.write_text("[input]\nshard_files = 1\n")
+    luigi.task_register.Register.clear_instance_cache()
+    out = tmp_path / "out"
+    task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(config))
+    assert luigi.build([task], local_scheduler=True, log_level="WARNING")
+    rejects = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["source"]["path"], r["reason"]) for r in rejects] == [("a", "a.txt", "duplicate_id")]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"input": 3, "clean": 2, "rejected": 1}

@@ -1,0 +1,93 @@
+"""Check an output folder: the manifest's counts, every part parses, ids unique, records match the schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.corpus import MANIFEST
+from pipeline.writers import read_jsonl
+
+SCHEMA_DIR = Path(__file__).resolve().parent
+#: Problems reported per kind before the rest are only counted.
+MAX_REPORTED = 20
+
+
+@lru_cache(maxsize=2)
+def _validator(name: str) -> Any:
+    path = SCHEMA_DIR / name
+    if not path.exists():
+        return None
+    import jsonschema
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _records(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        yield from enumerate(read_jsonl(path), start=1)
+    except (OSError, ValueError, EOFError) as exc:
+        problems.append(f"{path.name}: cannot be read to the end: {type(exc).__name__}: {exc}")
+
+
+def verify_output(out_dir: str | Path) -> list[str]:
+    """Every problem found in an output folder, as readable sentences; empty when all is well."""
+    out = Path(out_dir)
+    problems: list[str] = []
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"{out / MANIFEST} does not exist: the run did not finish, or this is not an output folder"]
+    except (OSError, ValueError) as exc:
+        return [f"{MANIFEST} is not valid JSON: {exc}"]
+    counts = manifest.get("counts", {})
+    if counts.get("input") != counts.get("clean", 0) + counts.get("rejected", 0):
+        problems.append(f"counts do not add up: {counts}")
+    ids: dict[str, str] = {}
+    clean = rejected = 0
+    record_schema, reject_schema = _validator("schema.json"), _validator("reject.schema.json")
+
+    def check_id(doc_id: Any, where: str) -> None:
+        if not isinstance(doc_id, str):
+            problems.append(f"{where}: id is missing or not a string")
+        elif doc_id in ids:
+            problems.append(f"{where}: id {doc_id!r} also in {ids[doc_id]}")
+        else:
+            ids[doc_id] = where
+
+    for part in manifest.get("parts", []):
+        path = out / part
+        if not path.exists():
+            problems.append(f"part {part} is listed in the manifest but missing")
+            continue
+        for number, record in _records(path, problems):
+            clean += 1
+            where = f"{part}:{number}"
+            check_id(record.get("id"), where)
+            if record_schema is not None:
+                for error in record_schema.iter_errors(record):
+                    problems.append(f"{where}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
+            elif record.get("text") != "\n\n".join(record.get("paragraphs") or []):
+                problems.append(f"{where}: text is not its paragraphs joined by blank lines")
+    rejected_name = manifest.get("rejected", "rejected.jsonl")
+    if (out / rejected_name).exists():
+        for number, record in _records(out / rejected_name, problems):
+            rejected += 1
+            where = f"{rejected_name}:{number}"
+            check_id(record.get("id"), where)
+            if reject_schema is not None:
+                for error in reject_schema.iter_errors(record):
+                    problems.append(f"{where}: {error.message}")
+    else:
+        problems.append(f"{rejected_name} is missing")
+    if clean != counts.get("clean"):
+        problems.append(f"the parts hold {clean} records, the manifest says {counts.get('clean')}")
+    if rejected != counts.get("rejected"):
+        problems.append(f"{rejected_name} holds {rejected} lines, the manifest says {counts.get('rejected')}")
+    if len(problems) > MAX_REPORTED:
+        problems = problems[:MAX_REPORTED] + [f"... and {len(problems) - MAX_REPORTED} more problems"]
+    return problems
