@@ -1,0 +1,292 @@
+"""Speed and memory: the real pipeline end to end against the tools users would pick instead.
+
+Builds a corpus from the eval pages (text dumps and/or HTML), replicated with a small change per copy
+to reach the requested size, then in one run measures on the same documents and with the same
+number of processes:
+
+- the pipeline end to end (``python -m pipeline run``, Luigi local scheduler): docs/s, MB/s, peak RSS;
+- the same stage functions called in one process per worker, without Luigi (per-stage time split),
+  which gives the share of time spent on orchestration and intermediate files;
+- references: ``ftfy.fix_text`` on every document, a C4-style line filter, ``trafilatura.extract``
+  (comments off), jusText.
+
+    python benchmarks/speed.py [--kind text html] [--docs 2000] [--workers 2] [--scaling 1000 10000]
+
+It exits 0 with a message when the eval folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
+# Runs a command and reports its wall time and the peak RSS of its process tree (children are waited for).
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": wall, "peak_rss_kb": rss}))
+"""
+
+
+def source_pages(eval_dir: Path, kind: str) -> list[bytes]:
+    """The raw pages of every eval set: text dumps as UTF-8 bytes, HTML as original bytes."""
+    pages: list[bytes] = []
+    for name in SETS:
+        if kind == "text":
+            pages += [p.read_bytes() for p in sorted((eval_dir / name / "textdump").glob("*.txt"))]
+        else:
+            pages += [
+                gzip.decompress(p.read_bytes()) for p in sorted((eval_dir / name / "html").glob("*.html.gz"))
+            ]
+    return pages
+
+
+def build_corpus(pages: list[bytes], kind: str, n_docs: int, raw: Path) -> int:
+    """Write ``n_docs`` documents into ``raw`` (copies carry a changed first line); return total bytes."""
+    raw.mkdir(parents=True)
+    total = 0
+    suffix = ".txt" if kind == "text" else ".html"
+    for i in range(n_docs):
+        page = pages[i % len(pages)]
+        copy = i // len(pages)
+        if copy:
+            marker = f"Copy {copy}\n" if kind == "text" else f"<!-- copy {copy} -->\n"
+            page = marker.encode("utf-8") + page
+        folder = raw / f"{i // 1000:04d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"doc{i:07d}{suffix}").write_bytes(page)
+        total += len(page)
+    return total
+
+
+def measure_command(command: list[str]) -> dict[str, Any]:
+    """Wall time and peak RSS of a command run in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["code"] != 0:
+        raise SystemExit(f"command failed: {' '.join(command)}")
+    return result
+
+
+def run_pipeline(raw: Path, work: Path, workers: int, shard_files: int) -> dict[str, Any]:
+    """The real pipeline over ``raw``, measured."""
+    config = work / "speed.toml"
+    config.write_text(f"[input]\nshard_files = {shard_files}\n", encoding="utf-8")
+    out = work / f"out-{raw.name}"
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--raw",
+        str(raw),
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--config",
+        str(config),
+    ]
+    return measure_command(command)
+
+
+# --- in-process runs, in worker processes -------------------------------------------------------
+
+
+def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
+    from pipeline.config import Config
+    from pipeline.stages import load_documents, stage_functions
+
+    config = Config()
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    docs = list(load_documents(raw, paths, config))
+    times["read"] = time.perf_counter() - start
+    for name, fn in stage_functions(config).items():
+        start = time.perf_counter()
+        docs = [fn(doc) for doc in docs]
+        times[name] = time.perf_counter() - start
+    return times
+
+
+def _ftfy(paths: list[str], raw: str) -> float:
+    import ftfy
+
+    start = time.perf_counter()
+    for path in paths:
+        ftfy.fix_text(Path(raw, path).read_text(encoding="utf-8", errors="replace"))
+    return time.perf_counter() - start
+
+
+def _c4(paths: list[str], raw: str) -> float:
+    start = time.perf_counter()
+    for path in paths:
+        text = Path(raw, path).read_text(encoding="utf-8", errors="replace")
+        kept = [
+            line
+            for line in text.splitlines()
+            if len(line.split()) >= 3
+            and line.rstrip().endswith((".", "!", "?", '"', "”"))
+            and "javascript" not in line.lower()
+        ]
+        "\n".join(kept)
+    return time.perf_counter() - start
+
+
+def _trafilatura(paths: list[str], raw: str) -> float:
+    import trafilatura
+
+    start = time.perf_counter()
+    for path in paths:
+        trafilatura.extract(Path(raw, path).read_bytes(), include_comments=False)
+    return time.perf_counter() - start
+
+
+def _justext(paths: list[str], raw: str) -> float:
+    import justext
+
+    stoplist = justext.get_stoplist("English")
+    start = time.perf_counter()
+    for path in paths:
+        justext.justext(Path(raw, path).read_bytes(), stoplist)
+    return time.perf_counter() - start
+
+
+def in_workers(fn: Callable[[list[str], str], Any], raw: Path, workers: int) -> tuple[float, list[Any]]:
+    """Wall time of ``fn`` over the corpus split across ``workers`` processes, and their results."""
+    paths = sorted(str(p.relative_to(raw)) for p in raw.rglob("*") if p.is_file())
+    chunks = [paths[i::workers] for i in range(workers)]
+    start = time.perf_counter()
+    with Pool(workers) as pool:
+        results = pool.starmap(fn, [(chunk, str(raw)) for chunk in chunks])
+    return time.perf_counter() - start, results
+
+
+def bench_kind(
+    pages: list[bytes], kind: str, n_docs: int, workers: int, shard_files: int, work: Path
+) -> dict:
+    """Every measurement for one input kind on one corpus."""
+    raw = work / f"raw-{kind}-{n_docs}"
+    size = build_corpus(pages, kind, n_docs, raw)
+    pipeline = run_pipeline(raw, work, workers, shard_files)
+    in_process, stage_results = in_workers(_stage_times, raw, workers)
+    stages: dict[str, float] = {}
+    for result in stage_results:
+        for name, seconds in result.items():
+            stages[name] = stages.get(name, 0.0) + seconds
+    references = {"ftfy.fix_text": in_workers(_ftfy, raw, workers)[0]}
+    if kind == "text":
+        references["C4 line filter"] = in_workers(_c4, raw, workers)[0]
+    else:
+        references["trafilatura.extract"] = in_workers(_trafilatura, raw, workers)[0]
+        references["jusText"] = in_workers(_justext, raw, workers)[0]
+    return {
+        "kind": kind,
+        "docs": n_docs,
+        "megabytes": size / 1e6,
+        "workers": workers,
+        "pipeline_seconds": pipeline["seconds"],
+        "pipeline_peak_rss_mb": pipeline["peak_rss_kb"] / 1024,
+        "in_process_seconds": in_process,
+        "stage_seconds": stages,
+        "reference_seconds": references,
+    }
+
+
+def report(row: dict) -> str:
+    """A readable block of one kind's measurements with the ratios."""
+    seconds, inproc = row["pipeline_seconds"], row["in_process_seconds"]
+    lines = [
+        f"### {row['kind']} input: {row['docs']} documents, {row['megabytes']:.1f} MB, "
+        f"{row['workers']} processes",
+        "",
+        "| what | seconds | docs/s | MB/s | pipeline time / this |",
+        "|---|---|---|---|---|",
+        f"| pipeline end to end (Luigi) | {seconds:.1f} | {row['docs'] / seconds:.1f} | "
+        f"{row['megabytes'] / seconds:.2f} | 1.00 |",
+        f"| stage functions in-process | {inproc:.1f} | {row['docs'] / inproc:.1f} | "
+        f"{row['megabytes'] / inproc:.2f} | {seconds / inproc:.2f} |",
+    ]
+    for name, ref in row["reference_seconds"].items():
+        lines.append(
+            f"| {name} | {ref:.1f} | {row['docs'] / ref:.1f} | {row['megabytes'] / ref:.2f} | "
+            f"{seconds / ref:.2f} |"
+        )
+    overhead = 1 - row["in_process_seconds"] / seconds
+    lines += [
+        "",
+        f"Peak RSS of the pipeline run: {row['pipeline_peak_rss_mb']:.0f} MB. "
+        f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time.",
+        "",
+        "Per-stage time (in-process, summed over workers): "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in row["stage_seconds"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--kind", nargs="+", default=["text", "html"], choices=["text", "html"])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shard-files", type=int, default=250)
+    parser.add_argument(
+        "--scaling", type=int, nargs="*", default=[], help="text corpus sizes for a scaling table"
+    )
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if not (args.eval / "score.py").is_file():
+        print(f"skipped: no eval sets at {args.eval}")
+        return 0
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="speed-") as tmp:
+        work = Path(tmp)
+        for kind in args.kind:
+            pages = source_pages(args.eval, kind)
+            rows.append(bench_kind(pages, kind, args.docs, args.workers, args.shard_files, work))
+            print(report(rows[-1]) + "\n", flush=True)
+        if args.scaling:
+            pages = source_pages(args.eval, "text")
+            print("| text docs | seconds | docs/s | peak RSS MB |\n|---|---|---|---|")
+            for n in args.scaling:
+                raw = work / f"scale-{n}"
+                build_corpus(pages, "text", n, raw)
+                run = run_pipeline(raw, work, args.workers, args.shard_files)
+                rows.append({"kind": "scaling", "docs": n, **run})
+                print(
+                    f"| {n} | {run['seconds']:.1f} | {n / run['seconds']:.1f} | "
+                    f"{run['peak_rss_kb'] / 1024:.0f} |",
+                    flush=True,
+                )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
