@@ -266,23 +266,26 @@ def _shard_of_part(part: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Inspection:
+    """Rebuild the body of a clean record found in ``part`` of ``out_dir``."""
+    out = Path(out_dir)
+    doc = document_from_dict(record)
+    shard = _shard_of_part(part)
+    digest = _current_digest(out, shard, out / part) if shard is not None else None
+    entries = _rebuild_from_stages(out, shard, digest, doc) if shard is not None and digest else None
+    if entries is not None:
+        return Inspection(doc.id, "clean", part, record, tuple(entries), True)
+    note = "removed lines out of place: the run's intermediate files (_stages) are missing or do not match"
+    return Inspection(doc.id, "clean", part, record, tuple(fallback_body(doc)), False, note)
+
+
 def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
     """Find ``doc_id`` among the clean records or the rejects of ``out_dir`` and rebuild its body."""
     out = Path(out_dir)
     manifest = read_manifest(out)
     for part, record in iter_clean(out, manifest):
-        if record.get("id") != doc_id:
-            continue
-        doc = document_from_dict(record)
-        shard = _shard_of_part(part)
-        digest = _current_digest(out, shard, out / part) if shard is not None else None
-        entries = _rebuild_from_stages(out, shard, digest, doc) if shard is not None and digest else None
-        if entries is not None:
-            return Inspection(doc_id, "clean", part, record, tuple(entries), True)
-        note = (
-            "removed lines out of place: the run's intermediate files (_stages) are missing or do not match"
-        )
-        return Inspection(doc_id, "clean", part, record, tuple(fallback_body(doc)), False, note)
+        if record.get("id") == doc_id:
+            return inspect_clean(out, part, record)
     for record in iter_rejects(out, manifest):
         if record.get("id") != doc_id:
             continue
