@@ -32,6 +32,7 @@ from pipeline.corpus import (
 )
 from pipeline.document import Document
 from pipeline.extract import release_caches
+from pipeline.progress import record_progress
 from pipeline.stages import load_documents, stage_functions
 from pipeline.writers import read_documents, write_documents, write_json
 
@@ -106,7 +107,9 @@ class ShardStage(luigi.Task):
             done += 1
             if done % PROGRESS_EVERY == 0:
                 self.set_status_message(f"{self.stage}: {done} documents")
+                record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=False)
         self.set_status_message(f"{self.stage}: {done} documents, done")
+        record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=True)
         self.set_progress_percentage(100)
 
 

@@ -1,0 +1,207 @@
+"""How far a batch is: stage tasks leave small progress files, the command line polls them.
+
+The stage tasks run in Luigi worker processes (or on other machines with ``luigid``), so they do not
+talk to the terminal. Each one writes ``OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json``
+(``{"done": n, "finished": bool}``, atomically) every few documents. ``python -m pipeline run`` reads
+them from a thread, knowing the shard plan, and prints a live line on a terminal or a log line now
+and then otherwise.
+
+Work is counted in document-stages: a batch of N documents is done after N documents went through
+each of the six stages (five cleaning stages and the writer). "Documents done" is that work divided by
+six. Until a shard's first stage has read it, its document count is its number of files (a ``.jsonl``
+file holds many documents, so the total grows when such a shard is read).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from pipeline.corpus import STAGES_DIR, Shard, stage_path
+from pipeline.stages import STAGE_NAMES
+from pipeline.writers import write_json
+
+PROGRESS_DIR = "_progress"
+#: Every task in a chain, the writer last.
+ALL_STAGES: tuple[str, ...] = (*STAGE_NAMES, "write")
+# Off a terminal (cron, CI logs) print a line when this share of the work has been added ...
+LOG_EVERY_FRACTION = 0.10
+# ... or this many seconds have passed since the last line, whichever comes first.
+LOG_EVERY_SECONDS = 60.0
+# A terminal line is redrawn this often; the files are tiny, so polling costs little.
+POLL_SECONDS = 0.5
+
+
+def progress_path(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+    """Where a stage task leaves its progress for one shard."""
+    return Path(out_dir) / STAGES_DIR / PROGRESS_DIR / f"{stage}-shard-{shard:05d}-{digest[:16]}.json"
+
+
+def record_progress(
+    out_dir: str | Path, stage: str, shard: int, digest: str, done: int, finished: bool
+) -> None:
+    """Called by a stage task: ``done`` documents of this shard have gone through ``stage``."""
+    write_json(progress_path(out_dir, stage, shard, digest), {"done": done, "finished": finished})
+
+
+def _read(path: Path) -> tuple[int, bool] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["done"]), bool(data["finished"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _stage_complete(out_dir: str | Path, stage: str, shard: Shard) -> bool:
+    base = stage_path(out_dir, stage, shard.index, shard.digest)
+    # The writer's stats file is written after its part and rejects: it marks the shard finished.
+    return (base.with_suffix(".stats.json") if stage == "write" else base).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The batch's progress at one moment."""
+
+    work_done: int  # document-stages
+    work_total: int
+    stages: int
+    shards_done: int  # shards through every stage
+    shards: int
+    at: float  # time.monotonic()
+
+    @property
+    def documents_done(self) -> float:
+        """Documents' worth of work done (document-stages over the number of stages)."""
+        return self.work_done / self.stages
+
+    @property
+    def documents_total(self) -> int:
+        """Documents in the batch, as far as known."""
+        return self.work_total // self.stages
+
+    @property
+    def fraction(self) -> float:
+        """Share of the work done, 0 to 1."""
+        return self.work_done / self.work_total if self.work_total else 1.0
+
+
+def measure(out_dir: str | Path, shards: Sequence[Shard], now: float | None = None) -> Snapshot:
+    """Read the progress files and stage outputs of a batch."""
+    work_done = work_total = shards_done = 0
+    for shard in shards:
+        first = _read(progress_path(out_dir, ALL_STAGES[0], shard.index, shard.digest))
+        size = first[0] if first and first[1] else len(shard.files)
+        complete = 0
+        for stage in ALL_STAGES:
+            if _stage_complete(out_dir, stage, shard):
+                work_done += size
+                complete += 1
+                continue
+            seen = _read(progress_path(out_dir, stage, shard.index, shard.digest))
+            work_done += min(seen[0], size) if seen else 0
+        shards_done += complete == len(ALL_STAGES)
+        work_total += size * len(ALL_STAGES)
+    return Snapshot(
+        work_done,
+        work_total,
+        len(ALL_STAGES),
+        shards_done,
+        len(shards),
+        time.monotonic() if now is None else now,
+    )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+def format_progress(start: Snapshot, now: Snapshot) -> str:
+    """``1,234/5,000 documents (24.7%)  12.3 docs/s  ETA 5m06s  shards 1/5``."""
+    elapsed = now.at - start.at
+    rate = (now.documents_done - start.documents_done) / elapsed if elapsed > 0 else 0.0
+    line = f"{int(now.documents_done):,}/{now.documents_total:,} documents ({now.fraction:.1%})"
+    if rate > 0:
+        line += f"  {rate:,.1f} docs/s"
+        remaining = now.documents_total - now.documents_done
+        line += f"  ETA {_duration(remaining / rate)}" if remaining > 0 else ""
+    return f"{line}  shards {now.shards_done}/{now.shards}  elapsed {_duration(elapsed)}"
+
+
+class ProgressReporter:
+    """A thread that polls a batch's progress and prints it to ``stream``.
+
+    On a terminal the line is redrawn in place (carriage return); otherwise a line is printed every
+    ``LOG_EVERY_FRACTION`` of the work or ``LOG_EVERY_SECONDS``, whichever comes first, and at the end.
+    """
+
+    def __init__(
+        self,
+        out_dir: str | Path,
+        plan: Callable[[], Sequence[Shard]],
+        stream: TextIO,
+        live: bool,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.out_dir = out_dir
+        self.plan = plan
+        self.stream = stream
+        self.live = live
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+        self._shards: Sequence[Shard] | None = None
+        self._start: Snapshot | None = None
+        self._last_logged: Snapshot | None = None
+        self._drawn = False
+
+    def __enter__(self) -> ProgressReporter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop polling, print the final state, and end the terminal line."""
+        self._stop.set()
+        self._thread.join()
+        if self._shards is not None and self._start is not None:
+            self._emit(measure(self.out_dir, self._shards), final=True)
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _run(self) -> None:
+        self._shards = self.plan()
+        self._start = measure(self.out_dir, self._shards)
+        while not self._stop.wait(self.poll_seconds):
+            self._emit(measure(self.out_dir, self._shards), final=False)
+
+    def _emit(self, snap: Snapshot, final: bool) -> None:
+        assert self._start is not None
+        line = format_progress(self._start, snap)
+        if self.live:
+            self.stream.write(f"\r\x1b[K{line}")
+            self._drawn = True
+        else:
+            last = self._last_logged or self._start
+            due = (
+                snap.fraction - last.fraction >= LOG_EVERY_FRACTION
+                or snap.at - last.at >= LOG_EVERY_SECONDS
+                or (final and snap.work_done != last.work_done)
+            )
+            if not due:
+                return
+            self.stream.write(f"progress: {line}\n")
+            self._last_logged = snap
+        self.stream.flush()
