@@ -188,7 +188,7 @@ def classify_lines(
     _apply_blocks(norms, verdicts, rules)
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
-            verdicts[i] = rules.match_line(line)
+            verdicts[i] = rules.match_line(line, norms[i])
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))

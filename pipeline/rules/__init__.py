@@ -46,6 +46,8 @@ class LineRule:
     phrases: frozenset[str]
     patterns: tuple[regex.Pattern[str], ...]
     max_words: int
+    #: All of ``patterns`` as one alternation: one regex call per line instead of one per pattern.
+    combined: regex.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +69,24 @@ class RuleSet:
     blocks: tuple[BlockRule, ...]
     phrase_index: dict[str, str]
 
-    def match_line(self, line: str) -> str | None:
-        """The id of the first line rule that matches ``line``, or None."""
-        key = normalize_line(line)
+    def match_line(self, line: str, key: str | None = None) -> str | None:
+        """The id of the first line rule that matches ``line``, or None.
+
+        ``key`` is ``normalize_line(line)`` when the caller has it already.
+        """
+        key = normalize_line(line) if key is None else key
         if not key:
             return None
         hit = self.phrase_index.get(key)
         if hit is not None:
             return hit
         stripped = _SPACE.sub(" ", line).strip()
-        words = len(stripped.split())
+        words = stripped.count(" ") + 1
         for rule in self.lines:
-            if words > rule.max_words:
+            if words > rule.max_words or rule.combined is None:
                 continue
-            for pattern in rule.patterns:
-                if pattern.fullmatch(stripped):
-                    return rule.id
+            if rule.combined.fullmatch(stripped):
+                return rule.id
         return None
 
 
@@ -105,10 +109,12 @@ def _compile(directory: Path) -> RuleSet:
             phrases = frozenset(normalize_line(p) for p in raw.get("phrases", []))
             for phrase in sorted(phrases):
                 phrase_index.setdefault(phrase, rule_id)
-            patterns = tuple(
-                regex.compile(p, regex.IGNORECASE | regex.VERSION1) for p in raw.get("patterns", [])
-            )
-            lines.append(LineRule(rule_id, raw["why"], phrases, patterns, int(raw.get("max_words", 30))))
+            sources = list(raw.get("patterns", []))
+            flags = regex.IGNORECASE | regex.VERSION1
+            patterns = tuple(regex.compile(p, flags) for p in sources)
+            combined = regex.compile("|".join(f"(?:{p})" for p in sources), flags) if sources else None
+            max_words = int(raw.get("max_words", 30))
+            lines.append(LineRule(rule_id, raw["why"], phrases, patterns, max_words, combined))
         for raw in data.get("block", []):
             rule_id = f"{concept}.{raw['id']}"
             if not raw.get("why"):
