@@ -7,7 +7,9 @@ so users can filter later without re-running the pipeline.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -37,16 +39,59 @@ _CREDIT_SOURCE = regex.compile(
     r"^\(\s*(?:adapted|compiled|taken|republished|reprinted)\s+(?:from|by)\s+(?P<name2>[^()]+?)\s*\)\.?$",
     regex.IGNORECASE,
 )
+# Removed lines that can be a byline or a date line: the header/footer zones of plain text, and
+# bylines moved out by segmentation. Lines cut as ads, menus or comments are not read.
+_BYLINE_RULES = frozenset({"structure.header_zone", "structure.footer_zone", "credits.byline"})
 _LABEL_VALUE = regex.compile(r"^[^:]{1,40}:\s*(?P<value>.+)$")
-# A "spun" text has lost its definite articles to "a" ("a Kremlin vowed", "a biggest dispute").
-# Evidence: the dev eval gold texts (English) use "the" for >= 40% of articles and put "a" before a
-# vowel-initial word in < 3% of uses; seed 001 (spun) has 4% "the" and 20% "a"+vowel.
-SPUN_MIN_ARTICLES = 30
-SPUN_MAX_THE_SHARE = 0.25
-SPUN_MIN_A_VOWEL_SHARE = 0.08
+# A "spun" text has lost its definite articles to "a" ("a Kremlin vowed", "a biggest dispute", "a
+# initial"). Evidence (python -m benchmarks.spun, docs/benchmarks.md): on 324 English dev eval gold
+# texts with >= 20 articles, "the" is >= 27% of "the"+"a" (5th percentile 42%), and "a" before a
+# vowel sound occurs at most 3 times and at most 2.5% of articles; a spinner turning every "the"
+# into "a" leaves the_share at median 7% and 30+ "a"-before-vowel. Either sign alone flags.
+SPUN_MIN_ARTICLES = 20
+SPUN_MAX_THE_SHARE = 0.2
+SPUN_MIN_A_VOWEL_COUNT = 4
+SPUN_MIN_A_VOWEL_RATE = 0.03
 _ARTICLE = regex.compile(r"(?<![\p{L}'’-])(the|a|an)\s+(\p{L}+)", regex.IGNORECASE)
-# "a one-off", "a European", "a usual": vowel letters read as consonant sounds.
-_CONSONANT_SOUND = regex.compile(r"^(?:one|once|eu|uni|use|usu|ut|ur|ewe)", regex.IGNORECASE)
+# "a one-off", "a European", "a usual", "a Ukrainian": vowel letters read as consonant sounds.
+_CONSONANT_SOUND = regex.compile(r"^(?:one|once|eu|uni|use|usu|usa|ut|ur|ewe|ukr|ubiq|ufo)", regex.IGNORECASE)
+# Gopher's stopword rule counts these eight words (Rae et al. 2021, appendix A).
+GOPHER_STOPWORDS = frozenset("the be to of and that have with".split())
+# C4 drops pages with these phrases (Raffel et al. 2020; DataTrove C4QualityFilter POLICY_SUBSTRINGS).
+C4_POLICY_PHRASES = (
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+)
+_SENTENCE_END = regex.compile(r"[.!?…。！？]+['\"”’»)\]]*(?=\s|$)")
+_ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\s*$")
+# FineWeb counts lines of at most this many characters as short (FineWebQualityFilter).
+SHORT_LINE_CHARS = 30
+# Bylines and date lines cut from the body (by boilerplate zones or segmentation) name the author
+# and the date; tagging reads them back. "By Jane Doe", "Posted on May 3, 2016 by Jane Doe".
+_BYLINE_AUTHOR = regex.compile(
+    r"^(?:(?:posted|published|written|updated)?\s*(?:on\s+[^|]{4,30}?\s+)?)?by\s+"
+    r"(?P<name>\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]*|van|von|de|da|del|der|bin|al|and|&)){0,6})",
+    regex.IGNORECASE,
+)
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        "jan.january feb.february mar.march apr.april may jun.june jul.july aug.august "
+        "sep.sept.september oct.october nov.november dec.december".split()
+    )
+    for m in names.split(".")
+}
+_DATE_TEXT = regex.compile(
+    r"\b(?:(?P<iso>(?P<y1>(?:19|20)\d\d)-(?P<m1>\d\d)-(?P<d1>\d\d))(?!\d)"
+    r"|(?P<mon2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)\b"
+    r"|(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon3>[A-Za-z]{3,9})\.?,?\s+(?P<y3>(?:19|20)\d\d)\b)"
+)
+# A removed line this long is a sentence that happens to hold a date, not a date line.
+DATE_LINE_MAX_WORDS = 12
 
 
 @lru_cache(maxsize=1)
@@ -128,6 +173,48 @@ def _credit_agency(line: str) -> str | None:
     return canonical_agency(name) or name or None
 
 
+def find_author(line: str) -> str | None:
+    """The author named by a byline ("By Jane Doe", "Posted on May 3 by Jane Doe"), or None."""
+    if len(line.split()) > DATE_LINE_MAX_WORDS + 4:
+        return None
+    found = _BYLINE_AUTHOR.match(line.strip())
+    if not found:
+        return None
+    name = found.group("name").strip(" ,.&")
+    if name.split()[0].lower() in {"the", "a", "an", "this", "our"}:
+        return None
+    return name
+
+
+def find_date(line: str) -> str | None:
+    """The ISO 8601 date of a short date line ("Published May 3, 2016", "2016-05-03"), or None."""
+    if len(line.split()) > DATE_LINE_MAX_WORDS:
+        return None
+    found = _DATE_TEXT.search(line)
+    if not found:
+        return None
+    if found.group("iso"):
+        year, month, day = int(found.group("y1")), int(found.group("m1")), int(found.group("d1"))
+    else:
+        name = (found.group("mon2") or found.group("mon3")).lower()
+        if name not in _MONTHS:
+            return None
+        month = _MONTHS[name]
+        year = int(found.group("y2") or found.group("y3"))
+        day = int(found.group("d2") or found.group("d3"))
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _reads_vowel(word: str) -> bool:
+    """True when ``word`` starts with a vowel sound (and is a content word, not an acronym)."""
+    if word[0].lower() not in "aeiou" or word.isupper() or (len(word) > 1 and word[1].isupper()):
+        return False
+    return word.lower() not in stopwords().get("en", frozenset()) and not _CONSONANT_SOUND.match(word)
+
+
 def spun_signals(text: str) -> dict[str, Any]:
     """Article-use statistics that expose "article spinner" output, and the verdict."""
     the = a_total = a_vowel = 0
@@ -137,55 +224,110 @@ def spun_signals(text: str) -> dict[str, Any]:
             the += 1
         elif low == "a":
             a_total += 1
-            if following[0].lower() in "aeiou" and not _CONSONANT_SOUND.match(following):
-                a_vowel += 1
+            a_vowel += _reads_vowel(following)
     articles = the + a_total
     if articles < SPUN_MIN_ARTICLES:
-        return {"the_share": None, "a_before_vowel_share": None, "spun": None}
+        return {"the_share": None, "a_before_vowel_share": None, "a_before_vowel_count": None, "spun": None}
     the_share = the / articles
-    a_vowel_share = a_vowel / a_total if a_total else 0.0
-    spun = the_share <= SPUN_MAX_THE_SHARE and a_vowel_share >= SPUN_MIN_A_VOWEL_SHARE
-    return {"the_share": round(the_share, 4), "a_before_vowel_share": round(a_vowel_share, 4), "spun": spun}
+    spun = the_share <= SPUN_MAX_THE_SHARE or (
+        a_vowel >= SPUN_MIN_A_VOWEL_COUNT and a_vowel / articles >= SPUN_MIN_A_VOWEL_RATE
+    )
+    return {
+        "the_share": round(the_share, 4),
+        "a_before_vowel_share": round(a_vowel / articles, 4),
+        "a_before_vowel_count": a_vowel,
+        "spun": spun,
+    }
+
+
+def _ratio(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _top_ngram_chars(words: Sequence[str], n: int) -> int:
+    """Characters in the occurrences of the most frequent word n-gram (Gopher's top n-gram rule)."""
+    grams = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    if not grams:
+        return 0
+    gram, count = grams.most_common(1)[0]
+    return len(gram) * count
+
+
+def _duplicate_ngram_chars(words: Sequence[str], n: int) -> int:
+    """Characters in word n-grams that repeat an earlier one, without overlap (Gopher's rule)."""
+    seen: set[str] = set()
+    repeated = i = 0
+    while i < len(words) - n + 1:
+        gram = "".join(words[i : i + n])
+        if gram in seen:
+            repeated += len(gram)
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return repeated
 
 
 def quality_signals(paragraphs: Sequence[str], language: str | None, language_score: float) -> dict[str, Any]:
-    """Gopher / C4 / FineWeb document signals as values."""
+    """Gopher / C4 / FineWeb document signals as values (paragraphs are the lines of these rules)."""
     text = "\n".join(paragraphs)
     words = _WORD.findall(text)
     n_words = len(words)
     lowered = [w.lower() for w in words]
     stops = stopwords().get(language or "", frozenset())
     n_paragraphs = len(paragraphs)
-    distinct = len(set(paragraphs))
+    seen: set[str] = set()
+    duplicate_paragraphs = duplicate_chars = 0
+    for paragraph in paragraphs:
+        if paragraph in seen:
+            duplicate_paragraphs += 1
+            duplicate_chars += len(paragraph)
+        seen.add(paragraph)
+    body_chars = sum(len(p) for p in paragraphs)
+    low_text = text.lower()
     signals: dict[str, Any] = {
         "language_score": language_score,
+        # Gopher quality rules
         "mean_word_length": round(sum(len(w) for w in words) / n_words, 3) if n_words else 0.0,
-        "alpha_word_fraction": round(sum(1 for w in words if _ALPHA.search(w)) / n_words, 4)
-        if n_words
-        else 0.0,
+        "alpha_word_fraction": _ratio(sum(1 for w in words if _ALPHA.search(w)), n_words),
         "stopword_count": sum(1 for w in lowered if w in stops) if stops else None,
-        "symbol_to_word_ratio": round((text.count("#") + text.count("…") + text.count("...")) / n_words, 4)
-        if n_words
-        else 0.0,
-        "paragraphs_ending_in_punctuation": round(
-            sum(1 for p in paragraphs if _TERMINAL.search(p)) / n_paragraphs, 4
-        )
-        if n_paragraphs
-        else 0.0,
-        "duplicate_paragraph_fraction": round(1 - distinct / n_paragraphs, 4) if n_paragraphs else 0.0,
-        "bullet_start_fraction": round(
-            sum(1 for p in paragraphs if p.startswith(("•", "-", "*", "●"))) / n_paragraphs, 4
-        )
-        if n_paragraphs
-        else 0.0,
-        "contains_lorem_ipsum": "lorem ipsum" in text.lower(),
+        "gopher_stopword_count": sum(1 for w in lowered if w in GOPHER_STOPWORDS),
+        "symbol_to_word_ratio": _ratio(text.count("#") + text.count("…") + text.count("..."), n_words),
+        "bullet_start_fraction": _ratio(
+            sum(1 for p in paragraphs if p.startswith(("•", "-", "*", "●", "‣", "◦"))), n_paragraphs
+        ),
+        "ellipsis_end_fraction": _ratio(sum(1 for p in paragraphs if _ELLIPSIS_END.search(p)), n_paragraphs),
+        # Gopher repetition rules (lines and paragraphs are the same units here)
+        "duplicate_paragraph_fraction": _ratio(duplicate_paragraphs, n_paragraphs),
+        "duplicate_paragraph_char_fraction": _ratio(duplicate_chars, body_chars),
+        **{f"top_{n}gram_char_fraction": _ratio(_top_ngram_chars(lowered, n), len(text)) for n in (2, 3, 4)},
+        **{
+            f"duplicate_{n}gram_char_fraction": _ratio(_duplicate_ngram_chars(lowered, n), len(text))
+            for n in range(5, 11)
+        },
+        # C4 rules
+        "paragraphs_ending_in_punctuation": _ratio(
+            sum(1 for p in paragraphs if _TERMINAL.search(p)), n_paragraphs
+        ),
+        "paragraphs_under_3_words_fraction": _ratio(
+            sum(1 for p in paragraphs if len(_WORD.findall(p)) < 3), n_paragraphs
+        ),
+        "sentence_count": len(_SENTENCE_END.findall(text)),
+        "max_word_length": max((len(w) for w in words), default=0),
+        "contains_lorem_ipsum": "lorem ipsum" in low_text,
         "contains_curly_bracket": "{" in text,
-        "contains_javascript": "javascript" in text.lower(),
+        "contains_javascript": "javascript" in low_text,
+        "contains_policy_phrase": any(phrase in low_text for phrase in C4_POLICY_PHRASES),
+        # FineWeb rules
+        "short_paragraph_fraction": _ratio(
+            sum(1 for p in paragraphs if len(p) <= SHORT_LINE_CHARS), n_paragraphs
+        ),
+        "paragraphs_per_word": _ratio(n_paragraphs, n_words),
     }
     spin = (
         spun_signals(text)
         if language == "en"
-        else {"the_share": None, "a_before_vowel_share": None, "spun": None}
+        else {"the_share": None, "a_before_vowel_share": None, "a_before_vowel_count": None, "spun": None}
     )
     signals.update(spin)
     return signals
@@ -200,7 +342,11 @@ def tag_metadata(doc: Document) -> Document:
     agency = meta.get("source_agency")
     categories = list(meta.get("categories") or [])
     tags = list(meta.get("tags") or [])
+    author, date = meta.get("author"), meta.get("date")
     for removal in doc.removed:
+        if removal.rule in _BYLINE_RULES:
+            author = author or find_author(removal.text)
+            date = date or find_date(removal.text)
         if removal.rule.startswith("credits.") and agency is None:
             agency = _credit_agency(removal.text)
         elif removal.rule == "taxonomy.categories":
@@ -213,8 +359,8 @@ def tag_metadata(doc: Document) -> Document:
         agency = agency or dateline_agency
     meta.update(
         site_name=meta.get("site_name"),
-        author=meta.get("author"),
-        date=meta.get("date"),
+        author=author,
+        date=date,
         source_agency=agency,
         dateline=dateline,
         categories=categories,

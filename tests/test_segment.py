@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
 from pipeline.document import Document, Source
 from pipeline.segment import paragraph_type, segment_paragraphs, split_paragraphs
 
@@ -54,3 +61,71 @@ def test_segment_is_idempotent_and_rebuilds_text() -> None:
     once = segment_paragraphs(doc)
     assert once.text == "\n\n".join(once.paragraphs)
     assert segment_paragraphs(once) == once
+
+
+def test_wrapped_text_with_paragraphs_split_by_single_line_breaks() -> None:
+    paragraphs = [
+        "The committee met on Tuesday to discuss the new budget for the coming year, and members said "
+        "the plan would raise spending on schools and roads by a tenth over the next four years.",
+        "A final vote is expected next month, after a round of public hearings in every district.",
+        "Opponents said the increase was reckless and promised to fight it in court if it passes.",
+    ]
+    wrapped = "\n".join(textwrap.fill(p, width=72) for p in paragraphs)
+    assert split_paragraphs(wrapped) == paragraphs
+
+
+# Lines of 40-100 characters that are paragraphs each (a text dump): nothing may be joined.
+UNWRAPPED = [
+    "Moscow and Damascus launched a campaign to recapture the city.",
+    "Rebel fighters have launched an advance of their own near Hama",
+    "Syria’s U.N. Ambassador rejected accusations against the government.",
+    "What the ceasefire deal means for Aleppo and its people",
+    "Kerry said the United States would keep pushing for a negotiated truce.",
+]
+
+
+def test_short_unwrapped_lines_are_not_joined() -> None:
+    assert split_paragraphs("\n".join(UNWRAPPED)) == UNWRAPPED
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("People walk on the rubble in Aleppo, Syria, May 3, 2016. Reuters/Abdalrhman Ismail", "caption"),
+        ("A protester in Paris on Friday. (AP Photo/Michel Euler)", "caption"),
+        ("Kerry met Lavrov in Geneva on Friday. AFP/Getty Images", "caption"),
+        ("He said the AC/DC concert in Sydney was the best of the year.", "paragraph"),
+        ("“We have four centres in eastern Aleppo”.", "quote"),
+        ("> I disagree with the previous message.", "quote"),
+        ("“We will not stop,” he said. “Never.”", "paragraph"),
+        ("1. Preheat the oven", "list_item"),
+        ("Washington/Beirut", "heading"),
+    ],
+)
+def test_captions_quotes_and_other_types(text: str, kind: str) -> None:
+    assert paragraph_type(text) == kind
+
+
+def test_bylines_leave_the_body_and_are_logged() -> None:
+    body = (
+        "By Jane Doe and John Roe\n\nThe talks ended on Friday without a deal.\n\nBy the end, nobody spoke."
+    )
+    doc = segment_paragraphs(Document(id="t", source=Source("t.txt", "text"), text=body))
+    assert doc.paragraphs == ("The talks ended on Friday without a deal.", "By the end, nobody spoke.")
+    assert [(r.text, r.rule, r.stage) for r in doc.removed] == [
+        ("By Jane Doe and John Roe", "credits.byline", "segment_paragraphs")
+    ]
+    assert segment_paragraphs(doc) == doc
+
+
+def test_wrap_benchmark_on_eval_gold_texts(eval_dir: Path) -> None:
+    from benchmarks.segmentation import _wrap, gold_paragraphs
+
+    docs = list(itertools.islice(gold_paragraphs(eval_dir), 120))
+    assert all(split_paragraphs("\n".join(p)) == p for p in docs)
+    found = total = 0
+    for paragraphs in docs:
+        got = split_paragraphs(_wrap(paragraphs, 72, "\n\n"))
+        total += len(paragraphs)
+        found += sum((Counter(paragraphs) & Counter(got)).values())
+    assert found / total >= 0.97
