@@ -18,6 +18,7 @@ from typing import Any
 
 import luigi
 import luigi.execution_summary
+import luigi.rpc
 from luigi.retcodes import retcode
 from luigi.tools.range import RangeDaily
 
@@ -162,6 +163,9 @@ def run_command(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return retcode().already_running
+    except luigi.rpc.RPCError as exc:
+        print(f"error: central scheduler {args.scheduler_url} unreachable: {exc}", file=sys.stderr)
+        return retcode().unhandled_exception
     code = exit_code(result, [task])
     if code == 0 and not days:
         print(_report_corpus(out))
