@@ -1,28 +1,36 @@
 """The command line: ``python -m pipeline run [--raw DIR] [--out DIR] [--workers N] ...``.
 
-Only this module talks to the terminal.
+``--date D`` cleans one day (``RAW/D`` into ``OUT/D``), ``--from D1 --to D2`` backfills the days of
+that range that are missing through Luigi's ``RangeDaily``. Only this module talks to the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import luigi
-from luigi.execution_summary import LuigiStatusCode
+import luigi.execution_summary
+import luigi.rpc
+from luigi.retcodes import retcode
+from luigi.tools.range import RangeDaily
 
 from pipeline import __version__
 from pipeline.config import load_config
 from pipeline.corpus import MANIFEST
 from pipeline.inspect_doc import UnknownDocument, format_inspection, inspect_document
+from pipeline.locking import AlreadyRunning, output_locks
 from pipeline.progress import ProgressReporter
 from pipeline.report import REPORT, write_report
 from pipeline.stats import NotAnOutputFolder, corpus_stats, format_table
-from pipeline.tasks import CleanCorpus
+from pipeline.tasks import CleanCorpus, CleanDay, day_dir
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +38,32 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3  # `inspect`: no document has that id
 
 
-def _retcodes() -> dict[LuigiStatusCode, int]:
-    """Luigi run status -> exit code, from the ``[retcode]`` settings (shipped defaults in luigi.cfg)."""
-    cfg = luigi.configuration.get_config()
+def exit_code(result: luigi.execution_summary.LuigiRunResult, roots: Sequence[luigi.Task]) -> int:
+    """The exit code of a run, from the ``[retcode]`` settings (shipped defaults in luigi.cfg).
 
-    def code(name: str, default: int) -> int:
-        return cfg.getint("retcode", name, default)
+    0 when every root task is complete afterwards. Otherwise the same classification the ``luigi``
+    command makes (``luigi.retcodes.run_with_retcodes``): the largest code among missing data, a
+    failed task, a task held by another worker (already running), a scheduling error and "not run".
+    """
+    if all(task.complete() for task in roots):
+        return 0
+    codes = retcode()
+    found = {name for name, tasks in luigi.execution_summary._summary_dict(result.worker).items() if tasks}
+    candidates = (
+        (codes.missing_data, "still_pending_ext"),
+        (codes.task_failed, "failed"),
+        (codes.already_running, "run_by_other_worker"),
+        (codes.scheduling_error, "scheduling_error"),
+        (codes.not_run, "not_run"),
+    )
+    return max([code for code, status in candidates if status in found], default=codes.not_run)
 
-    return {
-        LuigiStatusCode.SUCCESS: 0,
-        LuigiStatusCode.SUCCESS_WITH_RETRY: 0,
-        LuigiStatusCode.FAILED: code("task_failed", 30),
-        LuigiStatusCode.FAILED_AND_SCHEDULING_FAILED: code("task_failed", 30),
-        LuigiStatusCode.SCHEDULING_FAILED: code("scheduling_error", 35),
-        LuigiStatusCode.NOT_RUN: code("not_run", 25),
-        LuigiStatusCode.MISSING_EXT: code("missing_data", 20),
-    }
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,46 +77,117 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler-url", default=None, help="central luigid, e.g. http://127.0.0.1:8082")
     run.add_argument("--config", default="", help="TOML file of settings (default: built-in settings)")
     run.add_argument("--log-level", default="WARNING", help="Luigi and pipeline log level (default: WARNING)")
+    dated = run.add_mutually_exclusive_group()
+    dated.add_argument("--date", type=_date, help="clean one day: RAW/DATE into OUT/DATE (YYYY-MM-DD)")
+    dated.add_argument("--from", dest="date_from", type=_date, help="first day of a backfill (with --to)")
+    run.add_argument("--to", dest="date_to", type=_date, help="last day of a backfill, inclusive")
     _add_inspection_commands(sub, run)
     return parser
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Build the DAG for one batch and report how it ended."""
-    raw = Path(args.raw)
-    if not raw.is_dir():
-        print(f"error: raw folder {raw} does not exist or is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _backfill(args: argparse.Namespace) -> RangeDaily:
+    """``RangeDaily --of CleanDay`` over exactly ``--from`` .. ``--to``, however far from today."""
+    first, last = args.date_from, args.date_to
+    today = datetime.date.today()
+    return RangeDaily(
+        of=CleanDay,
+        of_params={"raw_root": str(args.raw), "out_root": str(args.out), "config_path": args.config},
+        start=first,
+        stop=last + datetime.timedelta(days=1),
+        # RangeDaily only looks 100 days back and 0 days ahead of today, and requires at most 50
+        # days per run by default; a backfill asked for by date means every day of it.
+        days_back=max(0, (today - first).days + 1),
+        days_forward=max(0, (last - today).days + 1),
+        task_limit=len(_days(first, last)),
+        param_name="date",
+    )
+
+
+def _check_args(args: argparse.Namespace) -> str | None:
+    """A usage error message, or None."""
+    if not Path(args.raw).is_dir():
+        return f"raw folder {args.raw} does not exist or is not a folder"
     if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+        return "--workers must be at least 1"
+    if (args.date_from is None) != (args.date_to is None):
+        return "--from and --to go together"
+    if args.date_from is not None and args.date_to < args.date_from:
+        return "--to is before --from"
     try:
         load_config(args.config or None)
     except (OSError, ValueError) as exc:
-        print(f"error: config {args.config}: {exc}", file=sys.stderr)
+        return f"config {args.config}: {exc}"
+    return None
+
+
+def _report_corpus(out: Path) -> str:
+    counts = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["counts"]
+    summary = f"{counts['input']} documents: {counts['clean']} clean, {counts['rejected']} rejected"
+    return f"{summary} -> {out / MANIFEST}"
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Build the DAG for one batch, one day or a range of days, and report how it ended."""
+    error = _check_args(args)
+    if error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    task = CleanCorpus(raw_dir=str(raw), out_dir=str(args.out), config_path=args.config)  # type: ignore[call-arg]
-    scheduler = {"scheduler_url": args.scheduler_url} if args.scheduler_url else {"local_scheduler": True}
-    stop_progress = _start_progress(args, task)
-    result = luigi.build(
-        [task],
-        workers=args.workers,
-        detailed_summary=True,
-        log_level=args.log_level.upper(),
-        **scheduler,
-    )
-    stop_progress()
-    exit_code = _retcodes().get(result.status, 1)
-    manifest_path = Path(args.out) / MANIFEST
-    if exit_code == 0 and manifest_path.exists():
-        counts = json.loads(manifest_path.read_text(encoding="utf-8"))["counts"]
-        print(
-            f"{counts['input']} documents: {counts['clean']} clean, {counts['rejected']} rejected"
-            f" -> {manifest_path}"
-        )
+    raw, out = Path(args.raw), Path(args.out)
+    days: list[datetime.date] = []
+    task: luigi.Task
+    if args.date is not None:
+        days = [args.date]
+        task = CleanDay(date=args.date, raw_root=str(raw), out_root=str(out), config_path=args.config)
+        folders = [day_dir(out, args.date)] if day_dir(raw, args.date).is_dir() else []
+    elif args.date_from is not None:
+        days = _days(args.date_from, args.date_to)
+        task = _backfill(args)
+        folders = [day_dir(out, d) for d in days if day_dir(raw, d).is_dir()]
     else:
+        task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=args.config)  # type: ignore[call-arg]
+        folders = [out]
+    scheduler: dict[str, Any] = {"local_scheduler": True}
+    # The central scheduler already gives each task to one worker at a time, across hosts; the file
+    # lock is for the local scheduler, which cannot see other processes.
+    locks: AbstractContextManager[None] = output_locks(folders)
+    if args.scheduler_url:
+        scheduler = {"scheduler_url": args.scheduler_url}
+        locks = nullcontext()
+    # Live progress is shown for an undated batch; days and ranges report per day when done.
+    stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
+    try:
+        with locks:
+            result = luigi.build(
+                [task],
+                workers=args.workers,
+                detailed_summary=True,
+                log_level=args.log_level.upper(),
+                **scheduler,
+            )
+    except AlreadyRunning as exc:
+        stop_progress()
+        print(f"error: {exc}", file=sys.stderr)
+        return retcode().already_running
+    except luigi.rpc.RPCError as exc:
+        stop_progress()
+        print(f"error: central scheduler {args.scheduler_url} unreachable: {exc}", file=sys.stderr)
+        return retcode().unhandled_exception
+    stop_progress()
+    code = exit_code(result, [task])
+    if code == 0 and not days:
+        print(_report_corpus(out))
+    for day in days:
+        if not day_dir(raw, day).is_dir():
+            print(f"{day}: no raw data in {day_dir(raw, day)}", file=sys.stderr if args.date else sys.stdout)
+        elif (day_dir(out, day) / MANIFEST).exists():
+            print(f"{day}: {_report_corpus(day_dir(out, day))}")
+    if code != 0:
         print(result.summary_text, file=sys.stderr)
-    return exit_code
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,9 @@
     RawShard (external) -> RepairEncoding -> ExtractText -> StripBoilerplate -> SegmentParagraphs
       -> TagMetadata -> WriteShard   (one chain per shard)   -> CleanCorpus (manifest, parts, rejects)
 
+Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
+(one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
+
 Every intermediate file name carries the shard's digest (its files and the settings), so a changed
 input or setting never reuses stale work; the manifest records the batch fingerprint, so a re-run on
 the same input does nothing.
@@ -11,9 +14,10 @@ the same input does nothing.
 from __future__ import annotations
 
 import configparser
+import datetime
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,6 +42,8 @@ from pipeline.writers import read_documents, write_documents, write_json
 
 log = logging.getLogger(__name__)
 SHIPPED_LUIGI_CFG = Path(__file__).resolve().parent / "luigi.cfg"
+#: Documents between two progress reports of a shard task. With a central scheduler every report is
+#: an RPC to luigid, so a report per document would cost more than the cleaning of short documents.
 PROGRESS_EVERY = 100
 
 
@@ -95,20 +101,39 @@ class ShardStage(luigi.Task):
         """The documents this stage reads: the previous stage's output."""
         return read_documents(self.input().path)
 
+    def expected_documents(self) -> int | None:
+        """How many documents this stage will see (the previous stage's lines), for progress reports."""
+        with open(self.input().path, "rb") as handle:
+            return sum(1 for _ in handle)
+
     def run(self) -> None:
         config = load_config(self.config_path or None)
         fn = stage_functions(config)[self.stage]
         write_documents(self.output().path, self._tracked(fn(doc) for doc in self.input_documents(config)))
 
     def _tracked(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """Pass ``docs`` through, reporting documents done (and the share of the shard) to the scheduler."""
+        total = self.expected_documents()
+        files: set[str] = set()
+        label = f"{self.stage} shard {self.shard:05d}"
+        self.set_status_message(f"{label}: started, {len(self.paths)} files")
+        self.set_progress_percentage(0)
         done = 0
         for doc in docs:
             yield doc
             done += 1
+            files.add(doc.source.path)
             if done % PROGRESS_EVERY == 0:
-                self.set_status_message(f"{self.stage}: {done} documents")
+                if total:
+                    message, share = f"{done}/{total} documents", done / total
+                else:
+                    n_files = max(1, len(self.paths))
+                    message = f"{done} documents from {len(files)}/{n_files} files"
+                    share = len(files) / n_files
+                self.set_status_message(f"{label}: {message}")
+                self.set_progress_percentage(min(99, int(100 * share)))
                 record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=False)
-        self.set_status_message(f"{self.stage}: {done} documents, done")
+        self.set_status_message(f"{label}: {done} documents, done")
         record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=True)
         self.set_progress_percentage(100)
 
@@ -121,6 +146,10 @@ class RepairEncoding(ShardStage):
 
     def input_documents(self, config: Config) -> Iterable[Document]:
         return load_documents(self.raw_dir, self.paths, config)
+
+    def expected_documents(self) -> int | None:
+        # A raw file may hold one document or thousands (.jsonl): progress counts files instead.
+        return None
 
 
 class ExtractText(ShardStage):
@@ -226,9 +255,72 @@ class CleanCorpus(luigi.Task):
         return manifest.get("fingerprint") == batch_fingerprint(self.shards())
 
     def run(self) -> None:
+        self.set_status_message(f"assembling {len(self.shards())} shards into {self.out_dir}")
         outputs = []
         for target in self.input():
             stats = json.loads(Path(target["stats"].path).read_text(encoding="utf-8"))
             outputs.append((Path(target["part"].path), Path(target["rejects"].path), stats))
         manifest = assemble_corpus(self.out_dir, outputs, batch_fingerprint(self.shards()), self.config())
         self.set_status_message(json.dumps(manifest["counts"]))
+
+
+class RawDay(luigi.ExternalTask):
+    """One day's raw folder, ``RAW/YYYY-MM-DD``, delivered by whatever feeds the pipeline."""
+
+    date = luigi.DateParameter()
+    raw_root = luigi.Parameter(default="data/raw")
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(day_dir(self.raw_root, self.date)))
+
+
+def day_dir(root: str | Path, date: datetime.date) -> Path:
+    """The partition of ``root`` for one day: ``root/YYYY-MM-DD``."""
+    return Path(root) / date.isoformat()
+
+
+class CleanDay(luigi.WrapperTask):
+    """One day: ``RAW/YYYY-MM-DD`` cleaned into ``OUT/YYYY-MM-DD`` (a whole :class:`CleanCorpus`).
+
+    Asked for on its own, a day without a raw folder is missing data (Luigi's ``missing_data`` exit
+    code). In a range (``RangeDaily --of CleanDay``) such a day counts as done, see :meth:`bulk_complete`.
+    """
+
+    date = luigi.DateParameter()
+    raw_root = luigi.Parameter(default="data/raw", positional=False)
+    out_root = luigi.Parameter(default="data/clean", positional=False)
+    config_path = luigi.Parameter(default="", significant=False, positional=False)
+
+    def has_raw_data(self) -> bool:
+        """Whether the day's raw folder exists."""
+        return day_dir(self.raw_root, self.date).is_dir()
+
+    def corpus(self) -> CleanCorpus:
+        """The day's batch."""
+        return CleanCorpus(  # type: ignore[call-arg]
+            raw_dir=str(day_dir(self.raw_root, self.date)),
+            out_dir=str(day_dir(self.out_root, self.date)),
+            config_path=self.config_path,
+        )
+
+    def requires(self) -> luigi.Task:
+        if not self.has_raw_data():
+            return RawDay(date=self.date, raw_root=self.raw_root)
+        return self.corpus()
+
+    @classmethod
+    def bulk_complete(cls, parameter_tuples: Iterable[Any]) -> list[Any]:
+        """The dates among ``parameter_tuples`` that a range has nothing to do for.
+
+        A day is done when its output is complete for its current input, and also when it has no raw
+        folder at all ("no data": nothing to clean yet, not a failure). A later range run picks the day
+        up once its folder appears, so a late delivery is cleaned by the next scheduled run.
+        """
+        # RangeDaily passes ``functools.partial(CleanDay, **of_params)`` as ``cls``.
+        make: Callable[..., CleanDay] = cls
+        done = []
+        for date in parameter_tuples:
+            day = make(date)
+            if not day.has_raw_data() or day.complete():
+                done.append(date)
+        return done

@@ -12,6 +12,7 @@ from pathlib import Path
 import luigi
 import pytest
 
+from pipeline import cli
 from pipeline.tasks import CleanCorpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,3 +202,27 @@ def test_files_with_the_same_id_keep_the_first_and_reject_the_rest(tmp_path: Pat
     assert [(r["id"], r["source"]["path"], r["reason"]) for r in rejects] == [("a", "a.txt", "duplicate_id")]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"] == {"input": 3, "clean": 2, "rejected": 1}
+
+
+def test_luigi_command_backfills_days_with_range_daily(tmp_path: Path) -> None:
+    luigi_bin = Path(sys.executable).with_name("luigi")
+    if not luigi_bin.exists():
+        pytest.skip("the luigi console script is not installed beside this interpreter")
+    raw = tmp_path / "raw"
+    (raw / "2026-11-20").mkdir(parents=True)
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (raw / "2026-11-20" / seed.name).write_bytes(seed.read_bytes())
+    out_cli, out_luigi = tmp_path / "cli", tmp_path / "luigi"
+    luigi.task_register.Register.clear_instance_cache()
+    assert cli.main(["run", "--raw", str(raw), "--out", str(out_cli), "--date", "2026-11-20"]) == 0
+    day = ["--CleanDay-raw-root", str(raw), "--CleanDay-out-root", str(out_luigi), "--local-scheduler"]
+    module = [str(luigi_bin), "--module", "pipeline.tasks"]
+    # RangeDaily ignores days more than 100 days before (or any after) today unless told otherwise.
+    span = ["--start", "2026-11-19", "--stop", "2026-11-21", "--days-back", "9999", "--days-forward", "9999"]
+    done = _run([*module, "RangeDaily", "--of", "CleanDay", *span, *day], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out_luigi.iterdir()) == ["2026-11-20"]  # 2026-11-19: no raw data
+    assert _snapshot(out_luigi / "2026-11-20") == _snapshot(out_cli / "2026-11-20")
+    # Asked for on its own, a day without raw data is missing data (the shipped [retcode]).
+    missing = _run([*module, "CleanDay", "--date", "2026-11-19", *day], tmp_path)
+    assert missing.returncode == 20, missing.stderr

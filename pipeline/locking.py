@@ -1,0 +1,60 @@
+"""One writer per output folder when runs use Luigi's local scheduler.
+
+With a central ``luigid`` a task is run by one worker at a time, whatever the host. The local
+scheduler knows nothing of other processes, so two cron runs of the same day could both clean it.
+A run therefore holds an exclusive ``flock`` on ``OUT/_stages/.lock`` while it works (beside the
+intermediate files, so the published folder holds only the output); a second run finds the
+lock taken and stops with the ``already_running`` exit code. The kernel releases the lock when the
+process ends, however it ends, so a killed run never leaves a stale lock behind (the empty file stays).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from pipeline.corpus import STAGES_DIR
+
+LOCK_NAME = ".lock"
+
+
+class AlreadyRunning(Exception):
+    """Another process holds the lock of an output folder."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"another run is writing {folder} (lock {lock_path(folder)} is held)")
+        self.folder = folder
+
+
+def lock_path(folder: str | Path) -> Path:
+    """The lock file of an output folder."""
+    return Path(folder) / STAGES_DIR / LOCK_NAME
+
+
+@contextmanager
+def output_lock(folder: str | Path) -> Iterator[None]:
+    """Hold the exclusive lock of ``folder`` (created if needed) or raise :class:`AlreadyRunning`."""
+    path = Path(folder)
+    lock = lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(path) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextmanager
+def output_locks(folders: Iterable[str | Path]) -> Iterator[None]:
+    """Hold the locks of several folders, taken in path order; raise if any is held elsewhere."""
+    with ExitStack() as stack:
+        for folder in sorted({Path(f) for f in folders}):
+            stack.enter_context(output_lock(folder))
+        yield
