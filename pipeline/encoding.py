@@ -1,27 +1,52 @@
 """Bytes -> text (BOM, declared charset, strict UTF-8, detector, fallback) and mojibake repair (ftfy).
 
-``decode_item`` decides how a raw item's bytes become text and records which rule decided.
-``repair_encoding`` runs ftfy line by line and lists every repair it made in
-``metadata.encoding_fixes``. Lines that are plain printable ASCII cannot be changed by the fixers we
-enable, so they skip ftfy entirely; that is the fast path for the common case.
+``decode_item`` decides how a raw item's bytes become text and records the rule that decided in
+``metadata.encoding`` (``bom``, ``declared`` -- the HTTP header charset the reader passes in, then
+``<meta charset>`` / the XML declaration --, ``utf8_over_declared``, ``utf8``, ``utf16_pattern``,
+``detector`` -- charset-normalizer --, ``fallback`` -- windows-1252). Bytes that are not text (file
+signatures, NUL bytes, control characters) are rejected as ``binary`` with the reason.
+
+``repair_encoding`` runs ftfy the way ``ftfy.fix_text`` does (segment by segment, the same sticky
+"auto" HTML-entity switch) and lists every repair it really made in ``metadata.encoding_fixes``.
+The ftfy configuration is a decision (``FTFY_CONFIG``): we keep the encoding fixes (mojibake,
+``restore_byte_a0``, lossy and inconsistent UTF-8, C1 controls), HTML entities outside markup, line
+breaks, surrogates, terminal escapes, control characters and NFC; we turn off quote uncurling,
+Latin ligature splitting and full-width folding, because they rewrite correct text ("curly quotes
+stay curly") and a corpus user cannot undo them.
+
+Speed: ftfy runs at about 1 MB/s and almost no document needs it, so a pre-check derived from ftfy's
+own code (see "Fast pre-check" below; property-tested against ftfy) clears documents and lines that no
+enabled fixer can change, and only the rest go to ftfy. One pass equals ``ftfy.fix_text``; passes repeat
+while a repair exposes more mojibake.
 """
 
 from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
+import importlib
+import re
+import unicodedata
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import charset_normalizer
 import ftfy
 import ftfy.bad_codecs  # noqa: F401 - registers the sloppy-windows-* codecs used as fallback
+import ftfy.badness
+import ftfy.chardata
 import regex
 
 from pipeline.document import Document
 from pipeline.readers import RawItem
 
 STAGE = "repair_encoding"
+
+# Python's regex parser (public as sre_parse before 3.11), used to read ftfy's BADNESS_RE.
+_re_parser: Any = importlib.import_module("re._parser" if hasattr(re, "_parser") else "sre_parse")
+_sre: Any = importlib.import_module("re._constants" if hasattr(re, "_constants") else "sre_constants")
 
 # ftfy configured on purpose: repair encodings and control characters, but never restyle text.
 # Quote uncurling, ligature and width changes would alter correct text (curly quotes stay curly),
@@ -101,10 +126,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "ELF executable"),
     (b"(\xb5/\xfd", "zstandard data inside the file"),
 )
-# Lines made only of these characters pass every enabled fixer unchanged (see module docstring).
-_NEEDS_FTFY = regex.compile(r"[^\t\n\x20-\x25\x27-\x7e]")
 # Repairs repeat until nothing changes, at most this often.
 MAX_REPAIR_PASSES = 4
+# C0 controls other than the white space ones.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 # More than this share of control characters after decoding means the input was not text.
 MAX_CONTROL_SHARE = 0.01
 
@@ -115,6 +140,20 @@ def _codec_name(label: str) -> str | None:
     except LookupError:
         return None
     return _WHATWG_ALIASES.get(name, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _single_byte(codec: str) -> bool:
+    """True for codecs that read any byte string (windows-125x, ISO-8859-x, KOI8...).
+
+    Such a declaration cannot be checked against the bytes, and servers often send a default
+    ISO-8859-1 header for UTF-8 pages; bytes that are valid multi-byte UTF-8 are then read as UTF-8
+    (a cp1252 text is valid UTF-8 only by accident, e.g. "Ã©" written on purpose).
+    """
+    try:
+        return len(bytes(range(256)).decode(codec, errors="replace")) == 256 and "utf" not in codec
+    except LookupError:
+        return False
 
 
 def declared_charset(data: bytes, content_type: str) -> str | None:
@@ -148,6 +187,8 @@ def decode_bytes(
 ) -> tuple[str, str, str]:
     """``(text, charset, rule)``: the first of BOM, declared charset, UTF-8, UTF-16 pattern, detector.
 
+    A declared single-byte charset yields to valid multi-byte UTF-8 (rule ``utf8_over_declared``).
+
     Raises ``ValueError`` with a reason when the bytes are not text at all.
     """
     for bom, name in _BOMS:
@@ -156,6 +197,11 @@ def decode_bytes(
     for label in (declared, declared_charset(data, content_type)):
         codec = _codec_name(label) if label else None
         if codec:
+            if _single_byte(codec) and not data.isascii():
+                try:
+                    return data.decode("utf-8"), "utf-8", "utf8_over_declared"
+                except UnicodeDecodeError:
+                    pass
             try:
                 return data.decode(codec), codec, "declared"
             except UnicodeDecodeError:
@@ -201,8 +247,7 @@ def _detect(data: bytes) -> str | None:
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
-    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f\v")
-    return controls / len(text)
+    return len(_CONTROL_CHARS.findall(text)) / len(text)
 
 
 def decode_item(item: RawItem) -> Document:
@@ -231,27 +276,178 @@ def decode_item(item: RawItem) -> Document:
     return dataclasses.replace(doc, text=text)
 
 
+# --- Fast pre-check: which lines can the enabled fixers change at all? -------------------------
+#
+# Derived from ftfy's own code (ftfy/__init__.py ``fix_and_explain``, ftfy/fixes.py, ftfy/badness.py,
+# ftfy/chardata.py), not guessed. ``fix_and_explain`` runs its steps in a loop and stops when a round
+# changes nothing, so a segment comes back unchanged when every enabled step is a no-op on it:
+#   unescape_html           substitutes ``chardata.HTML_ENTITY_RE`` matches; off ("auto") once a "<" is seen
+#   fix_encoding            returns at once unless ``badness.is_bad`` (a ``BADNESS_RE`` match); the
+#                           subordinate restore_byte_a0 / lossy / inconsistent-UTF-8 / C1 steps run only
+#                           after that gate
+#   fix_c1_controls         U+0080..U+009F (``chardata.C1_CONTROL_RE``)
+#   fix_line_breaks         "\r", U+0085, U+2028, U+2029 (str.replace chain)
+#   fix_surrogates          U+D800..U+DFFF (``fixes.SURROGATE_RE``)
+#   remove_terminal_escapes sequences starting with ESC (``fixes.ANSI_RE``)
+#   remove_control_chars    the keys of ``chardata.CONTROL_CHARS``
+#   normalization "NFC"     text that ``unicodedata.is_normalized("NFC", ...)`` says is not NFC
+# ``BADNESS_RE`` itself runs at about 1 MB/s (Python's ``re`` tries its 35 alternatives at every
+# position), as slow as ftfy, so it is only run near its possible matches: every alternative has a
+# fixed position whose character class is listed explicitly, and a match must contain a character
+# of the class chosen below for its alternative (``_MOJIBAKE_HINTS``).
+
+
+def _character_class(op: Any, av: Any) -> frozenset[str] | None:
+    """The characters one parsed regex item matches, when it is a plain literal or [class]."""
+    if op is _sre.LITERAL:
+        return frozenset(chr(av))
+    if op is not _sre.IN:
+        return None
+    chars: set[str] = set()
+    for item_op, item_av in av:
+        if item_op is _sre.LITERAL:
+            chars.add(chr(item_av))
+        elif item_op is _sre.RANGE:
+            chars.update(chr(code) for code in range(item_av[0], item_av[1] + 1))
+        else:  # a negated class or a category such as \s: not a usable anchor
+            return None
+    return frozenset(chars)
+
+
+def _commonness(chars: AbstractSet[str]) -> int:
+    """How often a class's characters occur in correct text: letters, quotes and dashes weigh most."""
+    weight = 0
+    for ch in chars:
+        if ch.isascii():
+            weight += 1000
+        elif unicodedata.category(ch) in ("Ll", "Lu", "Lo", "Pi", "Pf", "Ps", "Pe", "Pd", "Zs", "Po"):
+            weight += 10
+        else:
+            weight += 1
+    return weight
+
+
+def _badness_hints(pattern: re.Pattern[str]) -> tuple[str, int]:
+    """A set of characters every ``pattern`` match contains, and the longest match's length.
+
+    Each top-level alternative contributes one of its mandatory character classes: the one that adds
+    the least common characters to those already chosen. Alternatives whose cheapest class is most
+    common go first, so the letters they force in can serve later alternatives too.
+    """
+    (op, av), *rest = list(_re_parser.parse(pattern.pattern, pattern.flags))
+    if rest or op is not _sre.BRANCH:
+        raise RuntimeError("ftfy's BADNESS_RE is no longer one alternation; re-derive the pre-check")
+    alternatives: list[list[frozenset[str]]] = []
+    longest = 0
+    for branch in av[1]:
+        classes = [c for c in (_character_class(o, a) for o, a in branch) if c is not None]
+        if not classes:
+            raise RuntimeError("a BADNESS_RE alternative has no fixed character class")
+        alternatives.append(classes)
+        longest = max(longest, branch.getwidth()[1])
+    hints: frozenset[str] = frozenset()
+    for classes in sorted(alternatives, key=lambda cs: -min(map(_commonness, cs))):
+        hints |= min(classes, key=lambda c: _commonness(c - hints))
+    return "".join(sorted(hints)), longest
+
+
+def _char_class(chars: set[str] | frozenset[str] | str) -> str:
+    """A regex character class of ``chars``, as escaped code point ranges."""
+    codes = sorted({ord(ch) for ch in chars})
+    parts: list[str] = []
+    start = prev = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == prev + 1:
+            prev = code
+            continue
+        parts.append(f"\\U{start:08x}" if start == prev else f"\\U{start:08x}-\\U{prev:08x}")
+        start = prev = code
+    return "[" + "".join(parts) + "]"
+
+
+_HINT_CHARS, _BADNESS_WIDTH = _badness_hints(ftfy.badness.BADNESS_RE)
+_MOJIBAKE_HINTS = re.compile(_char_class(_HINT_CHARS))
+# "^" in BADNESS_RE means "start of segment"; MULTILINE makes it match after every "\n" too, so a
+# search over a whole document finds every match any of its lines has (and maybe more: still safe).
+_BADNESS_ANY_LINE = re.compile(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags | re.MULTILINE)
+# Characters the non-encoding fixers act on (see the table above).
+FIXER_TRIGGERS = frozenset(
+    {chr(code) for code in ftfy.chardata.CONTROL_CHARS}
+    | {chr(code) for code in range(0x80, 0xA0)}
+    | {chr(code) for code in range(0xD800, 0xE000)}
+    | set("\r\x85\u2028\u2029\x1b")
+)
+_FIXER_TRIGGERS = re.compile(_char_class(FIXER_TRIGGERS))
+
+
+def _looks_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad`` for every line of ``text``, searched only around the hint characters."""
+    # A match holding a hint at ``at`` lies within [at - width + 1, at + width); overlapping windows
+    # are merged so that each stretch of text is searched once.
+    span_start = span_end = -1
+    for hint in _MOJIBAKE_HINTS.finditer(text):
+        at = hint.start()
+        if at - _BADNESS_WIDTH + 1 <= span_end:
+            span_end = at + _BADNESS_WIDTH
+            continue
+        if span_end > 0 and _BADNESS_ANY_LINE.search(text, span_start, span_end):
+            return True
+        span_start, span_end = max(0, at - _BADNESS_WIDTH + 1), at + _BADNESS_WIDTH
+    return span_end > 0 and _BADNESS_ANY_LINE.search(text, span_start, span_end) is not None
+
+
+def unchanged_by_ftfy(text: str, unescape_html: bool = True) -> bool:
+    """True when ftfy with ``FTFY_CONFIG`` provably leaves every line of ``text`` as it is.
+
+    ``unescape_html=False`` when ftfy has already seen a "<" (its "auto" setting), so entities stay.
+    """
+    if text.isascii():
+        # Of the gates below only control characters, "\r", ESC and entities are ASCII.
+        return not _FIXER_TRIGGERS.search(text) and not (
+            unescape_html and ftfy.chardata.HTML_ENTITY_RE.search(text)
+        )
+    return not (
+        _FIXER_TRIGGERS.search(text)
+        or (unescape_html and ftfy.chardata.HTML_ENTITY_RE.search(text))
+        or not unicodedata.is_normalized("NFC", text)
+        or _looks_bad(text)
+    )
+
+
 def _segments(text: str) -> Iterator[str]:
-    """Lines with their "\\n", as ftfy.fix_text cuts them (str.splitlines would also cut at U+0085)."""
+    """Segments as ``ftfy.fix_text`` cuts them: lines with their "\\n", at most max_decode_length long."""
+    limit = FTFY_CONFIG.max_decode_length
     start = 0
     while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end == -1 else end + 1
+        end = text.find("\n", start) + 1 or len(text)
+        end = min(end, start + limit)
         yield text[start:end]
         start = end
 
 
 def fix_text_explained(text: str) -> tuple[str, list[str]]:
-    """ftfy over ``text`` line by line; returns the text and the repairs made, in order, once each."""
-    if not _NEEDS_FTFY.search(text):
-        return text, []
+    """ftfy over ``text`` segment by segment, as ``ftfy.fix_text`` does; the text and the repairs made.
+
+    Output equals ``ftfy.fix_text(text, FTFY_CONFIG)``; segments the pre-check clears skip ftfy.
+    """
+    if len(text) <= FTFY_CONFIG.max_decode_length:
+        # Entities only matter before the line holding the first "<" (ftfy's "auto" switch is sticky).
+        first_lt = text.find("<")
+        entity_end = len(text) if first_lt == -1 else text.rfind("\n", 0, first_lt) + 1
+        if unchanged_by_ftfy(text, unescape_html=False) and not ftfy.chardata.HTML_ENTITY_RE.search(
+            text, 0, entity_end
+        ):
+            return text, []
     fixes: list[str] = []
     out: list[str] = []
-    for line in _segments(text):
-        if not _NEEDS_FTFY.search(line):
-            out.append(line)
+    config = FTFY_CONFIG
+    for segment in _segments(text):
+        if config.unescape_html == "auto" and "<" in segment:
+            config = config._replace(unescape_html=False)
+        if unchanged_by_ftfy(segment, unescape_html=bool(config.unescape_html)):
+            out.append(segment)
             continue
-        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        fixed, steps = ftfy.fix_and_explain(segment, config)
         out.append(fixed)
         for step in steps or ():
             name = f"{step.action}:{step.parameter}"

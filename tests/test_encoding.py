@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import codecs
 
+import ftfy
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252 for building mojibake
+import ftfy.badness
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pipeline import encoding
 from pipeline.document import Source
-from pipeline.encoding import decode_bytes, decode_item, fix_text_explained, repair_encoding
+from pipeline.encoding import FTFY_CONFIG, decode_bytes, decode_item, fix_text_explained, repair_encoding
 from pipeline.readers import RawItem
 
 TEXT = "Café “quoted” — naïve façade, 5 €."
@@ -85,3 +90,110 @@ def test_repair_encoding_records_fixes_in_metadata() -> None:
     assert repaired.text == TEXT
     assert repaired.metadata["encoding_fixes"]
     assert repair_encoding(repaired).text == TEXT
+
+
+def test_http_header_charset_is_the_declared_charset() -> None:
+    item = RawItem("x", Source("x.html", "html"), f"<p>{TEXT}</p>".encode("cp1252"), "html", "windows-1252")
+    doc = decode_item(item)
+    assert TEXT in (doc.html or "") and doc.metadata["encoding"] == {
+        "charset": "sloppy-windows-1252",
+        "rule": "declared",
+    }
+
+
+@pytest.mark.parametrize("label", ["ascii", "iso-8859-1", "windows-1252", "koi8-r"])
+def test_valid_utf8_wins_over_a_declared_single_byte_charset(label: str) -> None:
+    """Servers send a default ISO-8859-1 header for UTF-8 pages; valid multi-byte UTF-8 is no accident."""
+    doc = decode_item(RawItem("x", Source("x.html", "html"), TEXT.encode("utf-8"), "html", label))
+    assert doc.html == TEXT and doc.metadata["encoding"] == {"charset": "utf-8", "rule": "utf8_over_declared"}
+
+
+def test_declared_single_byte_charset_still_decides_ascii_and_non_utf8_bytes() -> None:
+    for text in ("plain ascii", TEXT):
+        data = text.encode("cp1252")
+        decoded, charset, rule = decode_bytes(data, "windows-1252", "html")
+        assert (decoded, charset, rule) == (text, "sloppy-windows-1252", "declared")
+
+
+def test_nul_heavy_text_is_rejected_not_decoded() -> None:
+    data = b"Some words\x00\x00\x00 then\x00 more \x00\x00 words " * 50
+    doc = decode_item(_item(data))
+    assert doc.rejection is not None and doc.rejection.reason == "binary"
+
+
+def test_utf16_big_endian_without_bom_is_decoded() -> None:
+    doc = decode_item(_item(TEXT.encode("utf-16-be")))
+    assert doc.text == TEXT and doc.metadata["encoding"] == {"charset": "utf-16-be", "rule": "utf16_pattern"}
+
+
+# --- the fast pre-check ------------------------------------------------------------------------
+
+
+def _badness_alphabet() -> str:
+    """Every character any fixed position of ftfy's BADNESS_RE names, and ASCII letters and space."""
+    pattern = ftfy.badness.BADNESS_RE
+    ((_, (_, branches)),) = list(encoding._re_parser.parse(pattern.pattern, pattern.flags))
+    chars: set[str] = set("aZ .é")
+    for branch in branches:
+        for op, av in branch:
+            chars |= encoding._character_class(op, av) or set()
+    return "".join(sorted(chars))
+
+
+BADNESS_ALPHABET = _badness_alphabet()
+# Lines to throw at the pre-check: mojibake-prone characters, combining marks (NFC), entities,
+# controls, line breaks, surrogates, CJK, and real mojibake made from such text.
+LINE_ALPHABET = BADNESS_ALPHABET + "\u0301\u0308\u200d&#;<>0aé\t\r\x00\x1b\x85\u2028\ufeff\ud83d中ßфΩ"
+_plain = st.text(alphabet=st.sampled_from(LINE_ALPHABET), max_size=24)
+_mojibake = st.text(alphabet=st.sampled_from(LINE_ALPHABET[:400] + "“”’—…"), max_size=12).map(
+    lambda s: s.encode("utf-8", "surrogatepass").decode("sloppy-windows-1252")
+)
+LINES = st.lists(st.one_of(_plain, _mojibake), min_size=1, max_size=4).map("".join)
+
+
+def test_hint_search_equals_badness_on_every_pair() -> None:
+    """Exhaustively: the windowed search around hint characters finds exactly what BADNESS_RE finds."""
+    pairs = [a + b for a in BADNESS_ALPHABET for b in BADNESS_ALPHABET]
+    assert len(pairs) > 100_000
+    for pair in pairs:
+        assert encoding._looks_bad(pair) == ftfy.badness.is_bad(pair), pair
+
+
+@settings(max_examples=500, deadline=None)
+@given(LINES)
+def test_hint_search_equals_badness(line: str) -> None:
+    assert encoding._looks_bad(line) == ftfy.badness.is_bad(line)
+
+
+@settings(max_examples=500, deadline=None)
+@given(LINES, st.booleans())
+def test_precheck_is_safe(line: str, unescape: bool) -> None:
+    """Whatever line the pre-check clears, ftfy (our config) returns unchanged, with no step."""
+    config = FTFY_CONFIG if unescape else FTFY_CONFIG._replace(unescape_html=False)
+    if encoding.unchanged_by_ftfy(line, unescape_html=unescape):
+        assert ftfy.fix_and_explain(line, config) == (line, [])
+
+
+def test_fixer_triggers_cover_every_character_the_plain_fixers_touch() -> None:
+    """All code points outside FIXER_TRIGGERS pass the character-wise fixers unchanged."""
+    others = "".join(chr(c) for c in range(0x110000) if chr(c) not in encoding.FIXER_TRIGGERS)
+    for name in ("fix_c1_controls", "fix_line_breaks", "fix_surrogates", "remove_control_chars"):
+        assert ftfy.FIXERS[name](others) == others, name
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(LINES, max_size=8).map("\n".join))
+def test_stage_output_equals_ftfy_fix_text(text: str) -> None:
+    """Segment by segment with the pre-check gives exactly ftfy.fix_text's output (sticky "<" included)."""
+    assert fix_text_explained(text)[0] == ftfy.fix_text(text, FTFY_CONFIG)
+
+
+def test_entities_are_kept_after_the_first_angle_bracket() -> None:
+    text = "caf&eacute;\n1 < 2\ncaf&eacute;"
+    assert fix_text_explained(text) == ("café\n1 < 2\ncaf&eacute;", ["apply:unescape_html"])
+
+
+def test_only_real_changes_are_recorded() -> None:
+    fixed, fixes = fix_text_explained("clean “line”\nbroken cafÃ©\n")
+    assert fixed == "clean “line”\nbroken café\n"
+    assert fixes == ["encode:latin-1", "decode:utf-8"]
