@@ -57,7 +57,8 @@ def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) ->
     """Decoded documents (or rejects) for the given input files, in order."""
     for path in paths:
         for item in read_items(raw_dir, path, config.input.max_document_bytes):
-            yield decode_item(item)
+            doc = decode_item(item)
+            yield doc.with_metadata(**item.metadata) if item.metadata else doc
 
 
 def clean_document(

@@ -12,8 +12,8 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,53 @@ def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> int:
             handle.write(b"\n")
             count += 1
     return count
+
+
+def write_jsonl_parts(
+    path_of: Callable[[int], Path],
+    records: Iterable[Mapping[str, Any]],
+    max_records: int = 0,
+    max_bytes: int = 0,
+) -> list[tuple[Path, int]]:
+    """Write ``records`` as JSON Lines over parts ``path_of(0)``, ``path_of(1)``, ... atomically.
+
+    A new part starts when the current one would exceed ``max_records`` records or ``max_bytes`` bytes
+    of JSON Lines (before compression); 0 means no cap. A record larger than ``max_bytes`` gets a part
+    of its own. The split depends only on the records, so it is the same on every run. Part 0 is
+    always written, empty when there are no records. Returns each part's path and record count.
+    """
+    counts: list[int] = []
+    size = 0
+    stack = ExitStack()
+    with stack:
+        handle = None
+        for record in records:
+            line = dumps(record).encode("utf-8") + b"\n"
+            if (
+                handle is not None
+                and counts[-1]
+                and (
+                    (max_records and counts[-1] + 1 > max_records)
+                    or (max_bytes and size + len(line) > max_bytes)
+                )
+            ):
+                stack.close()  # the part is complete: compress its tail and rename it into place
+                handle = None
+            if handle is None:
+                target = path_of(len(counts))
+                handle = stack.enter_context(
+                    _open_write(stack.enter_context(atomic_path(target)), target.name)
+                )
+                counts.append(0)
+                size = 0
+            handle.write(line)
+            counts[-1] += 1
+            size += len(line)
+        if handle is None:
+            target = path_of(0)
+            stack.enter_context(_open_write(stack.enter_context(atomic_path(target)), target.name))
+            counts.append(0)
+    return [(path_of(index), count) for index, count in enumerate(counts)]
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
