@@ -379,6 +379,8 @@ def _warc_items(
     try:
         with open_decompressed(full_path, compression) as stream:
             for record in ArchiveIterator(stream):
+                if record.format != "warc":  # warcio also parses ARC, and reads junk as ARC headers
+                    raise ValueError(f"not a WARC record (parsed as {record.format})")
                 record_id = _strip_brackets(record.rec_headers.get_header("WARC-Record-ID"))
                 item_id = f"{file_id}/{record_id or done}"
                 item = _warc_record_item(record, item_id, source, max_bytes)

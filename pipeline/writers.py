@@ -22,6 +22,8 @@ import zstandard
 from pipeline.document import Document, document_from_dict, document_to_dict, dumps
 
 TEMP_PREFIX = ".tmp-"
+#: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
 
 
 def _file_mode() -> int:
@@ -154,3 +156,13 @@ def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
         tmp.write_text(
             json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+
+
+def output_schema(kind: str = "clean") -> dict[str, Any]:
+    """The JSON Schema of a clean record (``kind="clean"``) or of a reject line (``kind="rejected"``)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    if kind == "clean":
+        return schema
+    if kind == "rejected":
+        return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/rejected"}
+    raise ValueError(f"kind must be 'clean' or 'rejected', not {kind!r}")
