@@ -166,3 +166,34 @@ def output_schema(kind: str = "clean") -> dict[str, Any]:
     if kind == "rejected":
         return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/rejected"}
     raise ValueError(f"kind must be 'clean' or 'rejected', not {kind!r}")
+
+
+_ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
+
+
+def _feature(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> Any:
+    """The HF ``datasets`` feature of one JSON Schema node (nullable scalars become plain values)."""
+    from datasets import Value
+
+    if "$ref" in spec:
+        return _feature(defs[spec["$ref"].rsplit("/", 1)[-1]], defs)
+    kinds = spec.get("type") or ["string"]  # an enum of strings
+    kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"] or ["string"]
+    if kinds[0] == "array":
+        return [_feature(spec.get("items", {}), defs)]
+    if kinds[0] == "object":
+        return {name: _feature(sub, defs) for name, sub in spec.get("properties", {}).items()}
+    return Value(_ARROW_TYPES[kinds[0]])
+
+
+def hf_features() -> Any:
+    """``datasets.Features`` of a clean record, from the shipped schema (needs the ``datasets`` package).
+
+    ``load_dataset("json", ...)`` guesses each column's type from the first rows of the first file,
+    and a column that is null there (``warc_date`` in a corpus whose first part holds no WARC pages)
+    then fails on the first non-null value; passing ``features=hf_features()`` avoids the guess.
+    """
+    from datasets import Features
+
+    schema = output_schema("clean")
+    return Features(_feature(schema, schema["$defs"]))
