@@ -61,10 +61,16 @@ class OutputConfig:
     min_body_chars: int = 1
     # Part files: "none" (part-00000.jsonl), "gzip" (.jsonl.gz) or "zstd" (.jsonl.zst).
     compression: str = "none"
+    # Split a shard's clean output into several parts (part-00000.jsonl, part-00001.jsonl, ...) once a part
+    # holds this many records / this many bytes of JSON Lines before compression; 0 means no cap.
+    max_part_records: int = 0
+    max_part_bytes: int = 0
 
     def __post_init__(self) -> None:
         if self.compression not in ("none", "gzip", "zstd"):
             raise ValueError(f"output.compression must be none, gzip or zstd, not {self.compression!r}")
+        if self.max_part_records < 0 or self.max_part_bytes < 0:
+            raise ValueError("output.max_part_records and output.max_part_bytes must be 0 (no cap) or more")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,14 @@ from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
 from pipeline.readers import RawFile, discover, split_name
 from pipeline.stages import STAGE_NAMES
-from pipeline.writers import TEMP_PREFIX, atomic_path, read_jsonl, write_json, write_jsonl
+from pipeline.writers import (
+    TEMP_PREFIX,
+    atomic_path,
+    read_jsonl,
+    write_json,
+    write_jsonl,
+    write_jsonl_parts,
+)
 
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
@@ -89,8 +96,24 @@ def part_name(index: int, compression: str) -> str:
     return f"part-{index:05d}.jsonl{COMPRESSION_SUFFIX[compression]}"
 
 
-def write_shard_outputs(docs: Iterable[Document], part_path: Path, rejects_path: Path) -> dict[str, Any]:
-    """Split one shard's final documents into its clean part and its rejects; return its stats."""
+def split_part_path(part_path: Path, index: int) -> Path:
+    """Where a shard keeps its ``index``-th part: ``part_path`` itself, then ``<stem>.00001.jsonl...``."""
+    if index == 0:
+        return part_path
+    name = part_path.name
+    cut = name.index(".jsonl")
+    return part_path.with_name(f"{name[:cut]}.{index:05d}{name[cut:]}")
+
+
+def write_shard_outputs(
+    docs: Iterable[Document], part_path: Path, rejects_path: Path, config: Config | None = None
+) -> dict[str, Any]:
+    """Split one shard's final documents into its clean part(s) and its rejects; return its stats.
+
+    With ``output.max_part_records`` / ``output.max_part_bytes`` set, the clean output is cut into
+    several parts (``part_path``, then siblings numbered 00001, ...); ``stats["parts"]`` names them.
+    """
+    output = (config or Config()).output
     rejected: list[Document] = []
     rules: Counter[str] = Counter()
     counts = Counter[str]()
@@ -105,15 +128,22 @@ def write_shard_outputs(docs: Iterable[Document], part_path: Path, rejects_path:
                 rules[removal.rule] += 1
             yield clean_record(doc)
 
-    n_clean = write_jsonl(part_path, clean())
+    parts = write_jsonl_parts(
+        lambda index: split_part_path(part_path, index),
+        clean(),
+        max_records=output.max_part_records,
+        max_bytes=output.max_part_bytes,
+    )
     write_jsonl(rejects_path, (reject_record(doc) for doc in rejected))
     reasons = Counter(doc.rejection.reason for doc in rejected if doc.rejection)
     return {
         "input": counts["input"],
-        "clean": n_clean,
+        "clean": sum(count for _, count in parts),
         "rejected": len(rejected),
         "rejected_by_reason": dict(sorted(reasons.items())),
         "removed_by_rule": dict(sorted(rules.items())),
+        "parts": [path.name for path, _ in parts],
+        "part_records": [count for _, count in parts],
     }
 
 
@@ -138,10 +168,13 @@ def assemble_corpus(
     totals: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rules: Counter[str] = Counter()
-    for index, (part, _, stats) in enumerate(shard_outputs):
-        name = part_name(index, config.output.compression)
-        _link_or_copy(part, out / name)
-        parts.append(name)
+    for part, _, stats in shard_outputs:
+        # A shard split by the part-size cap lists its parts in order; they are numbered on from the
+        # parts before them, so the names depend only on the input and the settings.
+        for shard_part in stats.get("parts") or [part.name]:
+            name = part_name(len(parts), config.output.compression)
+            _link_or_copy(part.with_name(shard_part), out / name)
+            parts.append(name)
         totals.update({key: stats[key] for key in ("input", "clean", "rejected")})
         reasons.update(stats["rejected_by_reason"])
         rules.update(stats["removed_by_rule"])

@@ -24,6 +24,10 @@ METADATA_KEYS: tuple[str, ...] = (
     "quality",
     "duplicate_of",
 )
+#: Further keys written on every clean record after those above (null when they do not apply, e.g.
+#: ``description`` for plain text, ``warc_date`` outside WARC input), so that every record has the
+#: same keys and columnar loaders (pandas, HF datasets, Arrow) see one type per column.
+EXTRA_METADATA_KEYS: tuple[str, ...] = ("content_type", "description", "encoding", "warc_date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,8 @@ def dumps(data: Mapping[str, Any]) -> str:
 def clean_record(doc: Document) -> dict[str, Any]:
     """The public form of a clean document, keys in the documented order."""
     metadata = {key: doc.metadata.get(key) for key in METADATA_KEYS}
-    extra = {key: value for key, value in sorted(doc.metadata.items()) if key not in metadata}
+    extra_keys = sorted((set(EXTRA_METADATA_KEYS) | set(doc.metadata)) - set(metadata))
+    extra = {key: doc.metadata.get(key) for key in extra_keys}
     return {
         "id": doc.id,
         "text": doc.text,

@@ -2,25 +2,30 @@
 
 Nothing here decodes text; :mod:`pipeline.encoding` turns bytes into text. Every problem with a file
 (unknown extension, unreadable, corrupt compression, too large, empty) becomes a rejected item with a
-reason, so one bad file never stops a batch.
+reason, so one bad file never stops a batch. Containers (.jsonl, .warc) yield one item per record: a
+record that fails is a reject and the rest of the file still flows.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import zstandard
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 
 from pipeline.document import Rejection, Source
 
 STAGE = "read"
+log = logging.getLogger(__name__)
 
 #: File extension -> input format (see INTERFACE.md).
 FORMATS: dict[str, str] = {
@@ -52,6 +57,8 @@ class RawItem:
     content_type: str = "text"
     declared_charset: str | None = None
     rejection: Rejection | None = None
+    #: Metadata the container knows about the record (e.g. ``warc_date``), merged into the document's.
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 def discover(raw_dir: str | Path) -> list[RawFile]:
@@ -100,6 +107,105 @@ def _read_bounded(stream: BinaryIO | gzip.GzipFile | Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class ZstdReader:
+    """A read-only stream over zstandard data: every frame in turn, and an error when it is cut short.
+
+    ``zstandard``'s own ``stream_reader`` returns a truncated frame's bytes without complaint, which
+    would let a half-copied ``.zst`` file pass as a shorter document; this reader raises instead.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._dctx = zstandard.ZstdDecompressor()
+        self._obj = self._dctx.decompressobj()
+        self._buffer = b""
+        self._in_frame = False
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` decompressed bytes (all the rest when ``size`` < 0); b"" at the end."""
+        while size < 0 or len(self._buffer) < size:
+            chunk = self._raw.read(1 << 17)
+            if not chunk:
+                if self._in_frame and not self._buffer:
+                    raise zstandard.ZstdError("zstandard data ends inside a frame (truncated file)")
+                break
+            self._feed(chunk)
+        if size < 0:
+            size = len(self._buffer)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        self._pos += len(out)
+        return out
+
+    def _feed(self, chunk: bytes) -> None:
+        while chunk:
+            self._in_frame = True
+            self._buffer += self._obj.decompress(chunk)
+            if not self._obj.eof:
+                return
+            self._in_frame = False
+            chunk = self._obj.unused_data
+            self._obj = self._dctx.decompressobj()
+
+    def tell(self) -> int:
+        """Decompressed bytes handed out so far."""
+        return self._pos
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._raw.close()
+
+    def __enter__(self) -> ZstdReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TruncatedError(Exception):
+    """Compressed data that ends before its end marker (a file cut short)."""
+
+
+class _GzipReader:
+    """``gzip.open`` whose "ended before the end-of-stream marker" is a :class:`TruncatedError`.
+
+    gzip signals a cut file with ``EOFError``, which warcio takes for a clean end of the archive.
+    """
+
+    def __init__(self, full_path: Path) -> None:
+        self._stream = gzip.open(full_path, "rb")
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` decompressed bytes; as few as one gzip read gives, so none are lost to damage."""
+        try:
+            return self._stream.read1(size) if size > 0 else self._stream.read()
+        except EOFError as exc:
+            raise TruncatedError(f"gzip: {exc}") from exc
+
+    def tell(self) -> int:
+        """Decompressed bytes handed out so far."""
+        return self._stream.tell()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._stream.close()
+
+    def __enter__(self) -> _GzipReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_decompressed(full_path: Path, compression: str | None) -> Any:
+    """A binary stream of a file's decompressed bytes (gzip members and zstandard frames in turn)."""
+    if compression == ".gz":
+        return _GzipReader(full_path)
+    if compression == ".zst":
+        return ZstdReader(open(full_path, "rb"))
+    return open(full_path, "rb")
+
+
 def read_file_bytes(full_path: Path, compression: str | None, limit: int) -> bytes:
     """The decompressed bytes of a file, at most ``limit + 1`` of them."""
     with open(full_path, "rb") as raw:
@@ -107,13 +213,12 @@ def read_file_bytes(full_path: Path, compression: str | None, limit: int) -> byt
             with gzip.GzipFile(fileobj=raw) as stream:
                 return _read_bounded(stream, limit)
         if compression == ".zst":
-            with zstandard.ZstdDecompressor().stream_reader(raw) as stream:
-                return _read_bounded(stream, limit)
+            return _read_bounded(ZstdReader(raw), limit)
         return _read_bounded(raw, limit)
 
 
 def _file_rejection(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError)):
+    if isinstance(exc, (EOFError, TruncatedError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError)):
         return "corrupt_compression", f"{type(exc).__name__}: {exc}"
     if isinstance(exc, OSError):
         return "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
@@ -121,13 +226,16 @@ def _file_rejection(exc: BaseException) -> tuple[str, str]:
 
 
 def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawItem]:
-    """The raw items of one input file: one for .txt/.html, one per line for .jsonl."""
+    """The raw items of one input file: one for .txt/.html, one per line for .jsonl, per page for .warc."""
     doc_id, fmt, compression = split_name(path)
     source = Source(path=path, format=fmt)
     if fmt is None:
         yield RawItem(
             doc_id, source, rejection=Rejection(STAGE, "unsupported_format", f"unknown extension: {path}")
         )
+        return
+    if fmt == "warc":
+        yield from _warc_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
         return
     container_limit = max_bytes if fmt in ("text", "html") else max_bytes * 64
     try:
@@ -142,10 +250,6 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
         return
     if fmt == "jsonl":
         yield from _jsonl_items(doc_id, source, data, max_bytes)
-        return
-    if fmt == "warc":
-        detail = "WARC input is not supported by this version"
-        yield RawItem(doc_id, source, rejection=Rejection(STAGE, "unsupported_format", detail))
         return
     if not data.strip():
         yield RawItem(doc_id, source, rejection=Rejection(STAGE, "empty", "the file holds no text"))
@@ -169,7 +273,7 @@ def _jsonl_items(file_id: str, source: Source, data: bytes, max_bytes: int) -> I
         own_id = record.get("id")
         if own_id is not None and str(own_id).strip():
             item_id = f"{file_id}/{own_id}"
-        url = record.get("url") if isinstance(record.get("url"), str) else None
+        url = _jsonl_url(record)
         item_source = Source(path=source.path, format=source.format, url=url)
         html, text = record.get("html"), record.get("text")
         if isinstance(html, str) and html.strip():
@@ -186,3 +290,119 @@ def _jsonl_items(file_id: str, source: Source, data: bytes, max_bytes: int) -> I
             yield RawItem(item_id, item_source, rejection=Rejection(STAGE, "too_large", detail))
             continue
         yield RawItem(item_id, item_source, data=encoded, content_type=kind, declared_charset="utf-8")
+
+
+def _jsonl_url(record: Mapping[str, Any]) -> str | None:
+    """The page URL of a JSONL record: top-level ``url`` (C4), else ``metadata.url`` (Dolma, DataTrove)."""
+    url = record.get("url")
+    if not isinstance(url, str):
+        meta = record.get("metadata")
+        url = meta.get("url") if isinstance(meta, dict) else None
+    return url if isinstance(url, str) and url.strip() else None
+
+
+#: HTTP media types whose bodies are HTML pages; every other response is skipped, not rejected.
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Without a Content-Type header, a body that starts like this (after white space) is taken as HTML.
+_HTML_SNIFF = (b"<!doctype html", b"<html")
+
+
+def media_type_and_charset(content_type: str | None) -> tuple[str | None, str | None]:
+    """``("text/html", "utf-8")`` from ``text/html; charset="UTF-8"``; None for what is absent."""
+    if not content_type or not content_type.strip():
+        return None, None
+    media, *params = content_type.split(";")
+    charset = None
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").strip().lower() or None
+    return media.strip().lower() or None, charset
+
+
+def _strip_brackets(value: str | None) -> str | None:
+    """WARC writes URIs as ``<urn:uuid:...>``; ids and URLs are kept without the brackets."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip()
+    return value or None
+
+
+def _drain(stream: Any) -> None:
+    while stream.read(1 << 16):
+        pass
+
+
+def _warc_record_item(record: ArcWarcRecord, item_id: str, source: Source, max_bytes: int) -> RawItem | None:
+    """The item of one WARC record: None when the record is not an HTML page (skipped)."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    status = record.http_headers.get_statuscode()
+    if not status.startswith("2"):  # redirects and error pages are not documents
+        return None
+    media, charset = media_type_and_charset(record.http_headers.get_header("content-type"))
+    if media is not None and media not in HTML_MEDIA_TYPES:
+        return None
+    url = _strip_brackets(record.rec_headers.get_header("WARC-Target-URI"))
+    item_source = Source(path=source.path, format=source.format, url=url)
+    date = record.rec_headers.get_header("WARC-Date")
+    metadata = {"warc_date": date.strip()} if date and date.strip() else {}
+    body = _read_bounded(record.content_stream(), max_bytes)
+    if media is None and not body.lstrip()[:20].lower().startswith(_HTML_SNIFF):
+        return None
+    if len(body) > max_bytes:
+        detail = f"more than {max_bytes} bytes of HTTP body"
+        return RawItem(item_id, item_source, rejection=Rejection(STAGE, "too_large", detail))
+    if not body.strip():
+        detail = "the HTTP response has no body"
+        return RawItem(item_id, item_source, rejection=Rejection(STAGE, "empty", detail), metadata=metadata)
+    return RawItem(
+        item_id, item_source, data=body, content_type="html", declared_charset=charset, metadata=metadata
+    )
+
+
+def _warc_items(
+    full_path: Path, file_id: str, source: Source, compression: str | None, max_bytes: int
+) -> Iterator[RawItem]:
+    """One item per HTML response record of a WARC file, streamed record by record.
+
+    Request, metadata, warcinfo, revisit and non-HTML or non-2xx response records are skipped. A
+    record cut short (a truncated download) or a broken record ends the file with one reject; the
+    records before it are kept. The file's own gzip (per record, as crawlers write it, or whole-file)
+    or zstandard layer is undone here, so warcio only ever parses plain WARC.
+    """
+    done = 0  # records read whole so far: the 0-based index of the next one
+    record_id: str | None = None
+    pages = 0
+    try:
+        with open_decompressed(full_path, compression) as stream:
+            for record in ArchiveIterator(stream):
+                if record.format != "warc":  # warcio also parses ARC, and reads junk as ARC headers
+                    raise ValueError(f"not a WARC record (parsed as {record.format})")
+                record_id = _strip_brackets(record.rec_headers.get_header("WARC-Record-ID"))
+                item_id = f"{file_id}/{record_id or done}"
+                item = _warc_record_item(record, item_id, source, max_bytes)
+                _drain(record.raw_stream)
+                if record.raw_stream.limit > 0:
+                    got = record.length - record.raw_stream.limit
+                    raise EOFError(f"record ends after {got} of its {record.length} bytes")
+                done += 1
+                record_id = None
+                if item is not None:
+                    pages += 1
+                    yield item
+    except Exception as exc:  # noqa: BLE001 - a broken record rejects the rest of the file, never a crash
+        reason, detail = _file_rejection(exc)
+        if reason == "unreadable" and not isinstance(exc, OSError):
+            reason = "invalid_warc"
+        elif isinstance(exc, EOFError) and compression is None:
+            reason = "invalid_warc"
+        bad_id = f"{file_id}/{record_id or done}"
+        yield RawItem(bad_id, source, rejection=Rejection(STAGE, reason, detail[:300]))
+        return
+    if done == 0:
+        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", "the WARC file holds no records"))
+    else:
+        log.debug("%s: %d HTML pages among %d records", file_id, pages, done)

@@ -61,11 +61,11 @@ def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) ->
         for item in read_items(raw_dir, path, config.input.max_document_bytes):
             if item.id in seen:
                 detail = f"{item.source.path} gives an id an earlier input already has"
-                item = dataclasses.replace(
-                    item, data=b"", rejection=Rejection("read", "duplicate_id", detail)
-                )
+                rejection = Rejection("read", "duplicate_id", detail)
+                item = dataclasses.replace(item, data=b"", rejection=rejection)
             seen.add(item.id)
-            yield decode_item(item)
+            doc = decode_item(item)
+            yield doc.with_metadata(**item.metadata) if item.metadata else doc
 
 
 def clean_document(

@@ -202,7 +202,8 @@ class WriteShard(ShardStage):
     def run(self) -> None:
         out = self.output()
         docs = self._tracked(read_documents(self.input().path))
-        stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path))
+        config = load_config(self.config_path or None)
+        stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
         write_json(out["stats"].path, stats)
 
 

@@ -1,14 +1,18 @@
-"""Which files are input, their ids, and how unreadable files become rejects."""
+"""Which files are input, their ids, how containers (JSONL, WARC) split, and how damage becomes rejects."""
 
 from __future__ import annotations
 
 import gzip
 import os
+import re
 from pathlib import Path
 
+import pytest
 import zstandard
+from warcs import Response, write_warc
 
-from pipeline.readers import discover, read_items, split_name
+from pipeline.document import Source
+from pipeline.readers import discover, media_type_and_charset, read_items, split_name
 
 
 def test_split_name_strips_format_and_compression() -> None:
@@ -73,3 +77,125 @@ def test_jsonl_records_are_items_and_a_broken_line_is_a_reject(tmp_path: Path) -
     assert items[1].rejection is not None and items[1].rejection.reason == "invalid_json"
     assert items[2].content_type == "html"
     assert items[3].rejection is not None and items[3].rejection.reason == "empty"
+
+
+# --- compressed containers -------------------------------------------------------------------------
+
+
+def test_multi_frame_zstd_is_read_whole(tmp_path: Path) -> None:
+    cctx = zstandard.ZstdCompressor()
+    lines = [b'{"id": "a", "text": "first"}\n', b'{"id": "b", "text": "second"}\n']
+    (tmp_path / "frames.jsonl.zst").write_bytes(b"".join(cctx.compress(line) for line in lines))
+    assert [i.id for i in read_items(tmp_path, "frames.jsonl.zst", 1000)] == ["frames/a", "frames/b"]
+
+
+def test_truncated_zstd_is_corrupt_not_short(tmp_path: Path) -> None:
+    data = zstandard.ZstdCompressor().compress(b"some text that goes on " * 200)
+    (tmp_path / "cut.txt.zst").write_bytes(data[: len(data) // 2])
+    assert _reason(tmp_path, "cut.txt.zst", 100_000) == "corrupt_compression"
+
+
+def test_dolma_and_datatrove_urls_come_from_metadata(tmp_path: Path) -> None:
+    (tmp_path / "dolma.jsonl.gz").write_bytes(
+        gzip.compress(
+            b'{"id": "d1", "text": "hello", "source": "cc", "metadata": {"url": "https://example.org/d"}}\n'
+            b'{"id": "d2", "text": "hello", "url": "https://example.org/top", "metadata": {"url": "x"}}\n'
+        )
+    )
+    items = list(read_items(tmp_path, "dolma.jsonl.gz", 1000))
+    assert [i.source.url for i in items] == ["https://example.org/d", "https://example.org/top"]
+
+
+# --- WARC ------------------------------------------------------------------------------------------
+
+PAGE = b"<!DOCTYPE html><html><body><p>Caf\xe9 page %d</p>%s</body></html>"
+
+
+def _pages(n: int, pad: int = 0) -> list[Response]:
+    filler = [b"<p>%s</p>" % os.urandom(pad).hex().encode() if pad else b"" for _ in range(n)]
+    return [
+        Response(f"https://example.org/{i}", PAGE % (i, filler[i]), "text/html; charset=ISO-8859-1")
+        for i in range(n)
+    ]
+
+
+def test_warc_html_responses_become_items_with_url_charset_and_date(tmp_path: Path) -> None:
+    responses = [
+        *_pages(2),
+        Response("https://example.org/logo.png", b"\x89PNG\r\n\x1a\n", "image/png"),
+        Response("https://example.org/old", b"<html>Moved</html>", "text/html", "301 Moved Permanently"),
+        Response("https://example.org/bare", b"  <html><p>no header</p></html>", None),
+        Response("https://example.org/data", b"a,b\n1,2\n", None),
+        Response(
+            "https://example.org/x", b"<html><p>xhtml</p></html>", 'application/xhtml+xml;charset="UTF-8"'
+        ),
+    ]
+    ids = write_warc(tmp_path / "crawl.warc.gz", responses)
+    items = list(read_items(tmp_path, "crawl.warc.gz", 10_000))
+    assert [i.id for i in items] == [f"crawl/{ids[k]}" for k in (0, 1, 4, 6)]
+    assert all(i.rejection is None and i.content_type == "html" for i in items)
+    first = items[0]
+    assert first.data == PAGE % (0, b"")
+    assert first.source == Source(path="crawl.warc.gz", format="warc", url="https://example.org/0")
+    assert first.declared_charset == "iso-8859-1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first.metadata["warc_date"])
+    assert [i.declared_charset for i in items[2:]] == [None, "utf-8"]
+
+
+@pytest.mark.parametrize("wrapper", ["plain", "per-record gzip", "whole-file gzip", "zstd"])
+def test_warc_in_every_wrapper_gives_the_same_items(tmp_path: Path, wrapper: str) -> None:
+    write_warc(tmp_path / "ref.warc", _pages(3), gzip=False)
+    plain = (tmp_path / "ref.warc").read_bytes()
+    names = {
+        "plain": ("w.warc", plain),
+        "whole-file gzip": ("w.warc.gz", gzip.compress(plain)),
+        "zstd": ("w.warc.zst", zstandard.ZstdCompressor().compress(plain)),
+    }
+    if wrapper == "per-record gzip":
+        write_warc(tmp_path / "w.warc.gz", _pages(3), gzip=True)
+        name = "w.warc.gz"
+    else:
+        name, data = names[wrapper]
+        (tmp_path / name).write_bytes(data)
+    items = list(read_items(tmp_path, name, 10_000))
+    assert [(i.data, i.source.url) for i in items] == [(p.body, p.url) for p in _pages(3)]
+    assert all(i.id.startswith("w/urn:uuid:") for i in items)
+
+
+@pytest.mark.parametrize("name", ["cut.warc.gz", "cut.warc", "cut.warc.zst"])
+def test_truncated_warc_keeps_the_records_before_the_damage_and_one_reject(tmp_path: Path, name: str) -> None:
+    # Incompressible padding: zstandard decodes whole blocks (up to 128 KiB), so the file must span several.
+    pages = _pages(40, pad=3000)
+    write_warc(tmp_path / "full.warc", pages, gzip=False)
+    plain = (tmp_path / "full.warc").read_bytes()
+    if name.endswith(".gz"):
+        write_warc(tmp_path / "full.warc.gz", pages, gzip=True)
+        data = (tmp_path / "full.warc.gz").read_bytes()
+    elif name.endswith(".zst"):
+        data = zstandard.ZstdCompressor().compress(plain)
+    else:
+        data = plain
+    (tmp_path / name).write_bytes(data[: int(len(data) * 0.8)])
+    items = list(read_items(tmp_path, name, 10_000))
+    good, bad = items[:-1], items[-1]
+    assert 10 <= len(good) < 40 and all(i.rejection is None for i in good)
+    assert [i.data for i in good] == [p.body for p in pages[: len(good)]]
+    assert bad.rejection is not None and bad.id.startswith("cut/")
+    assert bad.rejection.reason == ("invalid_warc" if name == "cut.warc" else "corrupt_compression")
+
+
+def test_broken_and_empty_warcs_are_rejects(tmp_path: Path) -> None:
+    (tmp_path / "garbage.warc").write_bytes(b"this is not a web archive\r\n\r\n" * 10)
+    (tmp_path / "empty.warc.gz").write_bytes(gzip.compress(b""))
+    write_warc(tmp_path / "big.warc.gz", [Response("https://example.org/big", b"<html>" + b"x" * 5000)])
+    (garbage,) = read_items(tmp_path, "garbage.warc", 1000)
+    assert garbage.rejection is not None and garbage.rejection.reason == "invalid_warc"
+    assert _reason(tmp_path, "empty.warc.gz") == "empty"
+    assert _reason(tmp_path, "big.warc.gz") == "too_large"
+
+
+def test_media_type_and_charset() -> None:
+    assert media_type_and_charset('Text/HTML; Charset="UTF-8"') == ("text/html", "utf-8")
+    assert media_type_and_charset("text/html") == ("text/html", None)
+    assert media_type_and_charset("") == (None, None)
+    assert media_type_and_charset(None) == (None, None)
