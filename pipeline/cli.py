@@ -31,6 +31,7 @@ from pipeline.progress import ProgressReporter
 from pipeline.report import REPORT, write_report
 from pipeline.stats import NotAnOutputFolder, corpus_stats, format_table
 from pipeline.tasks import CleanCorpus, CleanDay, day_dir
+from pipeline.verify import verify_output
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,9 @@ def _add_inspection_commands(sub: argparse._SubParsersAction, run: argparse.Argu
         "--sample", type=int, default=20, help="documents shown with their removals (default: 20)"
     )
     report.set_defaults(handler=report_command, log_level="WARNING")
+    verify = sub.add_parser("verify", help="check an output folder: counts, parts, unique ids, schema")
+    verify.add_argument("out", help="an output folder of `run`")
+    verify.set_defaults(handler=verify_command, log_level="WARNING")
 
 
 def _start_progress(args: argparse.Namespace, task: CleanCorpus) -> Callable[[], None]:
@@ -279,4 +283,16 @@ def report_command(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"report -> {target}")
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Check an output folder; exit 1 and list the problems when something is off."""
+    problems = verify_output(args.out)
+    if problems:
+        print(f"{args.out}: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.out}: ok")
     return 0

@@ -9,22 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.corpus import MANIFEST
-from pipeline.writers import read_jsonl
+from pipeline.writers import output_schema, read_jsonl
 
-SCHEMA_DIR = Path(__file__).resolve().parent
-#: Problems reported per kind before the rest are only counted.
+#: Problems reported in full before the rest are only counted.
 MAX_REPORTED = 20
 
 
 @lru_cache(maxsize=2)
-def _validator(name: str) -> Any:
-    path = SCHEMA_DIR / name
-    if not path.exists():
-        return None
+def _validator(kind: str) -> Any:
+    """A validator for the shipped schema of a clean record or of a reject line."""
     import jsonschema
 
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(output_schema(kind))
 
 
 def _records(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -49,7 +45,7 @@ def verify_output(out_dir: str | Path) -> list[str]:
         problems.append(f"counts do not add up: {counts}")
     ids: dict[str, str] = {}
     clean = rejected = 0
-    record_schema, reject_schema = _validator("schema.json"), _validator("reject.schema.json")
+    record_schema, reject_schema = _validator("clean"), _validator("rejected")
 
     def check_id(doc_id: Any, where: str) -> None:
         if not isinstance(doc_id, str):
@@ -68,10 +64,9 @@ def verify_output(out_dir: str | Path) -> list[str]:
             clean += 1
             where = f"{part}:{number}"
             check_id(record.get("id"), where)
-            if record_schema is not None:
-                for error in record_schema.iter_errors(record):
-                    problems.append(f"{where}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
-            elif record.get("text") != "\n\n".join(record.get("paragraphs") or []):
+            for error in record_schema.iter_errors(record):
+                problems.append(f"{where}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
+            if record.get("text") != "\n\n".join(record.get("paragraphs") or []):
                 problems.append(f"{where}: text is not its paragraphs joined by blank lines")
     rejected_name = manifest.get("rejected", "rejected.jsonl")
     if (out / rejected_name).exists():
@@ -79,9 +74,8 @@ def verify_output(out_dir: str | Path) -> list[str]:
             rejected += 1
             where = f"{rejected_name}:{number}"
             check_id(record.get("id"), where)
-            if reject_schema is not None:
-                for error in reject_schema.iter_errors(record):
-                    problems.append(f"{where}: {error.message}")
+            for error in reject_schema.iter_errors(record):
+                problems.append(f"{where}: {error.message}")
     else:
         problems.append(f"{rejected_name} is missing")
     if clean != counts.get("clean"):
