@@ -23,9 +23,11 @@ import regex
 
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
-from pipeline.rules import RuleSet, normalize_line
+from pipeline.rules import RuleSet, line_key, normalize_line
 
 STAGE = "strip_boilerplate"
+#: Rule id of the lines learned from the batch (pipeline.learned).
+LEARNED_RULE = "learned.repeated_line"
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
 _TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
@@ -180,8 +182,13 @@ def classify_lines(
     *,
     title: str | None = None,
     structural: bool = True,
+    learned: frozenset[str] = frozenset(),
 ) -> tuple[list[str | None], str | None]:
-    """A verdict (rule id, or None to keep) for each line, and the title found when none was given."""
+    """A verdict (rule id, or None to keep) for each line, and the title found when none was given.
+
+    ``learned`` holds the :func:`~pipeline.rules.line_key` of lines learned as boilerplate from the
+    batch (see :mod:`pipeline.learned`); the catalogue's own rules take precedence over them.
+    """
     infos = [line_info(line) for line in lines]
     norms = [info.norm for info in infos]
     verdicts: list[str | None] = [None] * len(lines)
@@ -189,6 +196,8 @@ def classify_lines(
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
             verdicts[i] = rules.match_line(line, norms[i])
+            if verdicts[i] is None and learned and line_key(line) in learned:
+                verdicts[i] = LEARNED_RULE
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
@@ -208,13 +217,20 @@ def classify_lines(
     return verdicts, title
 
 
-def strip_boilerplate(doc: Document, rules: RuleSet, cfg: BoilerplateConfig) -> Document:
-    """Remove boilerplate lines from a document's body, recording each with its rule."""
+def strip_boilerplate(
+    doc: Document, rules: RuleSet, cfg: BoilerplateConfig, learned: frozenset[str] = frozenset()
+) -> Document:
+    """Remove boilerplate lines from a document's body, recording each with its rule.
+
+    ``learned``: keys of the lines learned as boilerplate for the document's site.
+    """
     if doc.rejected or not doc.text:
         return doc
     lines = doc.text.split("\n")
     structural = doc.metadata.get("content_type") != "html" or cfg.structure_on_html
-    verdicts, title = classify_lines(lines, rules, cfg, title=doc.title, structural=structural)
+    verdicts, title = classify_lines(
+        lines, rules, cfg, title=doc.title, structural=structural, learned=learned
+    )
     removals: list[Removal] = []
     kept: list[str] = []
     site_name = doc.metadata.get("site_name")

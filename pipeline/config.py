@@ -74,6 +74,20 @@ class OutputConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CorpusConfig:
+    """Batch-level cleaning: boilerplate learned from repeated lines, and duplicates."""
+
+    # Lines that repeat across a site's documents are removed as learned.repeated_line.
+    learn_boilerplate: bool = True
+    # Exact and near duplicates get metadata.duplicate_of = the id of the kept copy (the smallest id).
+    find_duplicates: bool = True
+    # With find_duplicates: send the copies to rejected.jsonl (reason "duplicate") instead of the parts.
+    drop_duplicates: bool = False
+    # Estimated Jaccard similarity of word 5-gram sets from which two documents are near duplicates.
+    near_duplicate_threshold: float = 0.8
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings that change the output; their digest names the intermediate files."""
 
@@ -81,6 +95,7 @@ class Config:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict of every setting."""
@@ -100,6 +115,7 @@ _SECTIONS = {
     "extract": ExtractConfig,
     "boilerplate": BoilerplateConfig,
     "output": OutputConfig,
+    "corpus": CorpusConfig,
 }
 
 

@@ -59,7 +59,7 @@ def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
     """Group the raw folder's files, ordered by document id then path, into shards of ``input.shard_files``.
 
     Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
-    keep the first and reject the others as ``duplicate_id``. A shard's digest covers its files
+    keep the first and reject the others as ``duplicate_id``. A shard's digest covers the batch's files
     (path, size, mtime) and the settings, so a changed input or setting gives new intermediate file
     names and stale ones are never reused.
     """
@@ -74,16 +74,38 @@ def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
             chunks.append([])
         chunks[-1].append(f)
         previous_id = doc_id
-    shards = []
-    for index, chunk in enumerate(chunks):
-        digest = _digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)])
-        shards.append(Shard(index, tuple(chunk), digest))
-    return shards
+    # Learned boilerplate and duplicates make every shard's output depend on the whole batch, so each
+    # shard's digest covers the batch too: a changed batch is cleaned again, an unchanged one never.
+    own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
+    batch = _digest(own)
+    return [Shard(index, tuple(chunk), _digest([batch, own[index]])) for index, chunk in enumerate(chunks)]
 
 
 def batch_fingerprint(shards: Sequence[Shard]) -> str:
     """One digest for the whole batch: what the manifest records and a re-run compares."""
     return _digest(s.digest for s in shards)
+
+
+# Plans by batch fingerprint: batch-level tasks find their shards here instead of walking the raw
+# folder again. Content-addressed, so an entry can never be stale.
+_PLANS: dict[str, list[Shard]] = {}
+
+
+def remember_plan(shards: list[Shard]) -> str:
+    """Keep a batch's plan for :func:`plan_for`; return its fingerprint."""
+    fingerprint = batch_fingerprint(shards)
+    _PLANS[fingerprint] = shards
+    return fingerprint
+
+
+def plan_for(raw_dir: str | Path, config: Config, fingerprint: str) -> list[Shard]:
+    """The shards of the batch with ``fingerprint`` (planned again when this process has not seen it)."""
+    if fingerprint not in _PLANS:
+        shards = plan_shards(raw_dir, config)
+        if batch_fingerprint(shards) != fingerprint:
+            raise RuntimeError(f"the raw folder {raw_dir} changed while its batch was being planned")
+        _PLANS[fingerprint] = shards
+    return _PLANS[fingerprint]
 
 
 def stage_path(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:

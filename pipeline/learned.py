@@ -1,15 +1,15 @@
-"""Boilerplate learned from the batch: lines that repeat across many documents of one site.
+"""Boilerplate learned from the batch: short lines that repeat across many documents of one site.
 
 Counting is per site (the URL's host, else the site name) and across the whole batch for documents
 whose site is unknown. A line must recur in several documents *and* in a large share of its site's
-documents, and at batch level it must also be short (not prose), so a wire story that two outlets ran
-keeps its sentences. Lines are kept as digests of their normalised form, so memory grows with the
-number of distinct lines, never with the text.
+documents. Prose (a punctuated sentence, a long line) is never learned: a wire story that several
+outlets ran, or a page crawled twice, keeps its sentences (duplicates are the dedup step's business).
+Lines are kept as digests of their normalised form, so memory grows with the number of distinct short
+lines, never with the text.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,33 +19,24 @@ from urllib.parse import urlsplit
 from pipeline.boilerplate import is_prose, line_info
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document
-from pipeline.rules import normalize_line
+from pipeline.rules import line_key, normalize_line
 
-RULE = "learned.repeated_line"
 BATCH = ""  # the site key of documents whose site is unknown
 #: A line must appear in at least this many documents of a site to be learned ...
 MIN_DOCS = 3
 #: ... and in at least this share of the site's documents (a footer is on nearly every page).
 MIN_SHARE = 0.5
-#: Documents of unknown site are pooled across sites, so a menu line reaches only a small share;
-#: there only short lines are learned, from this share of the pool on.
+#: Documents of unknown site are pooled across sites, so a menu line reaches only a small share of
+#: them; there this share is enough.
 BATCH_MIN_SHARE = 0.01
-#: Prose (a punctuated sentence) is learned only within a known site and from this many documents on.
-MIN_DOCS_PROSE = 5
 
 
 @dataclass(frozen=True, slots=True)
 class LineCounts:
-    """Per site: how many documents, and in how many of them each (non-prose / prose) line occurs."""
+    """Per site: how many documents, and in how many of them each short line occurs."""
 
     documents: Counter[str]
     lines: dict[str, Counter[str]]
-    prose: dict[str, set[str]]
-
-
-def line_key(line: str) -> str:
-    """A short stable digest of a line's normalised form."""
-    return hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def site_of(doc: Document) -> str:
@@ -59,10 +50,9 @@ def site_of(doc: Document) -> str:
 
 
 def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
-    """Count, per site, the documents each distinct line occurs in."""
+    """Count, per site, the documents each distinct short (non-prose) line occurs in."""
     documents: Counter[str] = Counter()
     lines: dict[str, Counter[str]] = defaultdict(Counter)
-    prose: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         if doc.rejected:
             continue
@@ -70,30 +60,24 @@ def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
         documents[site] += 1
         seen: set[str] = set()
         for line in doc.text.split("\n"):
-            if not normalize_line(line):
+            if not normalize_line(line) or is_prose(line_info(line), cfg):
                 continue
             key = line_key(line)
-            if key in seen:
-                continue
-            seen.add(key)
-            lines[site][key] += 1
-            if is_prose(line_info(line), cfg):
-                prose[site].add(key)
-    return LineCounts(documents, dict(lines), dict(prose))
+            if key not in seen:
+                seen.add(key)
+                lines[site][key] += 1
+    return LineCounts(documents, dict(lines))
 
 
 def merge_counts(parts: Iterable[LineCounts]) -> LineCounts:
     """Add up the counts of several shards."""
     documents: Counter[str] = Counter()
     lines: dict[str, Counter[str]] = defaultdict(Counter)
-    prose: dict[str, set[str]] = defaultdict(set)
     for part in parts:
         documents.update(part.documents)
         for site, counter in part.lines.items():
             lines[site].update(counter)
-        for site, keys in part.prose.items():
-            prose[site] |= keys
-    return LineCounts(documents, dict(lines), dict(prose))
+    return LineCounts(documents, dict(lines))
 
 
 def learn_boilerplate(counts: LineCounts) -> dict[str, frozenset[str]]:
@@ -102,13 +86,7 @@ def learn_boilerplate(counts: LineCounts) -> dict[str, frozenset[str]]:
     for site in sorted(counts.lines):
         n_docs = counts.documents[site]
         floor = max(MIN_DOCS, (BATCH_MIN_SHARE if site == BATCH else MIN_SHARE) * n_docs)
-        keys = set()
-        for key, n in counts.lines[site].items():
-            if n < floor:
-                continue
-            if key in counts.prose.get(site, ()) and (site == BATCH or n < MIN_DOCS_PROSE):
-                continue
-            keys.add(key)
+        keys = {key for key, n in counts.lines[site].items() if n >= floor}
         if keys:
             learned[site] = frozenset(keys)
     return learned
@@ -119,7 +97,6 @@ def counts_to_dict(counts: LineCounts) -> dict[str, Any]:
     return {
         "documents": dict(sorted(counts.documents.items())),
         "lines": {site: dict(sorted(c.items())) for site, c in sorted(counts.lines.items())},
-        "prose": {site: sorted(keys) for site, keys in sorted(counts.prose.items())},
     }
 
 
@@ -127,5 +104,9 @@ def counts_from_dict(data: Mapping[str, Any]) -> LineCounts:
     """Inverse of :func:`counts_to_dict`."""
     documents: Counter[str] = Counter(data["documents"])
     lines = {site: Counter(c) for site, c in data["lines"].items()}
-    prose = {site: set(keys) for site, keys in data["prose"].items()}
-    return LineCounts(documents, lines, prose)
+    return LineCounts(documents, lines)
+
+
+def learned_for(doc: Document, learned: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The learned line keys that apply to a document (its site's)."""
+    return learned.get(site_of(doc), frozenset())

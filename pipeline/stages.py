@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from pipeline.config import Config
 from pipeline.document import Document, Rejection, Source
 from pipeline.encoding import decode_item, repair_encoding
 from pipeline.extract import extract_text
+from pipeline.learned import learned_for
 from pipeline.readers import RawItem, read_items
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
@@ -38,9 +39,19 @@ def require_body(doc: Document, min_chars: int) -> Document:
     )
 
 
-def stage_functions(config: Config) -> dict[str, StageFn]:
-    """Each stage name bound to its pure function and the settings it needs."""
+def stage_functions(
+    config: Config, learned: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, StageFn]:
+    """Each stage name bound to its pure function and the settings it needs.
+
+    ``learned`` is the batch's learned boilerplate (``{site: line keys}``); without it only the
+    catalogue and the document's own structure decide.
+    """
     rules = load_rules()
+
+    def strip(doc: Document) -> Document:
+        keys = learned_for(doc, learned) if learned else frozenset()
+        return strip_boilerplate(doc, rules=rules, cfg=config.boilerplate, learned=keys)
 
     def segment(doc: Document) -> Document:
         return require_body(segment_paragraphs(doc), config.output.min_body_chars)
@@ -48,7 +59,7 @@ def stage_functions(config: Config) -> dict[str, StageFn]:
     return {
         "repair_encoding": repair_encoding,
         "extract_text": partial(extract_text, cfg=config.extract),
-        "strip_boilerplate": partial(strip_boilerplate, rules=rules, cfg=config.boilerplate),
+        "strip_boilerplate": strip,
         "segment_paragraphs": segment,
         "tag_metadata": tag_metadata,
     }

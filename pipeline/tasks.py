@@ -1,7 +1,12 @@
 """Luigi wiring only: which task runs which stage on which shard, and where its file goes.
 
-    RawShard (external) -> RepairEncoding -> ExtractText -> StripBoilerplate -> SegmentParagraphs
-      -> TagMetadata -> WriteShard   (one chain per shard)   -> CleanCorpus (manifest, parts, rejects)
+    per shard:  RawShard (external) -> RepairEncoding -> ExtractText -> CountLines
+    batch:      every CountLines -> LearnBoilerplate
+    per shard:  ExtractText + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs -> TagMetadata
+                -> Signatures
+    batch:      every Signatures -> FindDuplicates
+    per shard:  TagMetadata + FindDuplicates -> WriteShard
+    batch:      every WriteShard -> CleanCorpus (manifest, parts, rejects)
 
 Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
 (one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
@@ -14,6 +19,7 @@ the same input does nothing.
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import datetime
 import json
 import logging
@@ -27,18 +33,23 @@ from pipeline.config import Config, load_config
 from pipeline.corpus import (
     COMPRESSION_SUFFIX,
     MANIFEST,
+    STAGES_DIR,
     Shard,
     assemble_corpus,
     batch_fingerprint,
+    plan_for,
     plan_shards,
+    remember_plan,
     stage_path,
     write_shard_outputs,
 )
+from pipeline.dedup import Signature, find_duplicates, mark_duplicate, signature
 from pipeline.document import Document
 from pipeline.extract import release_caches
+from pipeline.learned import count_lines, counts_from_dict, counts_to_dict, learn_boilerplate, merge_counts
 from pipeline.progress import record_progress
 from pipeline.stages import load_documents, stage_functions
-from pipeline.writers import read_documents, write_documents, write_json
+from pipeline.writers import read_documents, read_jsonl, write_documents, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 SHIPPED_LUIGI_CFG = Path(__file__).resolve().parent / "luigi.cfg"
@@ -87,29 +98,49 @@ class ShardStage(luigi.Task):
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
     paths = luigi.ListParameter(significant=False, default=())
+    # The batch this shard belongs to (its digest already covers it), for the batch-level tasks.
+    fingerprint = luigi.Parameter(significant=False, default="")
 
     stage: ClassVar[str] = ""
     previous: ClassVar[type[luigi.Task]] = RawShard
 
-    def requires(self) -> luigi.Task:
+    def requires(self) -> Any:
         return self.clone(self.previous)
 
     def output(self) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)))
 
+    def documents_path(self) -> str:
+        """The previous stage's file for this shard."""
+        target = self.input()
+        return str(target["docs"].path if isinstance(target, dict) else target.path)
+
     def input_documents(self, config: Config) -> Iterable[Document]:
         """The documents this stage reads: the previous stage's output."""
-        return read_documents(self.input().path)
+        return read_documents(self.documents_path())
 
     def expected_documents(self) -> int | None:
         """How many documents this stage will see (the previous stage's lines), for progress reports."""
-        with open(self.input().path, "rb") as handle:
+        with open(self.documents_path(), "rb") as handle:
             return sum(1 for _ in handle)
+
+    def stage_function(self, config: Config) -> Callable[[Document], Document]:
+        """The pure function this task maps over its shard."""
+        return stage_functions(config)[self.stage]
 
     def run(self) -> None:
         config = load_config(self.config_path or None)
-        fn = stage_functions(config)[self.stage]
+        fn = self.stage_function(config)
         write_documents(self.output().path, self._tracked(fn(doc) for doc in self.input_documents(config)))
+
+    def batch_task(self, cls: type[BatchTask]) -> BatchTask:
+        """The batch-level task ``cls`` of this shard's batch."""
+        return cls(
+            raw_dir=self.raw_dir,
+            out_dir=self.out_dir,
+            config_path=self.config_path,
+            fingerprint=self.fingerprint,
+        )
 
     def _tracked(self, docs: Iterable[Document]) -> Iterator[Document]:
         """Pass ``docs`` through, reporting documents done (and the share of the shard) to the scheduler."""
@@ -163,11 +194,81 @@ class ExtractText(ShardStage):
         release_caches()
 
 
+class CountLines(ShardStage):
+    """Extracted documents -> per site, how many documents each distinct line occurs in."""
+
+    stage = "count_lines"
+    previous = ExtractText
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)) + ".json")
+
+    def run(self) -> None:
+        config = load_config(self.config_path or None)
+        docs = self.input_documents(config) if config.corpus.learn_boilerplate else ()
+        write_json(self.output().path, counts_to_dict(count_lines(self._tracked(docs), config.boilerplate)))
+
+
+class BatchTask(luigi.Task):
+    """Base of the tasks that read something of every shard of a batch and write one small file."""
+
+    raw_dir = luigi.Parameter()
+    out_dir = luigi.Parameter()
+    config_path = luigi.Parameter(default="", significant=False)
+    fingerprint = luigi.Parameter()
+
+    stage: ClassVar[str] = ""
+    per_shard: ClassVar[type[ShardStage]]
+
+    def requires(self) -> list[ShardStage]:
+        config = load_config(self.config_path or None)
+        return [
+            self.per_shard(
+                raw_dir=self.raw_dir,
+                out_dir=self.out_dir,
+                config_path=self.config_path,
+                shard=s.index,
+                digest=s.digest,
+                paths=list(s.paths),
+                fingerprint=self.fingerprint,
+            )
+            for s in plan_for(self.raw_dir, config, self.fingerprint)
+        ]
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(
+            str(Path(self.out_dir) / STAGES_DIR / self.stage / f"batch-{self.fingerprint[:16]}.json")
+        )
+
+
+class LearnBoilerplate(BatchTask):
+    """Every shard's line counts -> the lines that are boilerplate per site."""
+
+    stage = "learn_boilerplate"
+    per_shard = CountLines
+
+    def run(self) -> None:
+        self.set_status_message(f"merging line counts of {len(self.input())} shards")
+        counts = merge_counts(
+            counts_from_dict(json.loads(Path(t.path).read_text(encoding="utf-8"))) for t in self.input()
+        )
+        learned = learn_boilerplate(counts)
+        write_json(self.output().path, {site: sorted(keys) for site, keys in learned.items()})
+
+
 class StripBoilerplate(ShardStage):
-    """Body lines -> body lines without boilerplate, each removal logged."""
+    """Body lines -> body lines without boilerplate (catalogue, structure, learned lines), each logged."""
 
     stage = "strip_boilerplate"
     previous = ExtractText
+
+    def requires(self) -> dict[str, luigi.Task]:
+        return {"docs": self.clone(self.previous), "learned": self.batch_task(LearnBoilerplate)}
+
+    def stage_function(self, config: Config) -> Callable[[Document], Document]:
+        data = json.loads(Path(self.input()["learned"].path).read_text(encoding="utf-8"))
+        learned = {site: frozenset(keys) for site, keys in data.items()}
+        return stage_functions(config, learned)[self.stage]
 
 
 class SegmentParagraphs(ShardStage):
@@ -184,11 +285,45 @@ class TagMetadata(ShardStage):
     previous = SegmentParagraphs
 
 
+class Signatures(ShardStage):
+    """Tagged documents -> one dedup signature (content hash, MinHash) per clean document."""
+
+    stage = "signatures"
+    previous = TagMetadata
+
+    def run(self) -> None:
+        config = load_config(self.config_path or None)
+        docs = self.input_documents(config) if config.corpus.find_duplicates else ()
+        signatures = (signature(doc) for doc in self._tracked(docs) if not doc.rejected)
+        write_jsonl(self.output().path, (dataclasses.asdict(sig) for sig in signatures))
+
+
+class FindDuplicates(BatchTask):
+    """Every shard's signatures -> ``{duplicate id: kept id}`` for the batch."""
+
+    stage = "find_duplicates"
+    per_shard = Signatures
+
+    def run(self) -> None:
+        config = load_config(self.config_path or None)
+        self.set_status_message(f"reading signatures of {len(self.input())} shards")
+        signatures = (
+            Signature(r["id"], r["content_hash"], tuple(r["minhash"]))
+            for target in self.input()
+            for r in read_jsonl(target.path)
+        )
+        duplicates = find_duplicates(signatures, config.corpus.near_duplicate_threshold)
+        write_json(self.output().path, duplicates)
+
+
 class WriteShard(ShardStage):
-    """Tagged documents -> the shard's clean part, its rejects and its stats."""
+    """Tagged documents, with their duplicates marked -> the shard's clean part, its rejects and its stats."""
 
     stage = "write"
     previous = TagMetadata
+
+    def requires(self) -> dict[str, luigi.Task]:
+        return {"docs": self.clone(self.previous), "duplicates": self.batch_task(FindDuplicates)}
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         compression = load_config(self.config_path or None).output.compression
@@ -201,8 +336,12 @@ class WriteShard(ShardStage):
 
     def run(self) -> None:
         out = self.output()
-        docs = self._tracked(read_documents(self.input().path))
         config = load_config(self.config_path or None)
+        duplicates = json.loads(Path(self.input()["duplicates"].path).read_text(encoding="utf-8"))
+        drop = config.corpus.drop_duplicates
+        docs = self._tracked(
+            mark_duplicate(doc, duplicates, drop) for doc in read_documents(self.documents_path())
+        )
         stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
         write_json(out["stats"].path, stats)
 
@@ -230,6 +369,7 @@ class CleanCorpus(luigi.Task):
         return self._shards
 
     def requires(self) -> list[WriteShard]:
+        fingerprint = remember_plan(self.shards())
         return [
             WriteShard(
                 raw_dir=self.raw_dir,
@@ -238,6 +378,7 @@ class CleanCorpus(luigi.Task):
                 shard=s.index,
                 digest=s.digest,
                 paths=list(s.paths),
+                fingerprint=fingerprint,
             )
             for s in self.shards()
         ]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
+from pipeline.boilerplate import strip_boilerplate
 from pipeline.config import BoilerplateConfig
 from pipeline.dedup import find_duplicates, mark_duplicate, signature
 from pipeline.document import Document, Source
-from pipeline.learned import BATCH, count_lines, learn_boilerplate, line_key, merge_counts
+from pipeline.learned import (
+    BATCH,
+    count_lines,
+    learn_boilerplate,
+    learned_for,
+    line_key,
+    merge_counts,
+)
+from pipeline.rules import load_rules
 
 WORDS = "council budget schools roads vote hearing district plan members spending city night".split()
 
@@ -46,10 +56,13 @@ def test_mark_duplicate_sets_metadata_or_rejects() -> None:
     assert mark_duplicate(doc, {}, drop=True).metadata["duplicate_of"] is None
 
 
-def test_repeated_site_lines_are_learned_but_shared_wire_sentences_are_not() -> None:
+def test_repeated_site_lines_are_learned_but_shared_sentences_are_not() -> None:
     footer = "Subscribe to the Example Gazette print edition"
     wire = "The council approved the new budget on Tuesday after a long debate."
-    site_docs = [_doc(f"s{i}", f"{_text(i)}\n{footer}", url=f"https://www.example.org/{i}") for i in range(6)]
+    # Every page of one site carries the footer and a sentence (a page crawled six times, say).
+    site_docs = [
+        _doc(f"s{i}", f"{_text(i)}\n{footer}\n{wire}", url=f"https://www.example.org/{i}") for i in range(6)
+    ]
     # Two outlets of unknown site ran the same wire sentence; a menu line repeats across the pool.
     pool = [
         _doc(f"p{i}", f"{_text(10 + i)}\nMenu Sections" + (f"\n{wire}" if i < 2 else "")) for i in range(4)
@@ -60,3 +73,24 @@ def test_repeated_site_lines_are_learned_but_shared_wire_sentences_are_not() -> 
     assert learned["example.org"] == {line_key(footer)}
     assert learned[BATCH] == {line_key("Menu Sections")}
     assert line_key(wire) not in learned[BATCH]
+
+
+def test_learned_lines_leave_the_body_with_their_rule() -> None:
+    lines = "Menu Sections\nThe council approved the new budget on Tuesday after a long debate."
+    doc = Document(
+        id="a",
+        source=Source("a", "text", "https://example.org/a"),
+        text=lines,
+        metadata={"content_type": "text"},
+    )
+    learned = {"example.org": frozenset({line_key("Menu Sections"), line_key("Advertisement")})}
+    keys = learned_for(doc, learned)
+    cleaned = strip_boilerplate(doc, load_rules(), BoilerplateConfig(), learned=keys)
+    assert cleaned.text.strip().startswith("The council approved")
+    assert [(r.text, r.rule) for r in cleaned.removed] == [("Menu Sections", "learned.repeated_line")]
+    assert strip_boilerplate(cleaned, load_rules(), BoilerplateConfig(), learned=keys) == cleaned
+    # The catalogue names its own lines, learned or not.
+    ad = dataclasses.replace(doc, text="Advertisement\n" + lines)
+    assert (
+        strip_boilerplate(ad, load_rules(), BoilerplateConfig(), learned=keys).removed[0].rule == "ads.label"
+    )

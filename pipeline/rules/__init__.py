@@ -37,6 +37,11 @@ def normalize_line(line: str) -> str:
     return _SPACE.sub(" ", line).strip().casefold().strip(_EDGE).strip()
 
 
+def line_key(line: str) -> str:
+    """A short stable digest of a line's normalised form (how learned boilerplate stores lines)."""
+    return hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class LineRule:
     """Whole lines that are boilerplate of one kind."""
