@@ -226,3 +226,54 @@ def test_luigi_command_backfills_days_with_range_daily(tmp_path: Path) -> None:
     # Asked for on its own, a day without raw data is missing data (the shipped [retcode]).
     missing = _run([*module, "CleanDay", "--date", "2026-11-19", *day], tmp_path)
     assert missing.returncode == 20, missing.stderr
+
+
+def _dedup_batch(raw: Path) -> None:
+    raw.mkdir()
+    seed = (SEEDS / "000_4debcb856e95d4c8.txt").read_text(encoding="utf-8")
+    (raw / "b-original.txt").write_text(seed, encoding="utf-8")
+    (raw / "a-exact-copy.txt").write_text(seed, encoding="utf-8")
+    lines = seed.splitlines()
+    edited = [line.replace("Moscow Vows", "Moscow Pledges") for line in lines if "Rebel fighters" not in line]
+    (raw / "c-edited-copy.txt").write_text("\n".join(["Advertisement", *edited]), encoding="utf-8")
+    for other in sorted(SEEDS.glob("00[1-4]*.txt")):
+        (raw / other.name).write_bytes(other.read_bytes())
+
+
+def test_duplicates_point_to_the_smallest_id_whatever_the_shards(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _dedup_batch(raw)
+    results = []
+    for shard_files in (1, 3, 100):
+        config = tmp_path / f"shards-{shard_files}.toml"
+        config.write_text(f"[input]\nshard_files = {shard_files}\n")
+        out = tmp_path / f"out-{shard_files}"
+        luigi.task_register.Register.clear_instance_cache()
+        task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(config))
+        assert luigi.build([task], local_scheduler=True, workers=2, log_level="WARNING")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        records = [
+            json.loads(line) for part in manifest["parts"] for line in (out / part).read_text().splitlines()
+        ]
+        results.append({r["id"]: r["metadata"]["duplicate_of"] for r in records})
+    assert results[0] == results[1] == results[2]
+    dups = {k: v for k, v in results[0].items() if v}
+    assert dups == {"b-original": "a-exact-copy", "c-edited-copy": "a-exact-copy"}
+
+
+def test_drop_duplicates_sends_copies_to_the_rejects(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _dedup_batch(raw)
+    config = tmp_path / "drop.toml"
+    config.write_text("[corpus]\ndrop_duplicates = true\n")
+    out = tmp_path / "out"
+    luigi.task_register.Register.clear_instance_cache()
+    task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(config))
+    assert luigi.build([task], local_scheduler=True, log_level="WARNING")
+    rejects = {r["id"]: r for r in map(json.loads, (out / "rejected.jsonl").read_text().splitlines())}
+    assert {k: (r["reason"], r["detail"]) for k, r in rejects.items()} == {
+        "b-original": ("duplicate", "copy of a-exact-copy"),
+        "c-edited-copy": ("duplicate", "copy of a-exact-copy"),
+    }
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"input": 7, "clean": 5, "rejected": 2}
