@@ -8,9 +8,15 @@ Order of decisions (the first that claims a line wins):
 2. ``[[line]]`` rules of the catalogue (whole-line phrases and patterns);
 3. the title: picked from the lines above the first prose line (``title.heading``) and every other
    copy of it (``title.repeat``);
-4. structure, for plain text: short lines above the first prose line (``structure.header_zone``),
-   below the last one (``structure.footer_zone``), and runs of short lines between prose
-   (``structure.link_list``).
+4. structure, for plain text: the learned line classifier of :mod:`pipeline.lineclass`
+   (``model.line_score``), which judges each line by its shape, its neighbours and its place in the
+   page; or, with ``line_model = false``, the hand rules: short lines above the first prose line
+   (``structure.header_zone``), below the last one (``structure.footer_zone``), and runs of short
+   lines between prose (``structure.link_list``).
+
+The classifier reads a line in the context of the whole page, so it runs once per document: a
+document that already carries removals of this stage is not re-scored (its context is gone), which
+keeps the stage idempotent.
 """
 
 from __future__ import annotations
@@ -23,9 +29,15 @@ import regex
 
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
+from pipeline.lineclass import RULE_ID as MODEL_RULE
+from pipeline.lineclass import load_model
 from pipeline.rules import RuleSet, line_key, normalize_line
 
 STAGE = "strip_boilerplate"
+#: The line model judges a line against its page; a page of fewer lines than this is too little
+#: context (it dropped the only sentence of one-line documents and the last of a three-sentence
+#: one), so short documents get the hand rules instead.
+MODEL_MIN_LINES = 5
 #: Rule id of the lines learned from the batch (pipeline.learned).
 LEARNED_RULE = "learned.repeated_line"
 
@@ -175,6 +187,14 @@ def _apply_structure(
         run = []
 
 
+def _apply_model(lines: Sequence[str], verdicts: list[str | None]) -> None:
+    model = load_model()
+    index, scores = model.scores(lines)
+    for i, score in zip(index, scores, strict=True):
+        if verdicts[i] is None and score < model.threshold:
+            verdicts[i] = MODEL_RULE
+
+
 def classify_lines(
     lines: Sequence[str],
     rules: RuleSet,
@@ -182,6 +202,8 @@ def classify_lines(
     *,
     title: str | None = None,
     structural: bool = True,
+    line_model: bool = False,
+    detect_title: bool = True,
     learned: frozenset[str] = frozenset(),
 ) -> tuple[list[str | None], str | None]:
     """A verdict (rule id, or None to keep) for each line, and the title found when none was given.
@@ -199,7 +221,7 @@ def classify_lines(
             if verdicts[i] is None and learned and line_key(line) in learned:
                 verdicts[i] = LEARNED_RULE
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
-    if title is None:
+    if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
         header = [i for i in live if i < first_prose]
         found = find_title(infos, header)
@@ -211,7 +233,10 @@ def classify_lines(
         for i in live:
             if verdicts[i] is None and normalize_line(split_site_suffix(lines[i])[0]) == key:
                 verdicts[i] = "title.repeat"
-    if structural:
+    remaining = sum(1 for i in live if verdicts[i] is None)
+    if structural and line_model and remaining >= MODEL_MIN_LINES:
+        _apply_model(lines, verdicts)
+    elif structural:
         live = [i for i in live if verdicts[i] is None]
         _apply_structure(infos, live, verdicts, cfg)
     return verdicts, title
@@ -228,8 +253,17 @@ def strip_boilerplate(
         return doc
     lines = doc.text.split("\n")
     structural = doc.metadata.get("content_type") != "html" or cfg.structure_on_html
+    # Scored in the context of the whole page, so only once (see the module docstring).
+    scored = cfg.line_model and any(r.stage == STAGE for r in doc.removed)
     verdicts, title = classify_lines(
-        lines, rules, cfg, title=doc.title, structural=structural, learned=learned
+        lines,
+        rules,
+        cfg,
+        title=doc.title,
+        structural=structural and not scored,
+        line_model=cfg.line_model,
+        detect_title=not scored,
+        learned=learned,
     )
     removals: list[Removal] = []
     kept: list[str] = []

@@ -1,0 +1,251 @@
+"""Train the plain-text line classifier (``pipeline/lineclass_model.json``) on the dev eval sets.
+
+Labels come from matching each line of a page's text dump against its gold: a line is content when it
+equals a gold line, or (with four words or more) occurs inside the gold text; for pages that have only
+snippets (trafilatura-eval), a line holding a ``with`` snippet is content, one holding a ``without``
+snippet is not, and other lines are left out of training (they still give context to their neighbours).
+
+Split: a page is in the training part when the first byte of SHA-256 of its id is even; the odd pages
+are held out, and the script prints scores for both parts (line-level cleaning only, scored with the
+sets' own scorer). Training needs numpy and scikit-learn (``pip install numpy scikit-learn``); the pipeline
+itself does not: it applies the exported trees in pure Python.
+
+    python benchmarks/train_lineclass.py [--eval ../shared/eval] [--out pipeline/lineclass_model.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.lineclass import Forest, stage1_features, stage2_features  # noqa: E402
+
+DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
+_WS = re.compile(r"\s+")
+# Trees per stage and their depth: 100 trees of depth 3 beat a logistic regression on the same features
+# on the held-out part (bow F1 zyte-aeb 0.874 vs 0.860, wcxb-dev 0.754 vs 0.735, snippets 0.883 vs 0.888).
+N_TREES = 100
+THRESHOLD = 0.5
+DEPTH = 3
+# Pages of full-gold sets teach every line; trafilatura-eval pages only label their snippet lines, and
+# it has four times as many pages: weighting it down keeps the mixed page types of wcxb in view.
+SET_WEIGHT = {"zyte-aeb": 1.0, "wcxb-dev": 2.0, "trafilatura-eval": 0.5}
+
+
+def is_train(page_id: str) -> bool:
+    """The hash split: even first byte of SHA-256(id) trains, odd is held out."""
+    return hashlib.sha256(page_id.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def label_lines(lines: list[str], index: list[int], gold: dict) -> list[float | None]:
+    """1 content, 0 furniture, None unknown, for each non-blank line."""
+    labels: list[float | None] = []
+    if gold.get("text") is not None:
+        full = _norm(gold["text"])
+        gold_lines = {_norm(g) for g in gold["text"].split("\n") if g.strip()}
+        for i in index:
+            line = _norm(lines[i])
+            hit = line in gold_lines or (len(line.split()) >= 4 and line in full)
+            labels.append(1.0 if hit else 0.0)
+        return labels
+    withs = [_norm(s) for s in gold.get("with") or []]
+    withouts = [_norm(s) for s in gold.get("without") or []]
+    for i in index:
+        line = _norm(lines[i])
+        long_enough = len(line.split()) >= 4
+
+        def inside(snippets: list[str], line: str = line, long_enough: bool = long_enough) -> bool:
+            return any(s and (s in line or (long_enough and line in s)) for s in snippets)
+
+        if inside(withs):
+            labels.append(1.0)
+        elif inside(withouts):
+            labels.append(0.0)
+        else:
+            labels.append(None)
+    return labels
+
+
+def load_pages(eval_dir: Path) -> list[dict]:
+    """Every page of every set with its lines, stage-1 features and labels."""
+    pages = []
+    for name in SETS:
+        for row in (eval_dir / name / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+            gold = json.loads(row)
+            path = eval_dir / name / "textdump" / f"{gold['id']}.txt"
+            if not path.is_file():
+                continue
+            lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+            index, rows = stage1_features(lines)
+            if not index:
+                continue
+            labels = label_lines(lines, index, gold)
+            words = [max(1.0, math.expm1(r[0])) for r in rows]
+            pages.append(
+                {
+                    "set": name,
+                    "gold": gold,
+                    "train": is_train(gold["id"]),
+                    "lines": [lines[i] for i in index],
+                    "X1": np.array(rows),
+                    "y": labels,
+                    "words": np.array(words),
+                }
+            )
+    return pages
+
+
+def fit_forest(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict:
+    """Gradient-boosted trees (scikit-learn), exported as node arrays for pipeline.lineclass.Forest."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    model = GradientBoostingClassifier(
+        n_estimators=N_TREES, max_depth=DEPTH, learning_rate=0.1, subsample=0.5, random_state=0
+    )
+    model.fit(X, y, sample_weight=w)
+    trees = []
+    for estimator in model.estimators_[:, 0]:
+        tree = estimator.tree_
+        trees.append(
+            {
+                "feature": [
+                    int(f) if left >= 0 else -1
+                    for f, left in zip(tree.feature, tree.children_left, strict=True)
+                ],
+                "threshold": [round(float(t), 6) for t in tree.threshold],
+                "left": [int(c) for c in tree.children_left],
+                "right": [int(c) for c in tree.children_right],
+                "value": [round(float(v[0][0]) * model.learning_rate, 6) for v in tree.value],
+            }
+        )
+    base = float(model.decision_function(X[:1])[0]) - sum(t["value"][_leaf(t, X[0])] for t in trees)
+    return {"base": round(base, 6), "trees": trees}
+
+
+def _leaf(tree: dict, row: np.ndarray) -> int:
+    node = 0
+    while tree["feature"][node] >= 0:
+        go_left = row[tree["feature"][node]] <= tree["threshold"][node]
+        node = tree["left"][node] if go_left else tree["right"][node]
+    return node
+
+
+def predict(model: dict, X: np.ndarray) -> np.ndarray:
+    """Probabilities of an exported model (same arithmetic as pipeline.lineclass.Forest)."""
+    forest = Forest.from_dict(model)
+    return np.array([forest.prob(list(row)) for row in X])
+
+
+def _training_rows(pages: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X, y, w = [], [], []
+    for page in pages:
+        mask = np.array([label is not None for label in page["y"]])
+        if not mask.any():
+            continue
+        # Each page weighs the same in total (the scorer averages over pages); within a page a line
+        # weighs by its words (the scorer counts tokens).
+        weights = page["words"][mask] / page["words"][mask].sum() * 100 * SET_WEIGHT[page["set"]]
+        X.append(page[key][mask])
+        y.append(np.array([label for label in page["y"] if label is not None]))
+        w.append(weights)
+    return np.vstack(X), np.concatenate(y), np.concatenate(w)
+
+
+def _stage2(pages: list[dict], key: str) -> None:
+    for page in pages:
+        page["X2"] = np.array(stage2_features(list(page[key]), list(page["X1"][:, 0])))
+
+
+def train(pages: list[dict]) -> dict:
+    """Stage 1 cross-fitted in two folds to give stage 2 honest inputs, then both on all pages."""
+    folds = [[p for k, p in enumerate(pages) if k % 2 == f] for f in (0, 1)]
+    for f in (0, 1):
+        model = fit_forest(*_training_rows(folds[1 - f], "X1"))
+        for page in folds[f]:
+            page["p1"] = predict(model, page["X1"])
+    _stage2(pages, "p1")
+    stage1 = fit_forest(*_training_rows(pages, "X1"))
+    stage2 = fit_forest(*_training_rows(pages, "X2"))
+    return {"stage1": stage1, "stage2": stage2}
+
+
+def apply(model: dict, pages: list[dict]) -> None:
+    """Stage-2 probabilities of the model on each page (in ``page["p"]``)."""
+    for page in pages:
+        page["p1_final"] = predict(model["stage1"], page["X1"])
+    _stage2(pages, "p1_final")
+    for page in pages:
+        page["p"] = predict(model["stage2"], page["X2"])
+
+
+def _scorer(eval_dir: Path):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("score", eval_dir / "score.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def evaluate(pages: list[dict], threshold: float, scorer) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Per set: bow F1 (mean over pages) or snippet F1, of the kept lines."""
+    out: dict[str, float] = {}
+    for name in SETS:
+        subset = [p for p in pages if p["set"] == name]
+        if not subset:
+            continue
+        preds = {
+            p["gold"]["id"]: "\n\n".join(
+                line for line, prob in zip(p["lines"], p["p"], strict=True) if prob >= threshold
+            )
+            for p in subset
+        }
+        summary, _ = scorer.score_predictions([p["gold"] for p in subset], preds.get)
+        bow = summary.get("bow")
+        out[name] = summary["snip"]["f1"] if "snip" in summary and not bow else bow["f1"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--out", type=Path, default=ROOT / "pipeline" / "lineclass_model.json")
+    args = parser.parse_args(argv)
+    scorer = _scorer(args.eval)
+    pages = load_pages(args.eval)
+    train_pages = [p for p in pages if p["train"]]
+    held_out = [p for p in pages if not p["train"]]
+    model = train(train_pages)
+    apply(model, pages)
+    # The probability midpoint, not tuned: tuning on the training part picked 0.55 (its stage-2 scores
+    # are in-sample and over-confident) while the held-out part did better lower (wcxb-dev bow F1 0.737
+    # at 0.55, 0.754 at 0.45); 0.5 keeps precision and recall balanced.
+    threshold = THRESHOLD
+    for part, subset in (("train", train_pages), ("held-out", held_out)):
+        scores = evaluate(subset, threshold, scorer)
+        print(part, len(subset), " ".join(f"{k}={v:.3f}" for k, v in scores.items()))
+    model["threshold"] = threshold
+    model["trained_on"] = "dev eval sets, pages whose sha256(id)[0] is even"
+    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
