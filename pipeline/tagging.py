@@ -246,26 +246,48 @@ def _ratio(part: float, whole: float) -> float:
 
 def _top_ngram_chars(words: Sequence[str], n: int) -> int:
     """Characters in the occurrences of the most frequent word n-gram (Gopher's top n-gram rule)."""
-    grams = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    grams = Counter(zip(*(words[k:] for k in range(n)), strict=False))
     if not grams:
         return 0
+    # Counter.most_common keeps first-seen order among ties, as the joined-string version did.
     gram, count = grams.most_common(1)[0]
-    return len(gram) * count
+    return (sum(len(w) for w in gram) + n - 1) * count
 
 
 def _duplicate_ngram_chars(words: Sequence[str], n: int) -> int:
-    """Characters in word n-grams that repeat an earlier one, without overlap (Gopher's rule)."""
-    seen: set[str] = set()
-    repeated = i = 0
-    while i < len(words) - n + 1:
-        gram = "".join(words[i : i + n])
+    """Characters in word n-grams that repeat an earlier one, without overlap (Gopher's rule).
+
+    Scanning left to right, an n-gram seen before counts and the scan jumps past it. Only n-grams
+    that occur more than once can count, so only their positions are visited; the jumps are kept
+    by remembering where the scan may resume.
+    """
+    grams = list(zip(*(words[k:] for k in range(n)), strict=False))
+    counts = Counter(grams)
+    if len(counts) == len(grams):
+        return 0  # nothing repeats: the common case
+    seen: set[tuple[str, ...]] = set()
+    repeated = resume = 0
+    for i in [i for i, gram in enumerate(grams) if counts[gram] > 1]:
+        if i < resume:
+            continue
+        gram = grams[i]
         if gram in seen:
-            repeated += len(gram)
-            i += n
+            repeated += sum(len(w) for w in gram)
+            resume = i + n
         else:
             seen.add(gram)
-            i += 1
     return repeated
+
+
+def _duplicate_ngram_fractions(words: Sequence[str], text_chars: int) -> dict[str, float]:
+    """Gopher's duplicate 5- to 10-gram character fractions."""
+    # A repeated n-gram contains a repeated 5-gram, so without one every fraction is 0.
+    if _duplicate_ngram_chars(words, 5) == 0:
+        return {f"duplicate_{n}gram_char_fraction": 0.0 for n in range(5, 11)}
+    return {
+        f"duplicate_{n}gram_char_fraction": _ratio(_duplicate_ngram_chars(words, n), text_chars)
+        for n in range(5, 11)
+    }
 
 
 def quality_signals(paragraphs: Sequence[str], language: str | None, language_score: float) -> dict[str, Any]:
@@ -301,10 +323,7 @@ def quality_signals(paragraphs: Sequence[str], language: str | None, language_sc
         "duplicate_paragraph_fraction": _ratio(duplicate_paragraphs, n_paragraphs),
         "duplicate_paragraph_char_fraction": _ratio(duplicate_chars, body_chars),
         **{f"top_{n}gram_char_fraction": _ratio(_top_ngram_chars(lowered, n), len(text)) for n in (2, 3, 4)},
-        **{
-            f"duplicate_{n}gram_char_fraction": _ratio(_duplicate_ngram_chars(lowered, n), len(text))
-            for n in range(5, 11)
-        },
+        **_duplicate_ngram_fractions(lowered, len(text)),
         # C4 rules
         "paragraphs_ending_in_punctuation": _ratio(
             sum(1 for p in paragraphs if _TERMINAL.search(p)), n_paragraphs
