@@ -9,6 +9,7 @@ the smallest id is kept, so the outcome does not depend on shard order or the nu
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pipeline.document import Document
 _TOKEN = regex.compile(r"\w+")
 #: Words per shingle (5-grams, as in the issue and in common near-dup practice).
 SHINGLE_WORDS = 5
-#: MinHash permutations: 128 values of 32 bits, 512 bytes per document.
+#: MinHash permutations: 128 values below 2**32 (datasketch masks them so), 512 bytes per document.
 NUM_PERM = 128
 #: LSH bands x rows = NUM_PERM; 16 x 8 puts the S-curve's midpoint at Jaccard ~0.71.
 BANDS, ROWS = 16, 8
@@ -76,32 +77,43 @@ def _union(parent: dict[str, str], a: str, b: str) -> None:
 
 
 def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_THRESHOLD) -> dict[str, str]:
-    """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly)."""
-    sigs = sorted(signatures, key=lambda s: s.id)
-    parent = {s.id: s.id for s in sigs}
-    by_hash: dict[str, str] = {}
-    for sig in sigs:
-        first = by_hash.setdefault(sig.content_hash, sig.id)
-        if first != sig.id:
-            _union(parent, first, sig.id)
-    values = {s.id: np.asarray(s.minhash, dtype=np.uint64) for s in sigs}
-    buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
-    for sig in sigs:
-        vector = values[sig.id]
-        for band in range(BANDS):
-            buckets[(band, vector[band * ROWS : (band + 1) * ROWS].tobytes())].append(sig.id)
-    checked: set[tuple[str, str]] = set()
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                if (a, b) in checked or _find(parent, a) == _find(parent, b):
-                    continue
-                checked.add((a, b))
-                if float(np.mean(values[a] == values[b])) >= threshold:
-                    _union(parent, a, b)
-    return {s.id: _find(parent, s.id) for s in sigs if _find(parent, s.id) != s.id}
+    """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly).
+
+    Memory: the MinHash values of all documents in one array of 32-bit integers (512 bytes each),
+    plus ids and hashes; candidate buckets are built one band at a time.
+    """
+    ids: list[str] = []
+    hashes: list[str] = []
+    values = array("I")
+    for sig in signatures:
+        ids.append(sig.id)
+        hashes.append(sig.content_hash)
+        values.extend(sig.minhash)
+    matrix = np.frombuffer(values, dtype=np.uint32).reshape(len(ids), NUM_PERM) if ids else None
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    parent = {doc_id: doc_id for doc_id in ids}
+    first_with_hash: dict[str, str] = {}
+    for i in order:
+        first = first_with_hash.setdefault(hashes[i], ids[i])
+        if first != ids[i]:
+            _union(parent, first, ids[i])
+    del first_with_hash, hashes
+    checked: set[tuple[int, int]] = set()
+    for band in range(BANDS):
+        if matrix is None:
+            break
+        buckets: dict[bytes, list[int]] = defaultdict(list)
+        for i in order:
+            buckets[matrix[i, band * ROWS : (band + 1) * ROWS].tobytes()].append(i)
+        for members in buckets.values():
+            for x, a in enumerate(members):
+                for b in members[x + 1 :]:
+                    if (a, b) in checked or _find(parent, ids[a]) == _find(parent, ids[b]):
+                        continue
+                    checked.add((a, b))
+                    if float(np.mean(matrix[a] == matrix[b])) >= threshold:
+                        _union(parent, ids[a], ids[b])
+    return {doc_id: _find(parent, doc_id) for doc_id in sorted(ids) if _find(parent, doc_id) != doc_id}
 
 
 def mark_duplicate(doc: Document, duplicates: Mapping[str, str], drop: bool) -> Document:
