@@ -76,6 +76,19 @@ def _union(parent: dict[str, str], a: str, b: str) -> None:
         parent[high] = low
 
 
+def _band_buckets(matrix: np.ndarray, band: int) -> list[list[int]]:
+    """Rows of ``matrix`` (documents) that share their values in one LSH band, groups of two or more."""
+    rows = np.ascontiguousarray(matrix[:, band * ROWS : (band + 1) * ROWS])
+    keys = rows.view(np.dtype((np.void, ROWS * rows.itemsize))).ravel()
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    shared = np.nonzero(counts[inverse] > 1)[0]
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for i in shared.tolist():
+        buckets[int(inverse[i])].append(i)
+    return list(buckets.values())
+
+
 def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_THRESHOLD) -> dict[str, str]:
     """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly).
 
@@ -102,10 +115,7 @@ def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_
     for band in range(BANDS):
         if matrix is None:
             break
-        buckets: dict[bytes, list[int]] = defaultdict(list)
-        for i in order:
-            buckets[matrix[i, band * ROWS : (band + 1) * ROWS].tobytes()].append(i)
-        for members in buckets.values():
+        for members in _band_buckets(matrix, band):
             for x, a in enumerate(members):
                 for b in members[x + 1 :]:
                     if (a, b) in checked or _find(parent, ids[a]) == _find(parent, ids[b]):
