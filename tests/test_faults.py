@@ -13,7 +13,12 @@ from pathlib import Path
 
 import luigi
 import pytest
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pipeline.config import Config
+from pipeline.stages import load_documents, stage_functions
 from pipeline.tasks import CleanCorpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +194,36 @@ def test_a_file_without_read_permission_is_a_reject(tmp_path: Path) -> None:
     )
     (reject,) = map(json.loads, (out / "rejected.jsonl").read_text().splitlines())
     assert reject["reason"] == "unreadable"
+
+
+READER_SUFFIXES = (
+    ".txt",
+    ".html",
+    ".jsonl",
+    ".warc",
+    ".txt.gz",
+    ".html.zst",
+    ".warc.gz",
+    ".jsonl.gz",
+    ".bin",
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from(READER_SUFFIXES), compress=st.booleans())
+def test_readers_and_stages_never_crash_on_random_bytes(
+    tmp_path: Path, data: bytes, suffix: str, compress: bool
+) -> None:
+    if compress and suffix.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    elif compress and suffix.endswith(".zst"):
+        data = zstandard.ZstdCompressor().compress(data)
+    name = f"fuzz{suffix}"
+    (tmp_path / name).write_bytes(data)
+    config = Config()
+    fns = stage_functions(config)
+    for doc in load_documents(tmp_path, [name], config):
+        for fn in fns.values():
+            doc = fn(doc)
+        assert doc.rejected or doc.text == "\n\n".join(doc.paragraphs)
+        assert doc.rejection is None or doc.rejection.reason
