@@ -27,6 +27,9 @@ class InputConfig:
     shard_files: int = 1000
     # Larger inputs are rejected as too_large before decoding; trafilatura itself stops at 20 MB.
     max_document_bytes: int = 8_000_000
+    # Address space one document's HTML extraction may add before it becomes an out_of_memory reject
+    # (lxml on pathological markup can take tens of times the page size); 0 = no limit.
+    max_document_memory_mb: int = 2048
 
 
 @dataclass(frozen=True, slots=True)

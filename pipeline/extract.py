@@ -114,6 +114,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             )
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
+    except MemoryError:
+        return doc.reject(STAGE, "out_of_memory", "the page needed more memory than its limit")
     except RecursionError:
         return doc.reject(STAGE, "extraction_error", "markup nested too deeply")
     except Exception as exc:  # noqa: BLE001 - a library failure on one page must not stop the shard

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import signal
 import threading
 from collections.abc import Iterator
@@ -35,3 +36,45 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class DocumentTooBig(Exception):
+    """A single document needed more memory than its limit."""
+
+
+def _address_space() -> int | None:
+    """This process's current virtual memory size in bytes (Linux), or None where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * resource.getpagesize()
+
+
+@contextmanager
+def memory_limit(budget_bytes: int) -> Iterator[None]:
+    """Raise :class:`DocumentTooBig` when the block allocates more than ``budget_bytes`` of address space.
+
+    Lowers the soft ``RLIMIT_AS`` to the current size plus the budget for the duration of the block,
+    so a pathological page fails its own allocation (MemoryError) instead of exhausting the machine and
+    getting the whole worker killed. Without ``/proc`` (not Linux) or with a budget <= 0, no limit.
+    """
+    current = _address_space()
+    if budget_bytes <= 0 or current is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + budget_bytes
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY and soft <= limit:
+        yield  # an outer limit is tighter already
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    except MemoryError as exc:
+        raise DocumentTooBig() from exc
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

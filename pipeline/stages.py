@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
 from pathlib import Path
 
 from pipeline.boilerplate import strip_boilerplate
@@ -12,6 +11,7 @@ from pipeline.config import Config
 from pipeline.document import Document, Rejection, Source
 from pipeline.encoding import decode_item, repair_encoding
 from pipeline.extract import extract_text
+from pipeline.guard import DocumentTooBig, memory_limit
 from pipeline.learned import learned_for
 from pipeline.readers import RawItem, read_items
 from pipeline.rules import load_rules
@@ -56,9 +56,18 @@ def stage_functions(
     def segment(doc: Document) -> Document:
         return require_body(segment_paragraphs(doc), config.output.min_body_chars)
 
+    budget = config.input.max_document_memory_mb * 1024 * 1024
+
+    def extract(doc: Document) -> Document:
+        try:
+            with memory_limit(budget if doc.html is not None else 0):
+                return extract_text(doc, cfg=config.extract)
+        except DocumentTooBig:
+            return doc.reject("extract_text", "out_of_memory", f"needed more than {budget >> 20} MB")
+
     return {
         "repair_encoding": repair_encoding,
-        "extract_text": partial(extract_text, cfg=config.extract),
+        "extract_text": extract,
         "strip_boilerplate": strip,
         "segment_paragraphs": segment,
         "tag_metadata": tag_metadata,
