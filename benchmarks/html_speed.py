@@ -7,7 +7,7 @@ extraction, boilerplate, segmentation, tagging, writing). Then, in one process, 
 function takes on the same pages (the per-stage split). Prints both times, their ratio and the split.
 
     python benchmarks/html_speed.py [--eval ../shared/eval] [--sets wcxb-dev zyte-aeb] [--limit 100]
-                                    [--workers 2]
+                                    [--workers 2] [--no-split]
 
 It exits 0 with a message when the eval folder is absent.
 """
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", nargs="+", default=["wcxb-dev", "zyte-aeb"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-split", action="store_true", help="skip the one-process per-stage split")
     args = parser.parse_args(argv)
     if not (args.eval / "score.py").is_file():
         print(f"skipped: no eval sets at {args.eval} (they live beside the checkout in shared/eval)")
@@ -122,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trafilatura alone: {reference:.1f} s ({len(pages) / reference:.1f} pages/s)")
     print(f"pipeline end to end: {ours:.1f} s ({len(pages) / ours:.1f} pages/s)")
     print(f"ratio pipeline / trafilatura: {ours / reference:.2f}")
+    if args.no_split:
+        return 0
     split = stage_split(pages)
     total = sum(split.values())
     print("per-stage split (one process):")

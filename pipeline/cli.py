@@ -29,6 +29,7 @@ from pipeline.inspect_doc import UnknownDocument, format_inspection, inspect_doc
 from pipeline.locking import AlreadyRunning, output_locks
 from pipeline.progress import ProgressReporter
 from pipeline.report import REPORT, write_report
+from pipeline.stages import preload_models
 from pipeline.stats import NotAnOutputFolder, corpus_stats, format_table
 from pipeline.tasks import CleanCorpus, CleanDay, day_dir
 from pipeline.verify import verify_output
@@ -160,6 +161,8 @@ def run_command(args: argparse.Namespace) -> int:
         locks = nullcontext()
     # Live progress is shown for an undated batch; days and ranges report per day when done.
     stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
+    if args.workers > 1:
+        preload_models()  # inherited by the forked task processes instead of loaded in each
     try:
         with locks:
             result = luigi.build(

@@ -86,3 +86,22 @@ def test_cp1252_page_with_meta_charset() -> None:
     assert doc.metadata["encoding"]["rule"] == "declared"
     assert text in doc.text
     assert doc.metadata["encoding_fixes"] == []
+
+
+def test_mojibake_in_markup_is_repaired_after_extraction() -> None:
+    # UTF-8 text that was once decoded as Windows-1252 and saved again: the repair runs on the
+    # extracted text (not the markup) and reaches the title and the dropped page lines too.
+    text = "Le café « naïve » coûte 3 € – vraiment – à Paris, déjà célèbre."
+    broken = text.encode("utf-8").decode("cp1252")
+    page = (
+        f'<html><head><meta charset="utf-8"><title>Café {broken[:14]}</title></head><body>'
+        f"<nav><p>Menü {broken[:8]}</p></nav><article><p>{broken} {BODY}</p><p>{broken}</p>"
+        "</article></body></html>"
+    )
+    doc = clean_document(page.encode("utf-8"), format="html")
+    assert not doc.rejected
+    assert text in doc.text
+    assert broken not in doc.text
+    assert doc.metadata["encoding_fixes"]
+    assert doc.title is not None and "Ã" not in doc.title
+    assert all("Ã" not in r.text for r in doc.removed)
