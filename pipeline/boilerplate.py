@@ -22,6 +22,7 @@ keeps the stage idempotent.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -113,14 +114,11 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
     return title, None
 
 
-def _title_score(index: int, lines: Sequence[LineInfo], header: Sequence[int]) -> float:
-    info = lines[index]
-    main, suffix = split_site_suffix(info.text)
-    key = normalize_line(main)
+def _title_score(info: LineInfo, has_suffix: bool, repeated: bool) -> float:
     score = min(info.words, 12) / 12
-    if suffix:
+    if has_suffix:
         score += 2
-    if any(j != index and normalize_line(split_site_suffix(lines[j].text)[0]) == key for j in header):
+    if repeated:
         score += 3
     if info.words <= 2 or _BYLINE_OR_DATE.search(info.text):
         score -= 5
@@ -129,6 +127,10 @@ def _title_score(index: int, lines: Sequence[LineInfo], header: Sequence[int]) -
 
 def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
     """Index of the line that is the title among the ``header`` lines, or None."""
+    # Each header line split once: comparing every candidate with every other header line
+    # re-split them all (quadratic in the header, a fifth of the stage's time on text pages).
+    splits = {j: split_site_suffix(lines[j].text) for j in header}
+    keys = Counter(normalize_line(main) for main, _ in splits.values())
     candidates = [
         i
         for i in header
@@ -137,7 +139,10 @@ def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
     ]
     best: tuple[float, int] | None = None
     for i in candidates:
-        key = (_title_score(i, lines, header), i)
+        main, suffix = splits[i]
+        # Another header line with the same title: the key counts this line too.
+        repeated = keys[normalize_line(main)] > 1
+        key = (_title_score(lines[i], bool(suffix), repeated), i)
         if best is None or key >= best:
             best = key
     if best is None or best[0] < 0:

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import regex
 
@@ -105,27 +106,21 @@ def _shape(line: str, stops: frozenset[str]) -> tuple[Shape, list[float]]:
     return shape, own
 
 
-def _window_mean(values: Sequence[float], i: int, before: int, after: int) -> float:
-    lo, hi = max(0, i - before), min(len(values), i + after + 1)
-    total = sum(values[lo:hi]) - values[i]
-    count = hi - lo - 1
-    return total / count if count > 0 else 0.0
-
-
 def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> list[list[float]]:
     prefix = [0.0]
     for v in values:
         prefix.append(prefix[-1] + v)
     n = len(values)
-    out = []
-    for i in range(n):
-        row = []
-        for before, after in spans:
+    # One column per span, then rows: the same arithmetic as a row-by-row loop, in fewer steps.
+    columns = []
+    for before, after in spans:
+        column = []
+        for i, v in enumerate(values):
             lo, hi = max(0, i - before), min(n, i + after + 1)
             count = hi - lo - 1
-            row.append((prefix[hi] - prefix[lo] - values[i]) / count if count > 0 else 0.0)
-        out.append(row)
-    return out
+            column.append((prefix[hi] - prefix[lo] - v) / count if count > 0 else 0.0)
+        columns.append(column)
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in values]
 
 
 _SHAPE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5))
@@ -236,6 +231,30 @@ def _logit(p: float) -> float:
 _Tree = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
 
 
+def _tree_source(tree: _Tree, node: int = 0) -> str:
+    """One tree as a nested conditional expression over the row ``r``."""
+    feature, threshold, left, right, value = tree
+    if feature[node] < 0:
+        return repr(value[node])
+    return (
+        f"({_tree_source(tree, left[node])} if r[{feature[node]}] <= {threshold[node]!r} "
+        f"else {_tree_source(tree, right[node])})"
+    )
+
+
+def _compile_forest(base: float, trees: Sequence[_Tree]) -> Callable[[Sequence[float]], float]:
+    """The forest's log-odds as one Python function (generated from the trees' own numbers).
+
+    Walking the node arrays in a loop cost a third of the stage's time on text pages; a nested
+    conditional per tree does the same comparisons without the loop. ``repr`` of a float reads back
+    as the same float and the sum runs left to right from ``base``, so the result is bit-identical.
+    """
+    terms = " + ".join([repr(base), *(_tree_source(t) for t in trees)])
+    namespace: dict[str, Any] = {}
+    exec(compile(f"def log_odds(r):\n    return {terms}\n", "<lineclass forest>", "exec"), namespace)  # noqa: S102
+    return cast(Callable[[Sequence[float]], float], namespace["log_odds"])
+
+
 @dataclass(frozen=True, slots=True)
 class Forest:
     """Gradient-boosted regression trees giving the log-odds of "content" (pure-Python inference).
@@ -245,18 +264,15 @@ class Forest:
     """
 
     base: float
-    trees: tuple[
-        tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]], ...
-    ]
+    trees: tuple[_Tree, ...]
+    log_odds: Callable[[Sequence[float]], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "log_odds", _compile_forest(self.base, self.trees))
 
     def prob(self, row: Sequence[float]) -> float:
         """Probability of the positive class for one feature row."""
-        z = self.base
-        for feature, threshold, left, right, value in self.trees:
-            node = 0
-            while feature[node] >= 0:
-                node = left[node] if row[feature[node]] <= threshold[node] else right[node]
-            z += value[node]
+        z = self.log_odds(row)
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))

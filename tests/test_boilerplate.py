@@ -143,3 +143,26 @@ def test_shipped_model_scores_every_non_blank_line_in_order() -> None:
     index, scores = load_model().scores(["Home", "", *PROSE, "   "])
     assert index == [0, 2, 3, 4]
     assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def _walk_trees(forest, row: list[float]) -> float:  # type: ignore[no-untyped-def]
+    """The forest's log-odds by walking its node arrays (the reference the compiled form must match)."""
+    z = forest.base
+    for feature, threshold, left, right, value in forest.trees:
+        node = 0
+        while feature[node] >= 0:
+            node = left[node] if row[feature[node]] <= threshold[node] else right[node]
+        z += value[node]
+    return z
+
+
+@pytest.mark.parametrize("stage", ["stage1", "stage2"])
+def test_compiled_forest_matches_tree_walk(stage: str) -> None:
+    forest = getattr(load_model(), stage)
+    width = 1 + max(max(t[0]) for t in forest.trees)
+    # Each split's own threshold and values just around it, so both branches of every node are taken.
+    thresholds = sorted({t for tree in forest.trees for f, t in zip(tree[0], tree[1], strict=True) if f >= 0})
+    for k in range(min(400, len(thresholds))):
+        for delta in (-1e-9, 0.0, 1e-9):
+            row = [thresholds[(k * 7 + j) % len(thresholds)] + delta for j in range(width)]
+            assert forest.log_odds(row) == _walk_trees(forest, row)
