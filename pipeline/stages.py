@@ -14,6 +14,7 @@ from pipeline.extract import extract_text, warm_up
 from pipeline.guard import DocumentTooBig, memory_limit
 from pipeline.learned import learned_for
 from pipeline.readers import RawItem, read_items
+from pipeline.lineclass import load_model
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
 from pipeline.tagging import detect_language, tag_metadata
@@ -101,7 +102,7 @@ def stage_functions(
 
 
 def preload_models() -> None:
-    """Load the stages' lazily loaded data now: the date parser's locales and the language model.
+    """Load the stages' lazily loaded data now: date-parser locales, language model, line model, rules.
 
     Luigi runs each task of a multi-worker run in a process forked from the scheduling one; loading
     here, before the build, lets every task process inherit the data instead of loading its own
@@ -109,6 +110,8 @@ def preload_models() -> None:
     """
     warm_up()
     detect_language("a few words to load the language model")
+    load_model()  # the line classifier compiles its trees into functions: about 2 s
+    load_rules()
 
 
 def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) -> Iterator[Document]:
