@@ -13,8 +13,8 @@ from pipeline.encoding import decode_item, fix_text_explained, repair_encoding
 from pipeline.extract import extract_text, warm_up
 from pipeline.guard import DocumentTooBig, memory_limit
 from pipeline.learned import learned_for
-from pipeline.readers import RawItem, read_items
 from pipeline.lineclass import load_model
+from pipeline.readers import RawItem, read_items
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
 from pipeline.tagging import detect_language, tag_metadata
