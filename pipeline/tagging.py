@@ -128,9 +128,14 @@ def _language_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+LANGUAGE_SAMPLE_CHARS = 5_000
+
+
 def detect_language(text: str) -> tuple[str | None, float]:
     """ISO 639-1 code of ``text`` and its probability; None below 0.5 or for text without letters."""
-    sample = text[:20_000]
+    # py3langid's cost grows with the sample. On the 435 dev gold texts (196 longer than 5,000
+    # characters) the first 5,000 characters gave the same language as the first 20,000 every time.
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
     if not _ALPHA.search(sample):
         return None, 0.0
     code, score = _language_identifier().classify(sample)
