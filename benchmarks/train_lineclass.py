@@ -149,7 +149,7 @@ def _leaf(tree: dict, row: np.ndarray) -> int:
 def predict(model: dict, X: np.ndarray) -> np.ndarray:
     """Probabilities of an exported model (same arithmetic as pipeline.lineclass.Forest)."""
     forest = Forest.from_dict(model)
-    return np.array([forest.prob(list(row)) for row in X])
+    return np.array(forest.probs(np.asarray(X, dtype=np.float64)))
 
 
 def _training_rows(pages: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

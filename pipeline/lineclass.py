@@ -1,6 +1,6 @@
 """A learned line classifier for plain-text pages: is this line main content or page furniture?
 
-Two small gradient-boosted tree ensembles, applied in pure Python from ``lineclass_model.json``
+Two small gradient-boosted tree ensembles, applied with numpy from ``lineclass_model.json``
 (trained by ``benchmarks/train_lineclass.py`` on a hash-split of the dev eval sets):
 
 1. stage 1 scores each non-blank line from its own shape (length, final punctuation, stopword
@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
 
+import numpy as np
 import regex
 
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
@@ -106,93 +106,104 @@ def _shape(line: str, stops: frozenset[str]) -> tuple[Shape, list[float]]:
     return shape, own
 
 
-def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> list[list[float]]:
-    prefix = [0.0]
-    for v in values:
-        prefix.append(prefix[-1] + v)
-    n = len(values)
-    # One column per span, then rows: the same arithmetic as a row-by-row loop, in fewer steps.
-    columns = []
-    for before, after in spans:
-        column = []
-        for i, v in enumerate(values):
-            lo, hi = max(0, i - before), min(n, i + after + 1)
-            count = hi - lo - 1
-            column.append((prefix[hi] - prefix[lo] - v) / count if count > 0 else 0.0)
-        columns.append(column)
-    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in values]
+def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """For each span ``(before, after)`` a column: the mean of ``values`` over the lines around each line.
+
+    The line itself is left out; a line with no neighbours in the span gets 0. The prefix sums are
+    sequential (``cumsum``), so every mean is the same float a row-by-row loop would compute.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    n = len(v)
+    prefix = np.concatenate(([0.0], np.cumsum(v)))
+    i = np.arange(n)
+    columns = np.zeros((n, len(spans)))
+    for c, (before, after) in enumerate(spans):
+        lo, hi = np.maximum(0, i - before), np.minimum(n, i + after + 1)
+        count = hi - lo - 1
+        sums = prefix[hi] - prefix[lo] - v
+        np.divide(sums, count, out=columns[:, c], where=count > 0)
+    return columns
 
 
 _SHAPE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5))
 _SCORE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5), (15, 15))
 
 
-def stage1_features(lines: Sequence[str]) -> tuple[list[int], list[list[float]]]:
-    """Indices of the non-blank lines and a stage-1 feature row for each of them."""
+def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
+    """Indices of the non-blank lines and their stage-1 feature rows (one row per line)."""
     stops = stopword_set()
     index = [i for i, line in enumerate(lines) if line.strip()]
     if not index:
-        return [], []
+        return [], np.zeros((0, 0))
     # The blank-line block each line sits in: its size and how much prose it holds.
-    block_of: dict[int, int] = {}
+    block_of: list[int] = []
     block = -1
     previous = -2
     for i in index:
         if i != previous + 1:
             block += 1
-        block_of[i] = block
+        block_of.append(block)
         previous = i
     shapes, owns = zip(*(_shape(lines[i], stops) for i in index), strict=True)
-    block_lines: Counter[int] = Counter(block_of.values())
+    block_lines: Counter[int] = Counter(block_of)
     block_terminal: Counter[int] = Counter()
     block_words: Counter[int] = Counter()
-    for i, s in zip(index, shapes, strict=True):
-        block_terminal[block_of[i]] += int(s.terminal)
-        block_words[block_of[i]] += int(round(math.expm1(s.words)))
-    counts = Counter(lines[i].strip() for i in index)
+    for b, s in zip(block_of, shapes, strict=True):
+        block_terminal[b] += int(s.terminal)
+        block_words[b] += int(round(math.expm1(s.words)))
+    stripped = [lines[i].strip() for i in index]
+    counts = Counter(stripped)
     n = len(index)
     words = [s.words for s in shapes]
     terminal = [s.terminal for s in shapes]
     stop = [s.stop for s in shapes]
     long_prose = [1.0 if s.terminal and s.words >= math.log1p(8) else 0.0 for s in shapes]
-    ctx_words = _windows(words, _SHAPE_SPANS)
-    ctx_terminal = _windows(terminal, _SHAPE_SPANS)
-    ctx_stop = _windows(stop, _SHAPE_SPANS)
-    ctx_prose = _windows(long_prose, ((10, 10), (30, 30)))
     doc_words = math.log1p(sum(math.expm1(w) for w in words))
     doc_terminal = sum(terminal) / n
     max_words = max(words)
-    rows = []
-    for k, i in enumerate(index):
-        b = block_of[i]
-        pos = k / max(n - 1, 1)
-        rows.append(
+    pos = [k / max(n - 1, 1) for k in range(n)]
+    own_and_block = np.array(
+        [
             [
-                *owns[k],
-                1.0 if counts[lines[i].strip()] > 1 else 0.0,
+                *own,
+                1.0 if counts[text] > 1 else 0.0,
                 math.log1p(block_lines[b]),
                 block_terminal[b] / block_lines[b],
                 math.log1p(block_words[b]),
-                pos,
-                pos * pos,
-                doc_words,
-                doc_terminal,
-                words[k] - max_words,
-                *ctx_words[k],
-                *ctx_terminal[k],
-                *ctx_stop[k],
-                *ctx_prose[k],
             ]
-        )
+            for own, text, b in zip(owns, stripped, block_of, strict=True)
+        ]
+    )
+    page = np.empty((n, 5))
+    page[:, 0] = pos
+    page[:, 1] = [p * p for p in pos]
+    page[:, 2] = doc_words
+    page[:, 3] = doc_terminal
+    page[:, 4] = np.asarray(words) - max_words
+    rows = np.hstack(
+        [
+            own_and_block,
+            page,
+            _windows(words, _SHAPE_SPANS),
+            _windows(terminal, _SHAPE_SPANS),
+            _windows(stop, _SHAPE_SPANS),
+            _windows(long_prose, ((10, 10), (30, 30))),
+        ]
+    )
     return index, rows
 
 
-def stage2_features(scores: Sequence[float], words: Sequence[float]) -> list[list[float]]:
+def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarray:
     """Stage-2 rows from the stage-1 probabilities of a page's lines (and their log word counts)."""
+    scores = [float(p) for p in scores]
+    words = [float(w) for w in words]
     n = len(scores)
-    ctx = _windows(scores, _SCORE_SPANS)
     mass = [p * math.expm1(w) for p, w in zip(scores, words, strict=True)]
     total = sum(mass) or 1.0
+    before = np.concatenate(([0.0], np.cumsum(mass)[:-1]))
+    after = total - before - np.asarray(mass)
+    p = np.asarray(scores)
+    w = np.asarray(words)
     # How article-like the whole page is: listings and product pages have little confident prose,
     # and there the main content includes short lines that an article page would drop.
     page = [
@@ -202,25 +213,19 @@ def stage2_features(scores: Sequence[float], words: Sequence[float]) -> list[lis
         math.log1p(n),
         math.log1p(total),
     ]
-    rows = []
-    before = 0.0
-    for k in range(n):
-        after = total - before - mass[k]
-        rows.append(
-            [
-                scores[k],
-                _logit(scores[k]),
-                *ctx[k],
-                before / total,
-                after / total,
-                min(before, after) / total,
-                words[k],
-                scores[k] * words[k],
-                *page,
-            ]
-        )
-        before += mass[k]
-    return rows
+    return np.hstack(
+        [
+            p[:, None],
+            np.array([_logit(q) for q in scores])[:, None],
+            _windows(scores, _SCORE_SPANS),
+            (before / total)[:, None],
+            (after / total)[:, None],
+            (np.minimum(before, after) / total)[:, None],
+            w[:, None],
+            (p * w)[:, None],
+            np.tile(page, (n, 1)),
+        ]
+    )
 
 
 def _logit(p: float) -> float:
@@ -231,51 +236,70 @@ def _logit(p: float) -> float:
 _Tree = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
 
 
-def _tree_source(tree: _Tree, node: int = 0) -> str:
-    """One tree as a nested conditional expression over the row ``r``."""
-    feature, threshold, left, right, value = tree
+def _tree_depth(tree: _Tree, node: int = 0) -> int:
+    feature, _, left, right, _ = tree
     if feature[node] < 0:
-        return repr(value[node])
-    return (
-        f"({_tree_source(tree, left[node])} if r[{feature[node]}] <= {threshold[node]!r} "
-        f"else {_tree_source(tree, right[node])})"
-    )
-
-
-def _compile_forest(base: float, trees: Sequence[_Tree]) -> Callable[[Sequence[float]], float]:
-    """The forest's log-odds as one Python function (generated from the trees' own numbers).
-
-    Walking the node arrays in a loop cost a third of the stage's time on text pages; a nested
-    conditional per tree does the same comparisons without the loop. ``repr`` of a float reads back
-    as the same float and the sum runs left to right from ``base``, so the result is bit-identical.
-    """
-    terms = " + ".join([repr(base), *(_tree_source(t) for t in trees)])
-    namespace: dict[str, Any] = {}
-    exec(compile(f"def log_odds(r):\n    return {terms}\n", "<lineclass forest>", "exec"), namespace)  # noqa: S102
-    return cast(Callable[[Sequence[float]], float], namespace["log_odds"])
+        return 0
+    return 1 + max(_tree_depth(tree, left[node]), _tree_depth(tree, right[node]))
 
 
 @dataclass(frozen=True, slots=True)
 class Forest:
-    """Gradient-boosted regression trees giving the log-odds of "content" (pure-Python inference).
+    """Gradient-boosted regression trees giving the log-odds of "content".
 
     Each tree is five parallel node arrays: feature (-1 at a leaf), threshold, left child, right child,
     leaf value; a row goes left when ``row[feature] <= threshold`` (scikit-learn's convention).
+    Inference walks all rows through all trees at once, one tree level per numpy step: a leaf points
+    at itself and always "goes left", so rows that reached a leaf early stay there.
     """
 
     base: float
     trees: tuple[_Tree, ...]
-    log_odds: Callable[[Sequence[float]], float] = field(init=False, repr=False, compare=False)
+    _packed: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "log_odds", _compile_forest(self.base, self.trees))
+        width = max(len(t[0]) for t in self.trees)
+        shape = (len(self.trees), width)
+        feature = np.zeros(shape, dtype=np.intp)
+        threshold = np.full(shape, np.inf)
+        left = np.tile(np.arange(width), (len(self.trees), 1))
+        right = left.copy()
+        value = np.zeros(shape)
+        for t, (feat, thr, lft, rgt, val) in enumerate(self.trees):
+            inner = np.asarray(feat) >= 0
+            size = len(feat)
+            feature[t, :size] = np.where(inner, feat, 0)
+            threshold[t, :size] = np.where(inner, thr, np.inf)
+            left[t, :size] = np.where(inner, lft, np.arange(size))
+            right[t, :size] = np.where(inner, rgt, np.arange(size))
+            value[t, :size] = val
+        offset = (np.arange(len(self.trees)) * width)[None, :]
+        packed = (feature.ravel(), threshold.ravel(), (left + offset[0][:, None]).ravel())
+        object.__setattr__(
+            self, "_packed", (*packed, (right + offset[0][:, None]).ravel(), value.ravel(), offset)
+        )
+        object.__setattr__(self, "_depth", max(_tree_depth(t) for t in self.trees))
 
-    def prob(self, row: Sequence[float]) -> float:
-        """Probability of the positive class for one feature row."""
-        z = self.log_odds(row)
-        if z < -30:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+    def log_odds(self, rows: np.ndarray) -> np.ndarray:
+        """The forest's log-odds for each row of a 2-D feature array.
+
+        The sum runs tree by tree from ``base`` (``cumsum`` is sequential), so each value is the
+        float that adding the leaves one by one in Python gives.
+        """
+        feature, threshold, left, right, value, offset = self._packed
+        n = len(rows)
+        node = np.repeat(offset, n, axis=0)
+        row = np.arange(n)[:, None]
+        for _ in range(self._depth):
+            go_left = rows[row, feature[node]] <= threshold[node]
+            node = np.where(go_left, left[node], right[node])
+        leaves = np.hstack([np.full((n, 1), self.base), value[node]])
+        return np.cumsum(leaves, axis=1)[:, -1]
+
+    def probs(self, rows: np.ndarray) -> list[float]:
+        """Probability of the positive class for each row of a 2-D feature array."""
+        return [0.0 if z < -30 else 1.0 / (1.0 + math.exp(-z)) for z in self.log_odds(rows).tolist()]
 
     @classmethod
     def from_dict(cls, data: dict) -> Forest:
@@ -306,9 +330,8 @@ class LineModel:
         index, rows = stage1_features(lines)
         if not index:
             return [], []
-        first = [self.stage1.prob(r) for r in rows]
-        words = [r[0] for r in rows]
-        return index, [self.stage2.prob(r) for r in stage2_features(first, words)]
+        first = self.stage1.probs(rows)
+        return index, self.stage2.probs(stage2_features(first, rows[:, 0].tolist()))
 
 
 @cache

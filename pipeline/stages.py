@@ -86,6 +86,10 @@ def stage_functions(
     budget = config.input.max_document_memory_mb * 1024 * 1024
 
     def extract(doc: Document) -> Document:
+        if doc.html is not None:
+            # Once per process, outside the page's budget: loading the date parser's locales is not the
+            # page's cost, and failing an allocation there crashed the interpreter instead of the page.
+            warm_up()
         try:
             with memory_limit(budget if doc.html is not None else 0):
                 return extract_then_repair(doc, cfg=config.extract)
