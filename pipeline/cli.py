@@ -28,6 +28,7 @@ from pipeline.corpus import MANIFEST
 from pipeline.inspect_doc import UnknownDocument, format_inspection, inspect_document
 from pipeline.locking import AlreadyRunning, output_locks
 from pipeline.progress import ProgressReporter
+from pipeline.readers import may_hold_html
 from pipeline.report import REPORT, write_report
 from pipeline.stages import preload_models
 from pipeline.stats import NotAnOutputFolder, corpus_stats, format_table
@@ -162,7 +163,9 @@ def run_command(args: argparse.Namespace) -> int:
     # Live progress is shown for an undated batch; days and ranges report per day when done.
     stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
     if args.workers > 1:
-        preload_models()  # inherited by the forked task processes instead of loaded in each
+        # Inherited by the forked task processes instead of loaded in each.
+        raw_dirs = [day_dir(raw, d) for d in days] if days else [raw]
+        preload_models(html=any(may_hold_html(d) for d in raw_dirs if d.is_dir()))
     try:
         with locks:
             result = luigi.build(

@@ -81,6 +81,19 @@ def discover(raw_dir: str | Path) -> list[RawFile]:
     return found
 
 
+def may_hold_html(raw_dir: str | Path) -> bool:
+    """Whether any input under ``raw_dir`` may hold HTML (an .html, .jsonl or .warc file, or an unknown one).
+
+    Stops at the first such file, so a batch with HTML answers at once and only plain-text batches are
+    walked to the end.
+    """
+    for _dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(split_name(name)[1] != "text" for name in filenames if not name.startswith(".")):
+            return True
+    return False
+
+
 def split_name(path: str) -> tuple[str, str | None, str | None]:
     """``(id, format, compression)`` of a relative path: ``a/b.html.gz`` -> ``("a/b", "html", ".gz")``."""
     stem, compression = path, None

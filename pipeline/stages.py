@@ -105,14 +105,16 @@ def stage_functions(
     }
 
 
-def preload_models() -> None:
+def preload_models(html: bool = True) -> None:
     """Load the stages' lazily loaded data now: date-parser locales, language model, line model, rules.
 
     Luigi runs each task of a multi-worker run in a process forked from the scheduling one; loading
     here, before the build, lets every task process inherit the data instead of loading its own
     copy (5-15 s per task on a busy 2-core machine, paid once per shard; docs/benchmarks.md).
+    The date parser is only for HTML: a batch of plain text skips its 3-4 s warm-up.
     """
-    warm_up()
+    if html:
+        warm_up()
     detect_language("a few words to load the language model")
     load_model()  # the line classifier compiles its trees into functions: about 2 s
     load_rules()

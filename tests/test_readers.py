@@ -12,7 +12,7 @@ import zstandard
 from warcs import Response, write_warc
 
 from pipeline.document import Source
-from pipeline.readers import discover, media_type_and_charset, read_items, split_name
+from pipeline.readers import discover, may_hold_html, media_type_and_charset, read_items, split_name
 
 
 def test_split_name_strips_format_and_compression() -> None:
@@ -199,3 +199,20 @@ def test_media_type_and_charset() -> None:
     assert media_type_and_charset("text/html") == ("text/html", None)
     assert media_type_and_charset("") == (None, None)
     assert media_type_and_charset(None) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["a.txt", "sub/b.txt.gz", ".hidden.html"], False),
+        (["a.txt", "sub/b.html.gz"], True),
+        (["a.txt", "c.jsonl"], True),  # a JSONL record may carry HTML
+        (["a.txt", "d.warc.gz"], True),
+        (["a.txt", "notes.md"], True),  # unknown: not known to be plain text
+    ],
+)
+def test_may_hold_html_decides_from_file_names(tmp_path: Path, names: list[str], expected: bool) -> None:
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert may_hold_html(tmp_path) is expected
