@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import regex
 
 from pipeline.document import Document
@@ -249,48 +249,83 @@ def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _top_ngram_chars(words: Sequence[str], n: int) -> int:
-    """Characters in the occurrences of the most frequent word n-gram (Gopher's top n-gram rule)."""
-    grams = Counter(zip(*(words[k:] for k in range(n)), strict=False))
-    if not grams:
+class NgramIndex:
+    """The word n-grams of a text as integer codes, equal codes for equal n-grams (exact, no hashing).
+
+    Codes for n-grams are built from those for (n-1)-grams: the pair (code of the n-1 words, next word)
+    is ranked with ``numpy.unique``, so every n from 1 to 10 costs a few array operations instead of a
+    dictionary of word tuples. Character counts come from prefix sums of the word lengths.
+    """
+
+    def __init__(self, words: Sequence[str]) -> None:
+        vocabulary: dict[str, int] = {}
+        self.words = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.int64)
+        self.chars = np.concatenate(([0], np.cumsum([len(w) for w in words], dtype=np.int64)))
+        self._codes = {1: self.words}
+
+    def codes(self, n: int) -> np.ndarray:
+        """One code per n-gram position (``len(words) - n + 1`` of them)."""
+        if n not in self._codes:
+            shorter = self.codes(n - 1)[:-1]
+            if len(shorter) == 0:
+                return np.zeros(0, dtype=np.int64)
+            pairs = shorter * (len(self.words) + 1) + self.words[n - 1 :]
+            self._codes[n] = np.unique(pairs, return_inverse=True)[1].reshape(-1)
+        return self._codes[n]
+
+    def gram_chars(self, start: int, n: int) -> int:
+        """Characters in the n words from ``start`` (without the spaces between them)."""
+        return int(self.chars[start + n] - self.chars[start])
+
+
+def _top_ngram_chars(grams: NgramIndex, n: int) -> int:
+    """Characters in the occurrences of the most frequent word n-gram (Gopher's top n-gram rule).
+
+    Among equally frequent n-grams the first seen counts, as with ``Counter.most_common``.
+    """
+    codes = grams.codes(n)
+    if len(codes) == 0:
         return 0
-    # Counter.most_common keeps first-seen order among ties, as the joined-string version did.
-    gram, count = grams.most_common(1)[0]
-    return (sum(len(w) for w in gram) + n - 1) * count
+    counts = np.bincount(codes)
+    count = int(counts.max())
+    first = int(np.argmax(counts[codes] == count))
+    return (grams.gram_chars(first, n) + n - 1) * count
 
 
-def _duplicate_ngram_chars(words: Sequence[str], n: int) -> int:
+def _duplicate_ngram_chars(grams: NgramIndex, n: int) -> int:
     """Characters in word n-grams that repeat an earlier one, without overlap (Gopher's rule).
 
     Scanning left to right, an n-gram seen before counts and the scan jumps past it. Only n-grams
     that occur more than once can count, so only their positions are visited; the jumps are kept
     by remembering where the scan may resume.
     """
-    grams = list(zip(*(words[k:] for k in range(n)), strict=False))
-    counts = Counter(grams)
-    if len(counts) == len(grams):
+    codes = grams.codes(n)
+    if len(codes) == 0:
+        return 0
+    counts = np.bincount(codes)
+    if counts.max() <= 1:
         return 0  # nothing repeats: the common case
-    seen: set[tuple[str, ...]] = set()
+    seen: set[int] = set()
     repeated = resume = 0
-    for i in [i for i, gram in enumerate(grams) if counts[gram] > 1]:
+    for i in np.flatnonzero(counts[codes] > 1).tolist():
         if i < resume:
             continue
-        gram = grams[i]
-        if gram in seen:
-            repeated += sum(len(w) for w in gram)
+        code = int(codes[i])
+        if code in seen:
+            repeated += grams.gram_chars(i, n)
             resume = i + n
         else:
-            seen.add(gram)
+            seen.add(code)
     return repeated
 
 
-def _duplicate_ngram_fractions(words: Sequence[str], text_chars: int) -> dict[str, float]:
+def _duplicate_ngram_fractions(grams: NgramIndex, text_chars: int) -> dict[str, float]:
     """Gopher's duplicate 5- to 10-gram character fractions."""
     # A repeated n-gram contains a repeated 5-gram, so without one every fraction is 0.
-    if _duplicate_ngram_chars(words, 5) == 0:
+    if _duplicate_ngram_chars(grams, 5) == 0:
         return {f"duplicate_{n}gram_char_fraction": 0.0 for n in range(5, 11)}
     return {
-        f"duplicate_{n}gram_char_fraction": _ratio(_duplicate_ngram_chars(words, n), text_chars)
+        f"duplicate_{n}gram_char_fraction": _ratio(_duplicate_ngram_chars(grams, n), text_chars)
         for n in range(5, 11)
     }
 
@@ -301,6 +336,7 @@ def quality_signals(paragraphs: Sequence[str], language: str | None, language_sc
     words = _WORD.findall(text)
     n_words = len(words)
     lowered = [w.lower() for w in words]
+    grams = NgramIndex(lowered)
     stops = stopwords().get(language or "", frozenset())
     n_paragraphs = len(paragraphs)
     seen: set[str] = set()
@@ -327,8 +363,8 @@ def quality_signals(paragraphs: Sequence[str], language: str | None, language_sc
         # Gopher repetition rules (lines and paragraphs are the same units here)
         "duplicate_paragraph_fraction": _ratio(duplicate_paragraphs, n_paragraphs),
         "duplicate_paragraph_char_fraction": _ratio(duplicate_chars, body_chars),
-        **{f"top_{n}gram_char_fraction": _ratio(_top_ngram_chars(lowered, n), len(text)) for n in (2, 3, 4)},
-        **_duplicate_ngram_fractions(lowered, len(text)),
+        **{f"top_{n}gram_char_fraction": _ratio(_top_ngram_chars(grams, n), len(text)) for n in (2, 3, 4)},
+        **_duplicate_ngram_fractions(grams, len(text)),
         # C4 rules
         "paragraphs_ending_in_punctuation": _ratio(
             sum(1 for p in paragraphs if _TERMINAL.search(p)), n_paragraphs

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import clean_document
 from pipeline.document import Document, Removal, Source
-from pipeline.tagging import find_author, find_date, find_dateline, spun_signals, tag_metadata
+from pipeline.tagging import (
+    NgramIndex,
+    _duplicate_ngram_chars,
+    _top_ngram_chars,
+    find_author,
+    find_date,
+    find_dateline,
+    spun_signals,
+    tag_metadata,
+)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -166,3 +179,36 @@ def test_spun_signal_on_real_and_spun_eval_gold_texts(eval_dir: Path) -> None:
     assert real.count(True) == 0
     judged = [v for v in spun if v is not None]
     assert judged.count(True) >= 0.9 * len(judged)
+
+
+def _reference_top_ngram_chars(words: list[str], n: int) -> int:
+    """Gopher's top n-gram rule with word tuples in a Counter (the definition the fast form must match)."""
+    grams = Counter(zip(*(words[k:] for k in range(n)), strict=False))
+    if not grams:
+        return 0
+    gram, count = grams.most_common(1)[0]
+    return (sum(len(w) for w in gram) + n - 1) * count
+
+
+def _reference_duplicate_ngram_chars(words: list[str], n: int) -> int:
+    """Gopher's duplicate n-gram rule, scanning every position with word tuples."""
+    grams = list(zip(*(words[k:] for k in range(n)), strict=False))
+    seen: set[tuple[str, ...]] = set()
+    repeated = i = 0
+    while i < len(grams):
+        if grams[i] in seen:
+            repeated += sum(len(w) for w in grams[i])
+            i += n
+        else:
+            seen.add(grams[i])
+            i += 1
+    return repeated
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "ccc", "the", "of", "x"]), max_size=60))
+def test_ngram_rules_match_their_word_tuple_definitions(words: list[str]) -> None:
+    grams = NgramIndex(words)
+    for n in range(1, 11):
+        assert _top_ngram_chars(grams, n) == _reference_top_ngram_chars(words, n)
+        assert _duplicate_ngram_chars(grams, n) == _reference_duplicate_ngram_chars(words, n)
