@@ -235,8 +235,13 @@ def classify_lines(
             title = split_site_suffix(lines[found])[0].strip()
     if title:
         key = normalize_line(title)
+        # The key's first word appears in any line that normalises to it (casefolding is per
+        # character), so only those lines pay for the suffix split.
+        first_word = key.split(" ", 1)[0]
         for i in live:
-            if verdicts[i] is None and normalize_line(split_site_suffix(lines[i])[0]) == key:
+            if verdicts[i] is not None or first_word not in lines[i].casefold():
+                continue
+            if normalize_line(split_site_suffix(lines[i])[0]) == key:
                 verdicts[i] = "title.repeat"
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:

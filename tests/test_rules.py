@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.rules import RULES_DIR, load_rules, normalize_line
+from pipeline.rules import _SPACE, RULES_DIR, load_rules, normalize_line
 
 CASES = json.loads((Path(__file__).parent / "cases" / "boilerplate_lines.json").read_text(encoding="utf-8"))
 
@@ -33,3 +33,30 @@ def test_every_rule_has_an_id_and_a_reason() -> None:
 def test_normalize_line_strips_decoration_and_case() -> None:
     assert normalize_line("  » SHARE:  ") == "share"
     assert normalize_line("[Advertisement]") == "advertisement"
+
+
+def _first_rule_one_by_one(line: str) -> str | None:
+    """The catalogue's line rules tried one at a time, in order (the definition of ``match_line``)."""
+    rules = load_rules()
+    key = normalize_line(line)
+    if not key:
+        return None
+    if key in rules.phrase_index:
+        return rules.phrase_index[key]
+    stripped = _SPACE.sub(" ", line).strip()
+    words = stripped.count(" ") + 1
+    for rule in rules.lines:
+        if words <= rule.max_words and any(p.fullmatch(stripped) for p in rule.patterns):
+            return rule.id
+    return None
+
+
+def test_bucketed_patterns_pick_the_same_rule_as_trying_rules_in_order() -> None:
+    lines = [c[0] for c in CASES["drop"]] + CASES["keep"]
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    lines += [line for path in seeds for line in path.read_text(encoding="utf-8").splitlines()]
+    # Lines around every bucket's word bound, so each bucket and its neighbours are exercised.
+    lines += [" ".join(["Share"] * n) for n in range(1, 100)]
+    assert sum(1 for line in lines if _first_rule_one_by_one(line)) > 20
+    expected = [_first_rule_one_by_one(line) for line in lines]
+    assert [load_rules().match_line(line) for line in lines] == expected

@@ -67,12 +67,48 @@ class BlockRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PatternBucket:
+    """Every line rule whose patterns apply to lines of at most ``max_words`` words, as one regex.
+
+    Each rule is a named group ``r<k>`` of the alternation, in catalogue order; a full match takes the
+    first alternative that matches the whole line, i.e. the first rule, as trying them one by one did.
+    """
+
+    max_words: int
+    pattern: regex.Pattern[str]
+    rule_ids: tuple[str, ...]
+
+    def match(self, stripped: str) -> str | None:
+        """The id of the first rule whose patterns fully match ``stripped``, or None."""
+        found = self.pattern.fullmatch(stripped)
+        if found is None:
+            return None
+        return next(rule_id for k, rule_id in enumerate(self.rule_ids) if found.group(f"r{k}") is not None)
+
+
+def pattern_buckets(lines: tuple[LineRule, ...]) -> tuple[PatternBucket, ...]:
+    """One bucket per distinct ``max_words``, each with the rules that allow that many words."""
+    with_patterns = [rule for rule in lines if rule.combined is not None]
+    buckets = []
+    for bound in sorted({rule.max_words for rule in with_patterns}):
+        eligible = [rule for rule in with_patterns if rule.max_words >= bound]
+        source = "|".join(
+            f"(?P<r{k}>{rule.combined.pattern})" for k, rule in enumerate(eligible) if rule.combined
+        )
+        pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION1)
+        buckets.append(PatternBucket(bound, pattern, tuple(rule.id for rule in eligible)))
+    return tuple(buckets)
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """The compiled catalogue."""
 
     lines: tuple[LineRule, ...]
     blocks: tuple[BlockRule, ...]
     phrase_index: dict[str, str]
+    #: The line rules' patterns by word-count bound: one regex call per line (see PatternBucket).
+    buckets: tuple[PatternBucket, ...] = ()
 
     def match_line(self, line: str, key: str | None = None) -> str | None:
         """The id of the first line rule that matches ``line``, or None.
@@ -87,11 +123,9 @@ class RuleSet:
             return hit
         stripped = _SPACE.sub(" ", line).strip()
         words = stripped.count(" ") + 1
-        for rule in self.lines:
-            if words > rule.max_words or rule.combined is None:
-                continue
-            if rule.combined.fullmatch(stripped):
-                return rule.id
+        for bucket in self.buckets:
+            if words <= bucket.max_words:
+                return bucket.match(stripped)
         return None
 
 
@@ -133,7 +167,7 @@ def _compile(directory: Path) -> RuleSet:
                     int(raw.get("max_lines", 40)),
                 )
             )
-    return RuleSet(tuple(lines), tuple(blocks), phrase_index)
+    return RuleSet(tuple(lines), tuple(blocks), phrase_index, pattern_buckets(tuple(lines)))
 
 
 @lru_cache(maxsize=4)
