@@ -19,7 +19,6 @@ the same input does nothing.
 from __future__ import annotations
 
 import configparser
-import dataclasses
 import datetime
 import json
 import logging
@@ -295,7 +294,10 @@ class Signatures(ShardStage):
         config = load_config(self.config_path or None)
         docs = self.input_documents(config) if config.corpus.find_duplicates else ()
         signatures = (signature(doc) for doc in self._tracked(docs) if not doc.rejected)
-        write_jsonl(self.output().path, (dataclasses.asdict(sig) for sig in signatures))
+        write_jsonl(
+            self.output().path,
+            ({"id": s.id, "content_hash": s.content_hash, "minhash": s.minhash} for s in signatures),
+        )
 
 
 class FindDuplicates(BatchTask):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.boilerplate import strip_boilerplate
 from pipeline.config import Config
-from pipeline.document import Document, Source, document_from_dict, document_to_dict
+from pipeline.document import Document, Rejection, Removal, Source, document_from_dict, document_to_dict
 from pipeline.encoding import repair_encoding
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
@@ -93,3 +95,10 @@ def test_random_bytes_never_crash_the_chain(data: bytes) -> None:
     for fmt in ("text", "html"):
         doc = clean_document(data, format=fmt)
         assert doc.rejected or isinstance(doc.text, str)
+
+
+@given(st.text(max_size=20), st.text(max_size=20), st.text(max_size=20))
+def test_as_dict_matches_dataclasses_asdict(a: str, b: str, c: str) -> None:
+    # The hand-written forms must keep every field, in order, as dataclasses.asdict would.
+    for value in (Source(a, b, c), Removal(a, b, c), Rejection(a, b, c)):
+        assert list(value.as_dict().items()) == list(dataclasses.asdict(value).items())
