@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 
 import regex
 
@@ -115,17 +116,17 @@ def wrapped_lines(block: Sequence[str], doc_width: int | None = None) -> list[bo
     return full
 
 
-def _join(out: str, line: str, vocabulary: Counter[str]) -> str:
+def _join(out: str, line: str, vocabulary: Callable[[], Counter[str]]) -> str:
     hyphen = _HYPHEN_END.search(out)
     lead = _LEADING_WORD.match(line)
     if hyphen and lead:
         # "depart-/ment" -> "department" if the document spells it so; else "well-/known" -> "well-known".
         joined = (hyphen.group(1) + lead.group(1)).lower()
-        return (out[:-1] if vocabulary[joined] > 0 else out) + line
+        return (out[:-1] if vocabulary()[joined] > 0 else out) + line
     return f"{out} {line}"
 
 
-def _rejoin(block: Sequence[str], full: Sequence[bool], vocabulary: Counter[str]) -> list[str]:
+def _rejoin(block: Sequence[str], full: Sequence[bool], vocabulary: Callable[[], Counter[str]]) -> list[str]:
     paragraphs = [block[0]]
     # A full line continues on the next; a line with room left for the next word ends a paragraph.
     for line, is_full in zip(block[1:], full, strict=True):
@@ -136,9 +137,13 @@ def _rejoin(block: Sequence[str], full: Sequence[bool], vocabulary: Counter[str]
     return paragraphs
 
 
-def is_caption(text: str) -> bool:
-    """True for a photo caption: a short text ending with the picture's credit."""
-    return len(_WORD.findall(text)) <= CAPTION_MAX_WORDS and bool(_CAPTION_CREDIT.search(text))
+def is_caption(text: str, words: int | None = None) -> bool:
+    """True for a photo caption: a short text ending with the picture's credit.
+
+    ``words`` is the text's word count when the caller has it already.
+    """
+    words = len(_WORD.findall(text)) if words is None else words
+    return words <= CAPTION_MAX_WORDS and bool(_CAPTION_CREDIT.search(text))
 
 
 def paragraph_type(text: str) -> str:
@@ -147,9 +152,9 @@ def paragraph_type(text: str) -> str:
         return "list_item"
     if _QUOTE.match(text):
         return "quote"
-    if is_caption(text):
-        return "caption"
     words = len(_WORD.findall(text))
+    if is_caption(text, words):
+        return "caption"
     if 0 < words <= HEADING_MAX_WORDS and not _TERMINAL.search(text):
         return "heading"
     return "paragraph"
@@ -175,7 +180,8 @@ def split_paragraphs(text: str) -> list[str]:
             blocks[-1].append(clean)
         elif blocks[-1]:
             blocks.append([])
-    vocabulary = Counter(w.lower() for w in _WORD.findall(text))
+    # The document's own spellings decide "depart-/ment"; counted only when a line ends in a hyphen.
+    vocabulary = cache(lambda: Counter(w.lower() for w in _WORD.findall(text)))
     doc_width = wrap_width(blocks)
     paragraphs: list[str] = []
     for block in blocks:
