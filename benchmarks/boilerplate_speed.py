@@ -1,9 +1,12 @@
-"""Speed of the strip_boilerplate stage alone on the eval sets' plain-text pages, and a digest of its output.
+"""Speed of the stage functions on the eval sets' plain-text pages, and a digest of their output.
 
-Stages before it (decoding, encoding repair) run first and are not timed. The digest covers every
-document's text, title and removal log, so two checkouts can be compared for identical output:
+By default only strip_boilerplate is timed (decoding and encoding repair run first, untimed); with
+``--all`` every step of the plain-text path is timed in order, the batch-level ones included
+(encoding repair, line counts and learned boilerplate, strip, segment, tag, dedup signatures and
+duplicate search, the part file). The digest covers every document's text, title and removal log
+(with ``--all``: every final record), so two checkouts can be compared for identical output:
 
-    python benchmarks/boilerplate_speed.py [--eval ../shared/eval] [--repeat 2]
+    python benchmarks/boilerplate_speed.py [--eval ../shared/eval] [--repeat 2] [--all]
     (cd OTHER_CHECKOUT && python /path/to/benchmarks/boilerplate_speed.py --root .)
 
 It exits 0 with a message when the eval folder is absent.
@@ -15,12 +18,62 @@ import argparse
 import hashlib
 import json
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
+
+
+def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, out
+
+
+def time_all(docs: list[Any], repeat: int) -> tuple[dict[str, float], str]:
+    """Seconds per step over ``docs`` (decoded, not yet repaired) and a digest of the part file."""
+    from pipeline.config import Config
+    from pipeline.corpus import write_shard_outputs
+    from pipeline.dedup import find_duplicates, mark_duplicate, signature
+    from pipeline.learned import count_lines, learn_boilerplate
+    from pipeline.stages import stage_functions
+    from pipeline.tagging import detect_language
+
+    config = Config()
+    detect_language("load the language model before timing")
+    fns = stage_functions(config)
+    times: dict[str, float] = {}
+    times["repair_encoding"], docs = _best(lambda: [fns["repair_encoding"](d) for d in docs], repeat)
+    times["learn_boilerplate"], learned = _best(
+        lambda: learn_boilerplate(count_lines(docs, config.boilerplate)), repeat
+    )
+    fns = stage_functions(config, learned)
+    for name in ("strip_boilerplate", "segment_paragraphs", "tag_metadata"):
+        times[name], docs = _best(lambda fn=fns[name], d=docs: [fn(doc) for doc in d], repeat)
+    times["find_duplicates"], duplicates = _best(
+        lambda: find_duplicates(
+            [signature(d) for d in docs if not d.rejected], config.corpus.near_duplicate_threshold
+        ),
+        repeat,
+    )
+    with tempfile.TemporaryDirectory() as out:
+        part, rejects = Path(out, "part.jsonl"), Path(out, "rejected.jsonl")
+
+        def write() -> None:
+            marked = [mark_duplicate(d, duplicates, config.corpus.drop_duplicates) for d in docs]
+            write_shard_outputs(marked, part, rejects, config)
+
+        times["write"], _ = _best(write, repeat)
+        digest = hashlib.sha256(part.read_bytes() + rejects.read_bytes()).hexdigest()[:16]
+    return times, digest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline is timed")
     parser.add_argument("--repeat", type=int, default=2, help="best of this many passes")
+    parser.add_argument("--all", action="store_true", help="time every step, not only strip_boilerplate")
     args = parser.parse_args(argv)
     if not args.eval.is_dir():
         print(f"skipped: no eval sets at {args.eval}")
@@ -46,13 +100,17 @@ def main(argv: list[str] | None = None) -> int:
             item = RawItem(
                 path.stem, Source(path=path.name, format="text", url=None), path.read_bytes(), "text", None
             )
-            docs.append(fns["repair_encoding"](decode_item(item)))
+            docs.append(decode_item(item))
+    if args.all:
+        times, digest = time_all(docs, args.repeat)
+        total = sum(times.values())
+        print(f"{len(docs)} documents, all steps {len(docs) / total:.1f} docs/s, output digest {digest}")
+        for name, seconds in times.items():
+            print(f"  {name:<20} {seconds:7.2f} s  {seconds / total:6.1%}")
+        return 0
+    docs = [fns["repair_encoding"](doc) for doc in docs]
     strip = fns["strip_boilerplate"]
-    best = float("inf")
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        out = [strip(doc) for doc in docs]
-        best = min(best, time.perf_counter() - started)
+    best, out = _best(lambda: [strip(doc) for doc in docs], args.repeat)
     digest = hashlib.sha256(
         json.dumps([(d.text, d.title, [(r.text, r.rule) for r in d.removed]) for d in out]).encode("utf-8")
     ).hexdigest()[:16]

@@ -223,7 +223,7 @@ def classify_lines(
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
             verdicts[i] = rules.match_line(line, norms[i])
-            if verdicts[i] is None and learned and line_key(line) in learned:
+            if verdicts[i] is None and learned and line_key(line, norms[i]) in learned:
                 verdicts[i] = LEARNED_RULE
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None and detect_title:

@@ -60,9 +60,13 @@ def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
         documents[site] += 1
         seen: set[str] = set()
         for line in doc.text.split("\n"):
-            if not normalize_line(line) or is_prose(line_info(line), cfg):
+            # Prose first: it is most of the text and needs no normalising.
+            if is_prose(line_info(line), cfg):
                 continue
-            key = line_key(line)
+            norm = normalize_line(line)
+            if not norm:
+                continue
+            key = line_key(line, norm)
             if key not in seen:
                 seen.add(key)
                 lines[site][key] += 1

@@ -37,9 +37,13 @@ def normalize_line(line: str) -> str:
     return _SPACE.sub(" ", line).strip().casefold().strip(_EDGE).strip()
 
 
-def line_key(line: str) -> str:
-    """A short stable digest of a line's normalised form (how learned boilerplate stores lines)."""
-    return hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).hexdigest()
+def line_key(line: str, norm: str | None = None) -> str:
+    """A short stable digest of a line's normalised form (how learned boilerplate stores lines).
+
+    ``norm`` is ``normalize_line(line)`` when the caller has it already.
+    """
+    norm = normalize_line(line) if norm is None else norm
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
