@@ -24,6 +24,8 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’-]*")
 _ALPHA = regex.compile(r"\p{L}")
+# A word (see _WORD) without a letter, on its own line: one regex call counts them over all words.
+_NO_LETTER_WORD = regex.compile(r"^[\p{N}'’-]+$", regex.MULTILINE)
 _TERMINAL = regex.compile(r"[.!?…。！？\"”’»)]\s*$")
 _SPLIT_LIST = regex.compile(r"\s*(?:,|;|\||/|·|•)\s*")
 # "WASHINGTON (Reuters) - ", "BEIRUT, Lebanon — ", "WASHINGTON/BEIRUT The ..." at the start of the body.
@@ -352,7 +354,7 @@ def quality_signals(paragraphs: Sequence[str], language: str | None, language_sc
         "language_score": language_score,
         # Gopher quality rules
         "mean_word_length": round(sum(len(w) for w in words) / n_words, 3) if n_words else 0.0,
-        "alpha_word_fraction": _ratio(sum(1 for w in words if _ALPHA.search(w)), n_words),
+        "alpha_word_fraction": _ratio(n_words - len(_NO_LETTER_WORD.findall("\n".join(words))), n_words),
         "stopword_count": sum(1 for w in lowered if w in stops) if stops else None,
         "gopher_stopword_count": sum(1 for w in lowered if w in GOPHER_STOPWORDS),
         "symbol_to_word_ratio": _ratio(text.count("#") + text.count("…") + text.count("..."), n_words),

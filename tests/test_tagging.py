@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 from pipeline import clean_document
 from pipeline.document import Document, Removal, Source
 from pipeline.tagging import (
+    _ALPHA,
+    _WORD,
     NgramIndex,
     _duplicate_ngram_chars,
     _top_ngram_chars,
     find_author,
     find_date,
     find_dateline,
+    quality_signals,
     spun_signals,
     tag_metadata,
 )
@@ -212,3 +215,11 @@ def test_ngram_rules_match_their_word_tuple_definitions(words: list[str]) -> Non
     for n in range(1, 11):
         assert _top_ngram_chars(grams, n) == _reference_top_ngram_chars(words, n)
         assert _duplicate_ngram_chars(grams, n) == _reference_duplicate_ngram_chars(words, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab1٣’'- \n.é", max_size=80))
+def test_alpha_word_fraction_counts_words_with_a_letter(text: str) -> None:
+    words = _WORD.findall(text)
+    expected = round(sum(1 for w in words if _ALPHA.search(w)) / len(words), 4) if words else 0.0
+    assert quality_signals([text], None, 0.0)["alpha_word_fraction"] == expected
