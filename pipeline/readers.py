@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -250,19 +250,18 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
     if fmt == "warc":
         yield from _warc_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
         return
-    container_limit = max_bytes if fmt in ("text", "html") else max_bytes * 64
+    if fmt == "jsonl":
+        yield from _jsonl_file_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
+        return
     try:
-        data = read_file_bytes(Path(raw_dir) / path, compression, container_limit)
+        data = read_file_bytes(Path(raw_dir) / path, compression, max_bytes)
     except Exception as exc:  # noqa: BLE001 - every failure to read is a reject, never a crash
         reason, detail = _file_rejection(exc)
         yield RawItem(doc_id, source, rejection=Rejection(STAGE, reason, detail))
         return
-    if len(data) > container_limit:
-        detail = f"more than {container_limit} bytes after decompression"
+    if len(data) > max_bytes:
+        detail = f"more than {max_bytes} bytes after decompression"
         yield RawItem(doc_id, source, rejection=Rejection(STAGE, "too_large", detail))
-        return
-    if fmt == "jsonl":
-        yield from _jsonl_items(doc_id, source, data, max_bytes)
         return
     if not data.strip():
         yield RawItem(doc_id, source, rejection=Rejection(STAGE, "empty", "the file holds no text"))
@@ -270,12 +269,79 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
     yield RawItem(doc_id, source, data=data, content_type=fmt)
 
 
-def _jsonl_items(file_id: str, source: Source, data: bytes, max_bytes: int) -> Iterator[RawItem]:
+#: A JSONL line may be this many times ``max_document_bytes``: JSON escapes can make a body up to
+#: six times longer ("\u0001"), and a record may carry other fields besides its body.
+JSONL_LINE_FACTOR = 8
+_READ_CHUNK = 1 << 20
+
+
+def bounded_lines(stream: Any, limit: int, chunk_size: int = _READ_CHUNK) -> Iterator[bytes | None]:
+    """The lines of a binary stream, read a chunk at a time; None stands for a line over ``limit`` bytes.
+
+    Lines end at b"\n" and are then split like ``bytes.splitlines`` (so "\r\n" and a lone "\r" end
+    lines too, and the numbering is that of ``data.splitlines()`` on the whole file). Memory stays
+    within one chunk plus ``limit``, whatever the file's size: an over-long line is skipped, not kept.
+    """
+    pending = bytearray()
+    too_long = False
+    while chunk := stream.read(chunk_size):
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            if too_long or len(pending) + end - start > limit:
+                yield None
+            else:
+                pending += chunk[start:end]
+                yield from [bytes(line) for line in pending.splitlines()] or [b""]
+            pending.clear()
+            too_long = False
+            start = end + 1
+        if not too_long:
+            pending += chunk[start:]
+            if len(pending) > limit:
+                too_long = True
+                pending.clear()
+    if too_long:
+        yield None
+    elif pending:
+        yield from (bytes(line) for line in pending.splitlines())
+
+
+def _jsonl_file_items(
+    full_path: Path, file_id: str, source: Source, compression: str | None, max_bytes: int
+) -> Iterator[RawItem]:
+    """The items of a JSON Lines file, streamed: a file of any size is read a chunk at a time.
+
+    A read error (a truncated .gz or .zst, an unreadable file) ends the file with one reject for it;
+    the records before it are kept, as with WARC files.
+    """
+    limit = max_bytes * JSONL_LINE_FACTOR
+    any_item = False
+    try:
+        with open_decompressed(full_path, compression) as stream:
+            for item in _jsonl_items(file_id, source, bounded_lines(stream, limit), max_bytes):
+                any_item = True
+                yield item
+    except Exception as exc:  # noqa: BLE001 - every failure to read is a reject, never a crash
+        reason, detail = _file_rejection(exc)
+        yield RawItem(file_id, source, rejection=Rejection(STAGE, reason, detail))
+        return
+    if not any_item:
+        # Every input file ends up somewhere: one without a single record is a reject of its own.
+        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", "the file holds no records"))
+
+
+def _jsonl_items(
+    file_id: str, source: Source, lines: Iterable[bytes | None], max_bytes: int
+) -> Iterator[RawItem]:
     """One item per line of a JSON Lines file with a ``text`` or ``html`` field."""
-    for index, line in enumerate(data.splitlines()):
+    for index, line in enumerate(lines):
+        item_id = f"{file_id}/{index}"
+        if line is None:
+            detail = f"a line longer than {max_bytes * JSONL_LINE_FACTOR} bytes"
+            yield RawItem(item_id, source, rejection=Rejection(STAGE, "too_large", detail))
+            continue
         if not line.strip():
             continue
-        item_id = f"{file_id}/{index}"
         try:
             record = json.loads(line)
             if not isinstance(record, dict):

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import os
 import re
 from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcs import Response, write_warc
 
 from pipeline.document import Source
-from pipeline.readers import discover, may_hold_html, media_type_and_charset, read_items, split_name
+from pipeline.readers import (
+    bounded_lines,
+    discover,
+    may_hold_html,
+    media_type_and_charset,
+    read_items,
+    split_name,
+)
 
 
 def test_split_name_strips_format_and_compression() -> None:
@@ -77,6 +88,50 @@ def test_jsonl_records_are_items_and_a_broken_line_is_a_reject(tmp_path: Path) -
     assert items[1].rejection is not None and items[1].rejection.reason == "invalid_json"
     assert items[2].content_type == "html"
     assert items[3].rejection is not None and items[3].rejection.reason == "empty"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60).map(lambda b: bytes(b"ab\r\n{"[x % 5] for x in b)), st.integers(1, 7))
+def test_bounded_lines_number_lines_like_splitlines(data: bytes, chunk_size: int) -> None:
+    lines = list(bounded_lines(io.BytesIO(data), limit=1000, chunk_size=chunk_size))
+    assert lines == data.splitlines()
+
+
+def test_bounded_lines_skip_an_over_long_line_without_keeping_it() -> None:
+    data = b"short\n" + b"x" * 50 + b"\nafter\n" + b"y" * 50
+    assert list(bounded_lines(io.BytesIO(data), limit=20, chunk_size=8)) == [b"short", None, b"after", None]
+
+
+def test_jsonl_is_streamed_past_any_file_size_and_an_over_long_line_is_a_reject(tmp_path: Path) -> None:
+    # Ten times the document limit in one file: read line by line, every record is an item.
+    record = json.dumps({"text": "w" * 80}).encode() + b"\n"
+    lines = [record] * 120
+    lines[7] = json.dumps({"text": "z" * 900}).encode() + b"\n"  # over 8 x the limit as one line
+    (tmp_path / "big.jsonl").write_bytes(b"".join(lines))
+    items = list(read_items(tmp_path, "big.jsonl", 100))
+    assert len(items) == 120
+    assert items[7].rejection is not None and items[7].rejection.reason == "too_large"
+    assert all(i.rejection is None for k, i in enumerate(items) if k != 7)
+
+
+def test_truncated_jsonl_keeps_the_records_before_the_cut(tmp_path: Path) -> None:
+    body = b"".join(
+        json.dumps({"id": f"r{k}", "text": f"record {k} " * 30}).encode() + b"\n" for k in range(400)
+    )
+    data = gzip.compress(body, mtime=0)
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) * 3 // 4])
+    items = list(read_items(tmp_path, "cut.jsonl.gz", 100_000))
+    assert items[-1].id == "cut" and items[-1].rejection is not None
+    assert items[-1].rejection.reason == "corrupt_compression"
+    kept = [i for i in items[:-1] if i.rejection is None]
+    assert len(kept) > 100 and [i.id for i in kept] == [f"cut/r{k}" for k in range(len(kept))]
+
+
+def test_jsonl_without_records_is_an_empty_reject(tmp_path: Path) -> None:
+    (tmp_path / "none.jsonl").write_bytes(b"\n  \n")
+    assert [
+        (i.id, i.rejection.reason if i.rejection else None) for i in read_items(tmp_path, "none.jsonl", 100)
+    ] == [("none", "empty")]
 
 
 # --- compressed containers -------------------------------------------------------------------------
