@@ -40,6 +40,10 @@ class ExtractConfig:
     include_tables: bool = True
     # A page whose extraction takes longer becomes a reject (extraction_timeout), not a stalled shard.
     timeout_seconds: float = 30.0
+    # On a page that declares itself a forum/Q&A or product page and whose text is under 30% of its
+    # visible text, a second run with comments on is kept when its text is more than this many times
+    # longer (posts and reviews sit in comment containers there); 0 turns the second run off.
+    non_article_comments_ratio: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)

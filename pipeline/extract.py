@@ -1,4 +1,9 @@
-"""HTML -> main text and metadata, through trafilatura (comments off), with every dropped line logged."""
+"""HTML -> main text and metadata, through trafilatura (comments off), with every dropped line logged.
+
+On a page that declares itself a forum, Q&A or product page (``pipeline/pagetype.py``) and whose main text
+came out short, the posts and reviews sit where trafilatura looks for comments; there a second run with
+comments on is kept when it finds much more text.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from trafilatura.utils import load_html
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.guard import DocumentTimeout, time_limit
+from pipeline.pagetype import FORUM, PRODUCT, page_kind
 
 STAGE = "extract_text"
 RULE_NOT_MAIN = "extract.not_main_content"
@@ -32,6 +38,12 @@ _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object 
 SUBSTRING_MIN_CHARS = 30
 # A date-like text that no dateparser locale accepts, so that parsing it loads every locale.
 _WARM_UP_DATE = "zz 12 qq 1999"
+# Declared kinds whose content trafilatura files under comments: forum posts and answers, product
+# reviews. Articles are left alone (reader comments are not their text, and the zyte-aeb gold has none).
+COMMENT_KINDS = frozenset({FORUM, PRODUCT})
+# The comments run is tried only when the default text keeps less than this share of the page's
+# visible characters: a long extraction already has the main content.
+SHORT_SHARE = 0.3
 _warmed_up = False
 
 
@@ -94,6 +106,31 @@ def _as_list(value: Any) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
+def _with_comments(result: Any) -> str:
+    """The text of a comments-on run: its main text, then the comment lines the main text does not have.
+
+    With comments on, trafilatura's fallback extractors can put the posts in the main text while its
+    comment capture returns them too (trafilatura's own txt output then has them twice).
+    """
+    if not isinstance(result, trafilatura.settings.Document):
+        return ""
+    text = result.text or ""
+    seen = {_SPACE.sub(" ", line).strip() for line in text.split("\n")}
+    comments = [
+        line for line in (result.comments or "").split("\n") if _SPACE.sub(" ", line).strip() not in seen
+    ]
+    return "\n".join(part for part in (text, *comments) if part.strip())
+
+
+def _wants_comments(tree: Any, text: str, lines: list[str], cfg: ExtractConfig) -> bool:
+    """Whether the page's content may be in its comments: a short text on a forum, Q&A or product page."""
+    if cfg.include_comments or cfg.non_article_comments_ratio <= 0:
+        return False
+    visible = sum(len(line) for line in lines)
+    # The declared type is read only for short extractions: most pages never pay for it.
+    return len(text) < SHORT_SHARE * visible and page_kind(tree) in COMMENT_KINDS
+
+
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
     if doc.rejected or doc.html is None:
@@ -105,6 +142,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             if tree is None:
                 return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
             lines = page_lines(tree)
+            # bare_extraction works on its own copy of the tree, so the second run sees the same page.
             result = trafilatura.bare_extraction(
                 tree,
                 url=doc.source.url,
@@ -112,6 +150,23 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
                 include_tables=cfg.include_tables,
                 with_metadata=True,
             )
+            meta = result if isinstance(result, trafilatura.settings.Document) else None
+            text = (meta.text or "") if meta else ""
+            if _wants_comments(tree, text, lines, cfg):
+                second = trafilatura.bare_extraction(
+                    tree,
+                    url=doc.source.url or (meta.url if meta else None),
+                    include_comments=True,
+                    include_tables=cfg.include_tables,
+                    # Metadata does not depend on comments: read it again only if the first run gave none.
+                    with_metadata=meta is None,
+                )
+                candidate = _with_comments(second)
+                if len(candidate) > cfg.non_article_comments_ratio * len(text):
+                    log.debug("%s: comments run kept, %d chars not %d", doc.id, len(candidate), len(text))
+                    text = candidate
+                    if meta is None and isinstance(second, trafilatura.settings.Document):
+                        meta = second
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:
@@ -121,23 +176,23 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     except Exception as exc:  # noqa: BLE001 - a library failure on one page must not stop the shard
         log.warning("extraction failed for %s: %r", doc.id, exc)
         return doc.reject(STAGE, "extraction_error", f"{type(exc).__name__}: {exc}"[:300])
-    if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
+    if meta is None or not text.strip():
         return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
-    text = result.text or ""
+    # The removed-lines log is computed against the text actually kept, whichever run gave it.
     removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in _not_extracted(lines, text)]
     source = doc.source
-    if source.url is None and result.url:
-        source = dataclasses.replace(source, url=result.url)
+    if source.url is None and meta.url:
+        source = dataclasses.replace(source, url=meta.url)
     extracted = dataclasses.replace(
-        doc, html=None, text=text, title=(result.title or None), source=source
+        doc, html=None, text=text, title=(meta.title or None), source=source
     ).with_removed(removals)
     return extracted.with_metadata(
-        site_name=result.sitename or None,
-        author=result.author or None,
-        date=result.date or None,
-        categories=_as_list(result.categories),
-        tags=_as_list(result.tags),
-        description=result.description or None,
+        site_name=meta.sitename or None,
+        author=meta.author or None,
+        date=meta.date or None,
+        categories=_as_list(meta.categories),
+        tags=_as_list(meta.tags),
+        description=meta.description or None,
     )
 
 

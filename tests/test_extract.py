@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+
+import pytest
+import trafilatura
+from lxml import etree
+from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
@@ -105,3 +111,102 @@ def test_mojibake_in_markup_is_repaired_after_extraction() -> None:
     assert doc.metadata["encoding_fixes"]
     assert doc.title is not None and "Ã" not in doc.title
     assert all("Ã" not in r.text for r in doc.removed)
+
+
+POSTS = "".join(
+    f'<div class="comment" id="comment-{i}"><p class="author">member{i}</p>'
+    f"<p>Reply {i}: I had the same trouble with the bilge pump on my boat; the fuse was fine, the float "
+    "switch was stuck with old grease, and cleaning it fixed the problem for the whole season after that."
+    "</p></div>"
+    for i in range(8)
+)
+
+
+def forum_page(head: str = "", body_attrs: str = "") -> str:
+    """A thread whose replies sit in a comment section, as forum and Q&A software marks them up."""
+    return f"""<html><head><title>Bilge pump will not start - Boat Forum</title>{head}</head>
+<body{body_attrs}><nav><ul><li><a href="/">Forum home</a></li><li><a href="/new">New posts</a></li></ul></nav>
+<main><h1>Bilge pump will not start</h1>
+<div class="post"><p>My bilge pump stopped working last week. Any idea?</p></div>
+<section id="comments" class="comments">{POSTS}</section></main>
+<footer><p>Boat Forum, all rights reserved</p></footer></body></html>"""
+
+
+QA_PAGE = forum_page(body_attrs=' itemscope itemtype="https://schema.org/QAPage"')
+
+
+def test_forum_page_keeps_its_posts() -> None:
+    doc = clean_document(QA_PAGE, format="html")
+    assert not doc.rejected
+    assert "My bilge pump stopped working" in doc.text
+    for i in range(8):
+        assert f"Reply {i}: I had the same trouble" in doc.text
+    assert doc.text.count("Reply 3: I had the same trouble") == 1  # posts once, not text and comments
+    removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
+    # The log is computed against the kept text: no post is logged as dropped, the footer is.
+    assert not any("Reply" in line for line in removed)
+    assert "Boat Forum, all rights reserved" in removed
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param('<meta property="og:type" content="article">', id="og_article"),
+        pytest.param(
+            '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "x"}</script>',
+            id="blog_posting",
+        ),
+        pytest.param("", id="nothing_declared"),
+    ],
+)
+def test_article_and_undeclared_pages_leave_comments_out(head: str) -> None:
+    doc = clean_document(forum_page(head=head), format="html")
+    assert not doc.rejected
+    assert "My bilge pump stopped working" in doc.text
+    assert "Reply 3" not in doc.text
+    assert any("Reply 3" in r.text for r in doc.removed if r.rule == RULE_NOT_MAIN)
+
+
+def test_comments_run_is_off_with_ratio_zero() -> None:
+    doc = clean_document(QA_PAGE, format="html", config=_config(non_article_comments_ratio=0.0))
+    assert "Reply 3" not in doc.text
+
+
+def test_comments_run_needs_much_more_text() -> None:
+    # The posts make the text about 17 times longer: a ratio above that keeps the default text.
+    assert (
+        "Reply 3"
+        in clean_document(QA_PAGE, format="html", config=_config(non_article_comments_ratio=10)).text
+    )
+    assert (
+        "Reply 3"
+        not in clean_document(QA_PAGE, format="html", config=_config(non_article_comments_ratio=50)).text
+    )
+
+
+def test_long_default_text_is_not_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An article-length text on a forum page: the default run already has the main content.
+    calls: list[bool] = []
+    original = trafilatura.bare_extraction
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("include_comments")))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counting)
+    head = '<script type="application/ld+json">{"@type": "QAPage"}</script>'
+    doc = clean_document(ARTICLE.replace("</head>", head + "</head>"), format="html")
+    assert "Sentence 3 of the article" in doc.text
+    assert calls == [False]
+    calls.clear()
+    clean_document(QA_PAGE, format="html")
+    assert calls == [False, True]
+
+
+def test_extraction_leaves_the_parsed_tree_alone() -> None:
+    # The second run reuses the tree of the first: trafilatura must work on its own copy.
+    tree = load_html(QA_PAGE)
+    before = etree.tostring(tree)
+    trafilatura.bare_extraction(tree, include_comments=False, with_metadata=True)
+    trafilatura.bare_extraction(tree, include_comments=True)
+    assert etree.tostring(tree) == before
