@@ -135,8 +135,20 @@ def forum_page(head: str = "", body_attrs: str = "") -> str:
 QA_PAGE = forum_page(body_attrs=' itemscope itemtype="https://schema.org/QAPage"')
 
 
-def test_forum_page_keeps_its_posts() -> None:
-    doc = clean_document(QA_PAGE, format="html")
+@pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param(QA_PAGE, id="qapage_microdata"),
+        pytest.param(
+            forum_page(head='<script type="application/ld+json">{"@graph": [{"@type": "QAPage"}]}</script>'),
+            id="qapage_json_ld",
+        ),
+        pytest.param(forum_page(head='<meta property="og:type" content="website">'), id="og_website"),
+        pytest.param(forum_page(head='<meta property="og:type" content="product">'), id="og_product"),
+    ],
+)
+def test_non_article_page_keeps_its_posts(page: str) -> None:
+    doc = clean_document(page, format="html")
     assert not doc.rejected
     assert "My bilge pump stopped working" in doc.text
     for i in range(8):
