@@ -129,6 +129,8 @@ _WRAPPERS = regex.compile(
     r"^\s*(?:<!--|/\*\s*<!\[CDATA\[\s*\*/|<!\[CDATA\[)|(?:-->|/\*\s*\]\]>\s*\*/|\]\]>)\s*$"
 )
 _TRAILING_COMMA = regex.compile(r",(\s*[\]}])")
+# How deep lists and @graph are followed (a list of graphs of nodes is depth 2).
+_MAX_DEPTH = 4
 
 
 def type_name(value: str) -> str:
@@ -149,11 +151,17 @@ def _og_types(tree: Any) -> Iterator[str]:
                 yield content.removeprefix("og:")
 
 
-def _node_types(node: Any) -> Iterator[str]:
-    """The ``@type`` values of a JSON-LD node, of the nodes of its ``@graph``, or of a list of nodes."""
+def _node_types(node: Any, depth: int = 0) -> Iterator[str]:
+    """The ``@type`` values of a JSON-LD node, of the nodes of its ``@graph``, or of a list of nodes.
+
+    Lists and graphs are followed a few levels down only: real pages nest them two or three deep, and a
+    pathological script must not exhaust the recursion limit of the page's extraction.
+    """
+    if depth > _MAX_DEPTH:
+        return
     if isinstance(node, list):
         for item in node:
-            yield from _node_types(item)
+            yield from _node_types(item, depth + 1)
         return
     if not isinstance(node, dict):
         return
@@ -163,7 +171,7 @@ def _node_types(node: Any) -> Iterator[str]:
             yield value
     graph = node.get("@graph")
     if isinstance(graph, (list, dict)):
-        yield from _node_types(graph)
+        yield from _node_types(graph, depth + 1)
 
 
 def _parse_json(text: str) -> Any:

@@ -126,6 +126,17 @@ def test_declared_types_in_document_order() -> None:
     assert declared_types(None) == []
 
 
+def test_deeply_nested_json_ld_is_harmless() -> None:
+    def nested(depth: int) -> str:
+        return "[" * depth + '{"@type": "Product"}' + "]" * depth
+
+    assert page_kind(page(head=ld(nested(500)))) is None  # parsed, but deeper than a page's own types
+    # Too deep for the JSON parser: read as text like any other unparseable script, without an error.
+    assert page_kind(page(head=ld(nested(50_000)))) == "product"
+    shallow = '[[{"@graph": [{"@type": "QAPage"}]}]]'
+    assert page_kind(page(head=ld(shallow))) == "forum"
+
+
 def test_kind_of_names() -> None:
     assert kind_of([]) is None
     assert kind_of(["person", "breadcrumblist"]) is None
