@@ -222,3 +222,22 @@ def test_extraction_leaves_the_parsed_tree_alone() -> None:
     trafilatura.bare_extraction(tree, include_comments=False, with_metadata=True)
     trafilatura.bare_extraction(tree, include_comments=True)
     assert etree.tostring(tree) == before
+
+
+def test_thread_with_nothing_but_replies_is_not_rejected() -> None:
+    # With comments off trafilatura finds nothing at all; the comments run then gives text and metadata.
+    head = '<meta name="author" content="Ann Boat">'
+    page = f"""<html><head><title>Pump thread</title>{head}</head><body{{attrs}}>
+<section id="comments" class="comments">{POSTS}</section></body></html>"""
+    doc = clean_document(
+        page.replace("{attrs}", ' itemscope itemtype="https://schema.org/QAPage"'), format="html"
+    )
+    assert not doc.rejected
+    assert "Reply 5: I had the same trouble" in doc.text
+    assert doc.title == "Pump thread"
+    assert doc.metadata["author"] == "Ann Boat"
+    article = clean_document(
+        page.replace("{attrs}", ' itemscope itemtype="https://schema.org/Article"'), format="html"
+    )
+    assert article.rejection is not None
+    assert article.rejection.reason == "no_main_content"
