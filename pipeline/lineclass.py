@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +34,25 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 RULE_ID = "model.line_score"
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
-_TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
-_DIGIT = regex.compile(r"\p{N}")
-_UPPER = regex.compile(r"\p{Lu}")
-_LETTER = regex.compile(r"\p{L}")
 _LINKISH = regex.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|html?|php)\b", regex.IGNORECASE)
 _SEPARATORS = regex.compile(r"\s[|»›·•/>]\s|\s\|\s?|^\s*[|»›·•>]")
 _BULLET = regex.compile(r"^\s*(?:[-*•·▪►»–—]|\d{1,2}[.)])\s")
 _COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright", regex.IGNORECASE)
-_COMMA = regex.compile(r"[,;，、；]")
+# Character classes as runs (fewer matches to count than single characters), and the pieces of
+# the checks that need no regex (see _shape).
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]+")
+_DIGIT_RUN = regex.compile(r"\p{N}+")
+_UPPER_RUN = regex.compile(r"\p{Lu}+")
+# On ASCII text \p{L} is A-Za-z and \p{N} is 0-9, and the standard library's engine is quicker.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
+_ASCII_DIGITS = b"0123456789"
+_WORD_PUNCTUATION = str.maketrans("", "", "'’.-")
+_STOPS = (".", "!", "?", "…", "。", "！", "？")
+_CLOSERS = "'\"”’»)]"
+_SEPARATOR_CHARS = "|»›·•/>"
+_BULLET_STARTS = "-*•·▪►»–—"
 
 
 @cache
@@ -55,55 +66,79 @@ def stopword_set() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """The per-line measurements the features are built from."""
-
-    words: float  # log1p of the word count
-    chars: float  # log1p of the character count
-    terminal: float
-    stop: float  # fraction of words that are stopwords
-    cjk: float  # fraction of characters that are CJK/Thai (scripts without spaces)
+# Where _shape puts the measurements that stage1_features builds more features from.
+WORDS, TERMINAL, STOP = 0, 2, 3
 
 
-def _shape(line: str, stops: frozenset[str]) -> tuple[Shape, list[float]]:
+def _shape(line: str, stops: frozenset[str]) -> list[float]:
+    """The features of one line on its own: its length, final punctuation, stopwords, case, marks."""
+    # The hot spot of the text path: one call per line of every page. Each count is taken the cheapest
+    # exact way (tests/test_lineclass.py checks every feature against a plain regex version). Every
+    # letter and digit is inside a _WORD match, so letters and digits are counted on the words' own
+    # characters; on ASCII text the Unicode classes reduce to byte sets that bytes.translate counts.
+    # The searches run only when the text holds what they look for.
     text = line.strip()
-    words = _WORD.findall(text)
-    n_words = len(words)
     n_chars = len(text)
-    lower = [w.lower() for w in words]
-    n_stop = sum(1 for w in lower if w in stops)
-    letters = len(_LETTER.findall(text)) or 1
-    cjk = len(_CJK.findall(text)) / max(n_chars, 1)
-    terminal = 1.0 if _TERMINAL.search(text) else 0.0
-    shape = Shape(
-        words=math.log1p(n_words),
-        chars=math.log1p(n_chars),
-        terminal=terminal,
-        stop=n_stop / n_words if n_words else 0.0,
-        cjk=cjk,
-    )
-    capitalised = sum(1 for w in words if w[:1].isupper()) / n_words if n_words else 0.0
-    own = [
-        shape.words,
-        shape.chars,
-        terminal,
-        shape.stop,
+    if text.isascii():
+        words = _ASCII_WORD.findall(text)
+        data = text.encode("ascii")
+        letters = n_chars - len(data.translate(None, _ASCII_LETTERS))
+        upper = n_chars - len(data.translate(None, _ASCII_UPPER))
+        digits = n_chars - len(data.translate(None, _ASCII_DIGITS))
+        cjk_chars = 0
+        low = text.lower()
+        exotic_case = False
+    else:
+        words = _WORD.findall(text)
+        # Only the letters and digits of the words: what the word pattern allows besides them removed.
+        core = "".join(words).translate(_WORD_PUNCTUATION)
+        digits = 0 if core.isalpha() else sum(map(len, _DIGIT_RUN.findall(core)))
+        letters = len(core) - digits
+        upper = sum(map(len, _UPPER_RUN.findall(core)))
+        # No character of these scripts lies below U+0E00 (Thai), which covers most European text.
+        cjk_chars = sum(map(len, _CJK_RUN.findall(text))) if max(text) >= "\u0e00" else 0
+        low = text.lower()
+        # The only non-ASCII characters that IGNORECASE matches to a letter of the patterns: İ (i), ſ (s).
+        exotic_case = "İ" in text or "ſ" in text
+    n_words = len(words)
+    # Stopwords are lower case, so counting the lower-cased words needs no list of them.
+    n_stop = sum(map(stops.__contains__, map(str.lower, words)))
+    linkish = (
+        "@" in text
+        or "://" in text
+        or "www." in low
+        or ".com" in low
+        or ".org" in low
+        or ".net" in low
+        or ".htm" in low
+        or ".php" in low
+    ) and _LINKISH.search(text)
+    copyright_mark = (
+        "©" in text or "(c)" in low or "copyright" in low or "all rights reserved" in low or exotic_case
+    ) and _COPYRIGHT.search(text)
+    separated = any(c in text for c in _SEPARATOR_CHARS) and _SEPARATORS.search(text)
+    bullet = (text[:1] in _BULLET_STARTS or text[:1].isdigit()) and _BULLET.match(text)
+    return [
+        math.log1p(n_words),
+        math.log1p(n_chars),
+        # Final punctuation: a stop, then any closing quotes or brackets (the text is stripped).
+        1.0 if text.rstrip(_CLOSERS).endswith(_STOPS) else 0.0,
+        n_stop / n_words if n_words else 0.0,
         math.log1p(n_stop),
-        cjk,
-        len(_DIGIT.findall(text)) / max(n_chars, 1),
-        capitalised,
-        len(_UPPER.findall(text)) / letters,
-        len(_COMMA.findall(text)) / max(n_words, 1),
+        cjk_chars / max(n_chars, 1),
+        digits / max(n_chars, 1),
+        sum(map(str.isupper, map(itemgetter(0), words))) / n_words if n_words else 0.0,
+        upper / (letters or 1),
+        (text.count(",") + text.count(";") + text.count("，") + text.count("、") + text.count("；"))
+        / max(n_words, 1),
         1.0 if text.endswith(":") else 0.0,
-        1.0 if _LINKISH.search(text) else 0.0,
-        1.0 if _SEPARATORS.search(text) else 0.0,
-        1.0 if _BULLET.search(text) else 0.0,
-        1.0 if _COPYRIGHT.search(text) else 0.0,
-        sum(len(w) for w in words) / n_words if n_words else 0.0,
+        1.0 if linkish else 0.0,
+        1.0 if separated else 0.0,
+        1.0 if bullet else 0.0,
+        1.0 if copyright_mark else 0.0,
+        sum(map(len, words)) / n_words if n_words else 0.0,
         1.0 if n_words <= 2 else 0.0,
     ]
-    return shape, own
 
 
 def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -144,20 +179,20 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
             block += 1
         block_of.append(block)
         previous = i
-    shapes, owns = zip(*(_shape(lines[i], stops) for i in index), strict=True)
+    owns = [_shape(lines[i], stops) for i in index]
     block_lines: Counter[int] = Counter(block_of)
     block_terminal: Counter[int] = Counter()
     block_words: Counter[int] = Counter()
-    for b, s in zip(block_of, shapes, strict=True):
-        block_terminal[b] += int(s.terminal)
-        block_words[b] += int(round(math.expm1(s.words)))
+    for b, own in zip(block_of, owns, strict=True):
+        block_terminal[b] += int(own[TERMINAL])
+        block_words[b] += int(round(math.expm1(own[WORDS])))
     stripped = [lines[i].strip() for i in index]
     counts = Counter(stripped)
     n = len(index)
-    words = [s.words for s in shapes]
-    terminal = [s.terminal for s in shapes]
-    stop = [s.stop for s in shapes]
-    long_prose = [1.0 if s.terminal and s.words >= math.log1p(8) else 0.0 for s in shapes]
+    words = [own[WORDS] for own in owns]
+    terminal = [own[TERMINAL] for own in owns]
+    stop = [own[STOP] for own in owns]
+    long_prose = [1.0 if t and w >= math.log1p(8) else 0.0 for t, w in zip(terminal, words, strict=True)]
     doc_words = math.log1p(sum(math.expm1(w) for w in words))
     doc_terminal = sum(terminal) / n
     max_words = max(words)
