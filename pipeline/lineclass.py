@@ -1,15 +1,18 @@
 """A learned line classifier for plain-text pages: is this line main content or page furniture?
 
 Two small gradient-boosted tree ensembles, applied with numpy from ``lineclass_model.json``
-(trained by ``benchmarks/train_lineclass.py`` on a hash-split of the dev eval sets):
+(trained by ``benchmarks/train_lineclass.py`` on all pages of the dev eval sets; the score to expect on
+unseen pages is the script's 5-fold out-of-fold score, by page, in ``docs/benchmarks.md``):
 
 1. stage 1 scores each non-blank line from its own shape (length, final punctuation, stopword
    density over multilingual lists, link-ish tokens, title case, digits), its blank-line block,
-   its position, and the same shape features averaged over its neighbours (jusText's idea that a
-   short line between good lines is good);
+   its position, the same shape features averaged over its neighbours (jusText's idea that a
+   short line between good lines is good), and the page as a whole: its share of long punctuated
+   lines, its length, and where the line stands against the densest run of prose;
 2. stage 2 re-scores each line from its stage-1 score and the stage-1 scores around it (windows of
-   1 to 15 lines, the content mass before and after it), so that main text comes out as a region
-   rather than as isolated sentences.
+   1 to 15 lines, the content mass before and after it, the scores of its block, its distance to the
+   page's densest scored region), so that main text comes out as a region rather than as isolated
+   sentences.
 
 A line is content when its stage-2 probability reaches the model's threshold.
 """
@@ -162,6 +165,53 @@ def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.nd
 
 _SHAPE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5))
 _SCORE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5), (15, 15))
+#: Half-width of the window whose densest placement marks a page's main prose region.
+REGION_HALF_WIDTH = 15
+
+
+def blocks_of(index: Sequence[int]) -> list[int]:
+    """For each non-blank line (by its index in the page) the number of its blank-line separated block."""
+    blocks: list[int] = []
+    block = -1
+    previous = -2
+    for i in index:
+        if i != previous + 1:
+            block += 1
+        blocks.append(block)
+        previous = i
+    return blocks
+
+
+def _region(mass: np.ndarray) -> np.ndarray:
+    """Where each line stands against the page's densest region of ``mass`` (one value per line).
+
+    Columns: the share of the mass before the line, the share after it, the signed distance to the
+    centre of the densest window (``REGION_HALF_WIDTH`` lines either side) as a fraction of the page,
+    and the log of that distance in lines.
+    """
+    n = len(mass)
+    total = float(mass.sum()) or 1.0
+    prefix = np.concatenate(([0.0], np.cumsum(mass)))
+    i = np.arange(n)
+    window = prefix[np.minimum(n, i + REGION_HALF_WIDTH + 1)] - prefix[np.maximum(0, i - REGION_HALF_WIDTH)]
+    # On a short page many windows hold all the prose: the middle of the tied ones is its centre.
+    peaks = np.flatnonzero(window == window.max())
+    distance = i - (peaks[0] + peaks[-1]) / 2
+    return np.column_stack(
+        [
+            prefix[:-1] / total,
+            (total - prefix[1:]) / total,
+            distance / max(n - 1, 1),
+            np.log1p(np.abs(distance)),
+        ]
+    )
+
+
+def _block_mean(values: np.ndarray, blocks: Sequence[int]) -> np.ndarray:
+    """The mean of ``values`` over each line's block, per line."""
+    ids = np.asarray(blocks)
+    sums = np.bincount(ids, weights=values)
+    return (sums / np.bincount(ids))[ids]
 
 
 def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
@@ -171,14 +221,7 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     if not index:
         return [], np.zeros((0, 0))
     # The blank-line block each line sits in: its size and how much prose it holds.
-    block_of: list[int] = []
-    block = -1
-    previous = -2
-    for i in index:
-        if i != previous + 1:
-            block += 1
-        block_of.append(block)
-        previous = i
+    block_of = blocks_of(index)
     owns = [_shape(lines[i], stops) for i in index]
     block_lines: Counter[int] = Counter(block_of)
     block_terminal: Counter[int] = Counter()
@@ -215,6 +258,19 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     page[:, 2] = doc_words
     page[:, 3] = doc_terminal
     page[:, 4] = np.asarray(words) - max_words
+    # The page as a whole and the line's place in it: how much of the page is long punctuated prose,
+    # how long the page is, where the line stands against the densest run of prose, and how much
+    # prose its block holds. Without them a short line reads the same on an article and on a listing.
+    prose = np.asarray(long_prose)
+    prose_words = prose * np.expm1(np.asarray(words))
+    context = np.column_stack(
+        [
+            np.full(n, prose.mean()),
+            np.full(n, math.log1p(n)),
+            _region(prose_words),
+            _block_mean(prose, block_of),
+        ]
+    )
     rows = np.hstack(
         [
             own_and_block,
@@ -223,13 +279,14 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
             _windows(terminal, _SHAPE_SPANS),
             _windows(stop, _SHAPE_SPANS),
             _windows(long_prose, ((10, 10), (30, 30))),
+            context,
         ]
     )
     return index, rows
 
 
-def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarray:
-    """Stage-2 rows from the stage-1 probabilities of a page's lines (and their log word counts)."""
+def stage2_features(scores: Sequence[float], words: Sequence[float], blocks: Sequence[int]) -> np.ndarray:
+    """Stage-2 rows from the stage-1 probabilities of a page's lines, their log word counts and blocks."""
     scores = [float(p) for p in scores]
     words = [float(w) for w in words]
     n = len(scores)
@@ -248,6 +305,10 @@ def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarr
         math.log1p(n),
         math.log1p(total),
     ]
+    # A block (lines between blank lines) is often one unit of the page: a menu, a paragraph, a list.
+    ids = np.asarray(blocks)
+    block_max = np.full(ids[-1] + 1, -np.inf)
+    np.maximum.at(block_max, ids, p)
     return np.hstack(
         [
             p[:, None],
@@ -259,6 +320,10 @@ def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarr
             w[:, None],
             (p * w)[:, None],
             np.tile(page, (n, 1)),
+            _block_mean(p, blocks)[:, None],
+            block_max[ids][:, None],
+            np.log1p(np.bincount(ids)[ids])[:, None],
+            _region(np.asarray(mass))[:, 2:],
         ]
     )
 
@@ -366,7 +431,7 @@ class LineModel:
         if not index:
             return [], []
         first = self.stage1.probs(rows)
-        return index, self.stage2.probs(stage2_features(first, rows[:, 0].tolist()))
+        return index, self.stage2.probs(stage2_features(first, rows[:, 0].tolist(), blocks_of(index)))
 
 
 @cache

@@ -171,3 +171,8 @@ def test_shape_equals_the_regex_reference_on_the_seeds() -> None:
     assert len(lines) > 100
     for line in lines:
         assert _shape(line, stops) == reference_shape(line, stops), line
+
+
+def test_stopwords_are_lower_case() -> None:
+    # _shape counts a word as a stopword by its lower case form; the lists must hold lower case only.
+    assert all(word == word.lower() for word in stopword_set())
