@@ -1,15 +1,18 @@
 """A learned line classifier for plain-text pages: is this line main content or page furniture?
 
 Two small gradient-boosted tree ensembles, applied with numpy from ``lineclass_model.json``
-(trained by ``benchmarks/train_lineclass.py`` on a hash-split of the dev eval sets):
+(trained by ``benchmarks/train_lineclass.py`` on all pages of the dev eval sets; the score to expect on
+unseen pages is the script's 5-fold out-of-fold score, by page, in ``docs/benchmarks.md``):
 
 1. stage 1 scores each non-blank line from its own shape (length, final punctuation, stopword
    density over multilingual lists, link-ish tokens, title case, digits), its blank-line block,
-   its position, and the same shape features averaged over its neighbours (jusText's idea that a
-   short line between good lines is good);
+   its position, the same shape features averaged over its neighbours (jusText's idea that a
+   short line between good lines is good), and the page as a whole: its share of long punctuated
+   lines, its length, and where the line stands against the densest run of prose;
 2. stage 2 re-scores each line from its stage-1 score and the stage-1 scores around it (windows of
-   1 to 15 lines, the content mass before and after it), so that main text comes out as a region
-   rather than as isolated sentences.
+   1 to 15 lines, the content mass before and after it, the scores of its block, its distance to the
+   page's densest scored region), so that main text comes out as a region rather than as isolated
+   sentences.
 
 A line is content when its stage-2 probability reaches the model's threshold.
 """
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +37,25 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 RULE_ID = "model.line_score"
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
-_TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
-_DIGIT = regex.compile(r"\p{N}")
-_UPPER = regex.compile(r"\p{Lu}")
-_LETTER = regex.compile(r"\p{L}")
 _LINKISH = regex.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|html?|php)\b", regex.IGNORECASE)
 _SEPARATORS = regex.compile(r"\s[|»›·•/>]\s|\s\|\s?|^\s*[|»›·•>]")
 _BULLET = regex.compile(r"^\s*(?:[-*•·▪►»–—]|\d{1,2}[.)])\s")
 _COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright", regex.IGNORECASE)
-_COMMA = regex.compile(r"[,;，、；]")
+# Character classes as runs (fewer matches to count than single characters), and the pieces of
+# the checks that need no regex (see _shape).
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]+")
+_DIGIT_RUN = regex.compile(r"\p{N}+")
+_UPPER_RUN = regex.compile(r"\p{Lu}+")
+# On ASCII text \p{L} is A-Za-z and \p{N} is 0-9, and the standard library's engine is quicker.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
+_ASCII_DIGITS = b"0123456789"
+_WORD_PUNCTUATION = str.maketrans("", "", "'’.-")
+_STOPS = (".", "!", "?", "…", "。", "！", "？")
+_CLOSERS = "'\"”’»)]"
+_SEPARATOR_CHARS = "|»›·•/>"
+_BULLET_STARTS = "-*•·▪►»–—"
 
 
 @cache
@@ -55,55 +69,79 @@ def stopword_set() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """The per-line measurements the features are built from."""
-
-    words: float  # log1p of the word count
-    chars: float  # log1p of the character count
-    terminal: float
-    stop: float  # fraction of words that are stopwords
-    cjk: float  # fraction of characters that are CJK/Thai (scripts without spaces)
+# Where _shape puts the measurements that stage1_features builds more features from.
+WORDS, TERMINAL, STOP = 0, 2, 3
 
 
-def _shape(line: str, stops: frozenset[str]) -> tuple[Shape, list[float]]:
+def _shape(line: str, stops: frozenset[str]) -> list[float]:
+    """The features of one line on its own: its length, final punctuation, stopwords, case, marks."""
+    # The hot spot of the text path: one call per line of every page. Each count is taken the cheapest
+    # exact way (tests/test_lineclass.py checks every feature against a plain regex version). Every
+    # letter and digit is inside a _WORD match, so letters and digits are counted on the words' own
+    # characters; on ASCII text the Unicode classes reduce to byte sets that bytes.translate counts.
+    # The searches run only when the text holds what they look for.
     text = line.strip()
-    words = _WORD.findall(text)
-    n_words = len(words)
     n_chars = len(text)
-    lower = [w.lower() for w in words]
-    n_stop = sum(1 for w in lower if w in stops)
-    letters = len(_LETTER.findall(text)) or 1
-    cjk = len(_CJK.findall(text)) / max(n_chars, 1)
-    terminal = 1.0 if _TERMINAL.search(text) else 0.0
-    shape = Shape(
-        words=math.log1p(n_words),
-        chars=math.log1p(n_chars),
-        terminal=terminal,
-        stop=n_stop / n_words if n_words else 0.0,
-        cjk=cjk,
-    )
-    capitalised = sum(1 for w in words if w[:1].isupper()) / n_words if n_words else 0.0
-    own = [
-        shape.words,
-        shape.chars,
-        terminal,
-        shape.stop,
+    if text.isascii():
+        words = _ASCII_WORD.findall(text)
+        data = text.encode("ascii")
+        letters = n_chars - len(data.translate(None, _ASCII_LETTERS))
+        upper = n_chars - len(data.translate(None, _ASCII_UPPER))
+        digits = n_chars - len(data.translate(None, _ASCII_DIGITS))
+        cjk_chars = 0
+        low = text.lower()
+        exotic_case = False
+    else:
+        words = _WORD.findall(text)
+        # Only the letters and digits of the words: what the word pattern allows besides them removed.
+        core = "".join(words).translate(_WORD_PUNCTUATION)
+        digits = 0 if core.isalpha() else sum(map(len, _DIGIT_RUN.findall(core)))
+        letters = len(core) - digits
+        upper = sum(map(len, _UPPER_RUN.findall(core)))
+        # No character of these scripts lies below U+0E00 (Thai), which covers most European text.
+        cjk_chars = sum(map(len, _CJK_RUN.findall(text))) if max(text) >= "\u0e00" else 0
+        low = text.lower()
+        # The only non-ASCII characters that IGNORECASE matches to a letter of the patterns: İ (i), ſ (s).
+        exotic_case = "İ" in text or "ſ" in text
+    n_words = len(words)
+    # Stopwords are lower case, so counting the lower-cased words needs no list of them.
+    n_stop = sum(map(stops.__contains__, map(str.lower, words)))
+    linkish = (
+        "@" in text
+        or "://" in text
+        or "www." in low
+        or ".com" in low
+        or ".org" in low
+        or ".net" in low
+        or ".htm" in low
+        or ".php" in low
+    ) and _LINKISH.search(text)
+    copyright_mark = (
+        "©" in text or "(c)" in low or "copyright" in low or "all rights reserved" in low or exotic_case
+    ) and _COPYRIGHT.search(text)
+    separated = any(c in text for c in _SEPARATOR_CHARS) and _SEPARATORS.search(text)
+    bullet = (text[:1] in _BULLET_STARTS or text[:1].isdigit()) and _BULLET.match(text)
+    return [
+        math.log1p(n_words),
+        math.log1p(n_chars),
+        # Final punctuation: a stop, then any closing quotes or brackets (the text is stripped).
+        1.0 if text.rstrip(_CLOSERS).endswith(_STOPS) else 0.0,
+        n_stop / n_words if n_words else 0.0,
         math.log1p(n_stop),
-        cjk,
-        len(_DIGIT.findall(text)) / max(n_chars, 1),
-        capitalised,
-        len(_UPPER.findall(text)) / letters,
-        len(_COMMA.findall(text)) / max(n_words, 1),
+        cjk_chars / max(n_chars, 1),
+        digits / max(n_chars, 1),
+        sum(map(str.isupper, map(itemgetter(0), words))) / n_words if n_words else 0.0,
+        upper / (letters or 1),
+        (text.count(",") + text.count(";") + text.count("，") + text.count("、") + text.count("；"))
+        / max(n_words, 1),
         1.0 if text.endswith(":") else 0.0,
-        1.0 if _LINKISH.search(text) else 0.0,
-        1.0 if _SEPARATORS.search(text) else 0.0,
-        1.0 if _BULLET.search(text) else 0.0,
-        1.0 if _COPYRIGHT.search(text) else 0.0,
-        sum(len(w) for w in words) / n_words if n_words else 0.0,
+        1.0 if linkish else 0.0,
+        1.0 if separated else 0.0,
+        1.0 if bullet else 0.0,
+        1.0 if copyright_mark else 0.0,
+        sum(map(len, words)) / n_words if n_words else 0.0,
         1.0 if n_words <= 2 else 0.0,
     ]
-    return shape, own
 
 
 def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -127,6 +165,53 @@ def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.nd
 
 _SHAPE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5))
 _SCORE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5), (15, 15))
+#: Half-width of the window whose densest placement marks a page's main prose region.
+REGION_HALF_WIDTH = 15
+
+
+def blocks_of(index: Sequence[int]) -> list[int]:
+    """For each non-blank line (by its index in the page) the number of its blank-line separated block."""
+    blocks: list[int] = []
+    block = -1
+    previous = -2
+    for i in index:
+        if i != previous + 1:
+            block += 1
+        blocks.append(block)
+        previous = i
+    return blocks
+
+
+def _region(mass: np.ndarray) -> np.ndarray:
+    """Where each line stands against the page's densest region of ``mass`` (one value per line).
+
+    Columns: the share of the mass before the line, the share after it, the signed distance to the
+    centre of the densest window (``REGION_HALF_WIDTH`` lines either side) as a fraction of the page,
+    and the log of that distance in lines.
+    """
+    n = len(mass)
+    total = float(mass.sum()) or 1.0
+    prefix = np.concatenate(([0.0], np.cumsum(mass)))
+    i = np.arange(n)
+    window = prefix[np.minimum(n, i + REGION_HALF_WIDTH + 1)] - prefix[np.maximum(0, i - REGION_HALF_WIDTH)]
+    # On a short page many windows hold all the prose: the middle of the tied ones is its centre.
+    peaks = np.flatnonzero(window == window.max())
+    distance = i - (peaks[0] + peaks[-1]) / 2
+    return np.column_stack(
+        [
+            prefix[:-1] / total,
+            (total - prefix[1:]) / total,
+            distance / max(n - 1, 1),
+            np.log1p(np.abs(distance)),
+        ]
+    )
+
+
+def _block_mean(values: np.ndarray, blocks: Sequence[int]) -> np.ndarray:
+    """The mean of ``values`` over each line's block, per line."""
+    ids = np.asarray(blocks)
+    sums = np.bincount(ids, weights=values)
+    return (sums / np.bincount(ids))[ids]
 
 
 def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
@@ -136,28 +221,21 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     if not index:
         return [], np.zeros((0, 0))
     # The blank-line block each line sits in: its size and how much prose it holds.
-    block_of: list[int] = []
-    block = -1
-    previous = -2
-    for i in index:
-        if i != previous + 1:
-            block += 1
-        block_of.append(block)
-        previous = i
-    shapes, owns = zip(*(_shape(lines[i], stops) for i in index), strict=True)
+    block_of = blocks_of(index)
+    owns = [_shape(lines[i], stops) for i in index]
     block_lines: Counter[int] = Counter(block_of)
     block_terminal: Counter[int] = Counter()
     block_words: Counter[int] = Counter()
-    for b, s in zip(block_of, shapes, strict=True):
-        block_terminal[b] += int(s.terminal)
-        block_words[b] += int(round(math.expm1(s.words)))
+    for b, own in zip(block_of, owns, strict=True):
+        block_terminal[b] += int(own[TERMINAL])
+        block_words[b] += int(round(math.expm1(own[WORDS])))
     stripped = [lines[i].strip() for i in index]
     counts = Counter(stripped)
     n = len(index)
-    words = [s.words for s in shapes]
-    terminal = [s.terminal for s in shapes]
-    stop = [s.stop for s in shapes]
-    long_prose = [1.0 if s.terminal and s.words >= math.log1p(8) else 0.0 for s in shapes]
+    words = [own[WORDS] for own in owns]
+    terminal = [own[TERMINAL] for own in owns]
+    stop = [own[STOP] for own in owns]
+    long_prose = [1.0 if t and w >= math.log1p(8) else 0.0 for t, w in zip(terminal, words, strict=True)]
     doc_words = math.log1p(sum(math.expm1(w) for w in words))
     doc_terminal = sum(terminal) / n
     max_words = max(words)
@@ -180,6 +258,19 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     page[:, 2] = doc_words
     page[:, 3] = doc_terminal
     page[:, 4] = np.asarray(words) - max_words
+    # The page as a whole and the line's place in it: how much of the page is long punctuated prose,
+    # how long the page is, where the line stands against the densest run of prose, and how much
+    # prose its block holds. Without them a short line reads the same on an article and on a listing.
+    prose = np.asarray(long_prose)
+    prose_words = prose * np.expm1(np.asarray(words))
+    context = np.column_stack(
+        [
+            np.full(n, prose.mean()),
+            np.full(n, math.log1p(n)),
+            _region(prose_words),
+            _block_mean(prose, block_of),
+        ]
+    )
     rows = np.hstack(
         [
             own_and_block,
@@ -188,13 +279,14 @@ def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
             _windows(terminal, _SHAPE_SPANS),
             _windows(stop, _SHAPE_SPANS),
             _windows(long_prose, ((10, 10), (30, 30))),
+            context,
         ]
     )
     return index, rows
 
 
-def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarray:
-    """Stage-2 rows from the stage-1 probabilities of a page's lines (and their log word counts)."""
+def stage2_features(scores: Sequence[float], words: Sequence[float], blocks: Sequence[int]) -> np.ndarray:
+    """Stage-2 rows from the stage-1 probabilities of a page's lines, their log word counts and blocks."""
     scores = [float(p) for p in scores]
     words = [float(w) for w in words]
     n = len(scores)
@@ -213,6 +305,10 @@ def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarr
         math.log1p(n),
         math.log1p(total),
     ]
+    # A block (lines between blank lines) is often one unit of the page: a menu, a paragraph, a list.
+    ids = np.asarray(blocks)
+    block_max = np.full(ids[-1] + 1, -np.inf)
+    np.maximum.at(block_max, ids, p)
     return np.hstack(
         [
             p[:, None],
@@ -224,6 +320,10 @@ def stage2_features(scores: Sequence[float], words: Sequence[float]) -> np.ndarr
             w[:, None],
             (p * w)[:, None],
             np.tile(page, (n, 1)),
+            _block_mean(p, blocks)[:, None],
+            block_max[ids][:, None],
+            np.log1p(np.bincount(ids)[ids])[:, None],
+            _region(np.asarray(mass))[:, 2:],
         ]
     )
 
@@ -331,7 +431,7 @@ class LineModel:
         if not index:
             return [], []
         first = self.stage1.probs(rows)
-        return index, self.stage2.probs(stage2_features(first, rows[:, 0].tolist()))
+        return index, self.stage2.probs(stage2_features(first, rows[:, 0].tolist(), blocks_of(index)))
 
 
 @cache
