@@ -17,7 +17,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 import zstandard
 
 from pipeline.document import Document, document_from_dict, document_to_dict, dumps
@@ -73,21 +72,13 @@ def _open_read(path: Path) -> Any:
     return open(path, "rb")
 
 
-def _json_line(record: Mapping[str, Any]) -> bytes:
-    return dumps(record).encode("utf-8")
-
-
-def write_jsonl(
-    path: str | Path,
-    records: Iterable[Mapping[str, Any]],
-    encode: Callable[[Mapping[str, Any]], bytes] = _json_line,
-) -> int:
+def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> int:
     """Write ``records`` as JSON Lines to ``path`` atomically (compressed by extension); count them."""
     count = 0
     target = Path(path)
     with atomic_path(target) as tmp, _open_write(tmp, target.name) as handle:
         for record in records:
-            handle.write(encode(record))
+            handle.write(dumps(record).encode("utf-8"))
             handle.write(b"\n")
             count += 1
     return count
@@ -149,22 +140,14 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
 
 
 def write_documents(path: str | Path, docs: Iterable[Document]) -> int:
-    """Write documents in their internal form (between stages), atomically.
-
-    Stage files are JSON Lines like the output, but encoded and decoded with orjson: they are written
-    and read once per stage, and with the standard ``json`` module that was most of the time a text
-    batch spends outside the stage functions (see docs/benchmarks.md, "Speed and memory"). The
-    public part files keep ``json``'s exact formatting.
-    """
-    return write_jsonl(path, (document_to_dict(doc) for doc in docs), encode=orjson.dumps)
+    """Write documents in their internal form (between stages), atomically."""
+    return write_jsonl(path, (document_to_dict(doc) for doc in docs))
 
 
 def read_documents(path: str | Path) -> Iterator[Document]:
     """Read documents written by :func:`write_documents`."""
-    with _open_read(Path(path)) as raw:
-        for line in raw:
-            if line.strip():
-                yield document_from_dict(orjson.loads(line))
+    for record in read_jsonl(path):
+        yield document_from_dict(record)
 
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
