@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -25,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import PIPELINE_ENV, pipeline_command  # noqa: E402
+
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
 EDITS = ("headline", "drop_paragraph", "reorder_boilerplate", "change_words", "add_line")
@@ -117,24 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         config.write_text("[input]\nshard_files = 200\n", encoding="utf-8")
         started = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "run",
-                "--raw",
-                str(raw),
-                "--out",
-                str(out),
-                "--workers",
-                str(args.workers),
-                "--config",
-                str(config),
-                "--progress",
-                "none",
-            ],
+            pipeline_command(raw, out, args.workers, config, "--progress", "none"),
             check=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=PIPELINE_ENV,
             stdout=subprocess.DEVNULL,
         )
         seconds = time.perf_counter() - started

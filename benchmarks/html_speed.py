@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import PIPELINE_ENV, pipeline_command  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.document import Source  # noqa: E402
 from pipeline.encoding import decode_item  # noqa: E402
@@ -70,14 +70,12 @@ def time_pipeline(pages: list[Path], workers: int, work: Path) -> float:
         (raw / f"{index:05d}-{page.name}").symlink_to(page)
     config = work / "bench.toml"
     config.write_text(BENCH_CONFIG, encoding="utf-8")
-    command = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out", str(work / "out")]
-    command += ["--workers", str(workers), "--config", str(config)]
     started = time.perf_counter()
     subprocess.run(
-        command,
+        pipeline_command(raw, work / "out", workers, config),
         check=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=PIPELINE_ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

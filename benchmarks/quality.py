@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import PIPELINE_ENV, pipeline_command  # noqa: E402
+
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
 INPUTS = {"text": ("textdump", ".txt"), "html": ("html", ".html.gz")}
@@ -62,25 +65,7 @@ def run_one(
     config = work / "bench.toml"
     config.write_text(BENCH_CONFIG, encoding="utf-8")
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "run",
-            "--raw",
-            str(raw),
-            "--out",
-            str(out),
-            "--workers",
-            str(workers),
-            "--config",
-            str(config),
-        ],
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    subprocess.run(pipeline_command(raw, out, workers, config), check=True, cwd=ROOT, env=PIPELINE_ENV)
     seconds = time.perf_counter() - started
     _write_predictions(out, pred)
     gold = set_dir / "gold.jsonl"

@@ -34,6 +34,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import pipeline_command  # noqa: E402
+
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
 # Runs a command and reports its wall time and the peak RSS of its process tree (children are waited for).
@@ -99,21 +103,7 @@ def run_pipeline(raw: Path, work: Path, workers: int, shard_files: int) -> dict[
     config.write_text(f"[input]\nshard_files = {shard_files}\n", encoding="utf-8")
     out = work / f"out-{raw.name}"
     shutil.rmtree(out, ignore_errors=True)  # a finished output would make the run a no-op
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--raw",
-        str(raw),
-        "--out",
-        str(out),
-        "--workers",
-        str(workers),
-        "--config",
-        str(config),
-    ]
-    return measure_command(command)
+    return measure_command(pipeline_command(raw, out, workers, config))
 
 
 # --- in-process runs, in worker processes -------------------------------------------------------

@@ -279,9 +279,7 @@ def _clean_with(model: dict, pages: list[dict], eval_dir: Path) -> None:
     import pipeline.boilerplate
     from pipeline import clean_document
 
-    line_model = LineModel(
-        Forest.from_dict(model["stage1"]), Forest.from_dict(model["stage2"]), THRESHOLD
-    )
+    line_model = LineModel(Forest.from_dict(model["stage1"]), Forest.from_dict(model["stage2"]), THRESHOLD)
     # The stage looks its model up through this name; for these pages it gets the fold's model.
     shipped = pipeline.boilerplate.load_model
     pipeline.boilerplate.load_model = lambda: line_model  # type: ignore[assignment]
