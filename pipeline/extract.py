@@ -73,6 +73,11 @@ def warm_up() -> None:
         log.debug("date parser warm-up failed: %r", exc)
 
 
+def _norm_line(line: str) -> str:
+    """A line as page_lines gives it: runs of white space made one space, stripped."""
+    return _SPACE.sub(" ", line).strip()
+
+
 def page_lines(tree: Any) -> list[str]:
     """The visible text of a parsed page as lines, in document order (iterative: no recursion limit)."""
     parts: list[str] = []
@@ -92,12 +97,12 @@ def page_lines(tree: Any) -> list[str]:
                 parts.append("\n")
             if element.tail and element is not tree:
                 parts.append(element.tail)
-    lines = (_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    lines = map(_norm_line, "".join(parts).split("\n"))
     return [line for line in lines if line]
 
 
 def _not_extracted(lines: list[str], text: str) -> list[str]:
-    kept = {_SPACE.sub(" ", line).strip() for line in text.split("\n")}
+    kept = set(map(_norm_line, text.split("\n")))
     flat = _SPACE.sub(" ", text)
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
@@ -121,10 +126,8 @@ def _with_comments(result: Any) -> str:
     if not isinstance(result, trafilatura.settings.Document):
         return ""
     text = result.text or ""
-    seen = {_SPACE.sub(" ", line).strip() for line in text.split("\n")}
-    comments = [
-        line for line in (result.comments or "").split("\n") if _SPACE.sub(" ", line).strip() not in seen
-    ]
+    seen = set(map(_norm_line, text.split("\n")))
+    comments = [line for line in (result.comments or "").split("\n") if _norm_line(line) not in seen]
     return "\n".join(part for part in (text, *comments) if part.strip())
 
 
