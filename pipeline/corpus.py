@@ -38,13 +38,10 @@ class Shard:
     """A fixed group of input files processed together by one task per stage."""
 
     index: int
-    files: tuple[RawFile, ...]
+    #: The shard's input paths relative to the raw folder (sizes and times are in the digest only:
+    #: the plan of a batch stays in memory for the whole run).
+    paths: tuple[str, ...]
     digest: str
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        """The shard's input paths relative to the raw folder."""
-        return tuple(f.path for f in self.files)
 
 
 def _digest(parts: Iterable[str]) -> str:
@@ -78,7 +75,10 @@ def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
     # shard's digest covers the batch too: a changed batch is cleaned again, an unchanged one never.
     own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
     batch = _digest(own)
-    return [Shard(index, tuple(chunk), _digest([batch, own[index]])) for index, chunk in enumerate(chunks)]
+    return [
+        Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]))
+        for index, chunk in enumerate(chunks)
+    ]
 
 
 def batch_fingerprint(shards: Sequence[Shard]) -> str:

@@ -95,7 +95,7 @@ def measure(out_dir: str | Path, shards: Sequence[Shard], now: float | None = No
     work_done = work_total = shards_done = 0
     for shard in shards:
         first = _read(progress_path(out_dir, ALL_STAGES[0], shard.index, shard.digest))
-        size = first[0] if first and first[1] else len(shard.files)
+        size = first[0] if first and first[1] else len(shard.paths)
         complete = 0
         for stage in ALL_STAGES:
             if _stage_complete(out_dir, stage, shard):

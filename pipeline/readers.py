@@ -63,20 +63,23 @@ class RawItem:
 
 def discover(raw_dir: str | Path) -> list[RawFile]:
     """Every regular file (or link) under ``raw_dir``, recursively, hidden ones skipped, sorted by path."""
-    root = Path(raw_dir)
+    # Plain strings, not Path objects: a batch may have millions of files, and pathlib interns every
+    # name it parses, which would keep them all in memory for the rest of the run.
+    root = os.fspath(raw_dir)
     found: list[RawFile] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        prefix = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
         for name in filenames:
             if name.startswith("."):
                 continue
-            full = Path(dirpath) / name
+            full = os.path.join(dirpath, name)
             try:
-                st = full.stat()
+                st = os.stat(full)
             except OSError:
-                st = full.lstat()  # a dangling link is still an input: it becomes a reject
-            rel = full.relative_to(root).as_posix()
-            found.append(RawFile(rel, st.st_size, st.st_mtime_ns))
+                st = os.lstat(full)  # a dangling link is still an input: it becomes a reject
+            found.append(RawFile(prefix + name, st.st_size, st.st_mtime_ns))
     found.sort(key=lambda f: f.path)
     return found
 

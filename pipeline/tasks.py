@@ -22,6 +22,7 @@ import configparser
 import datetime
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,13 +43,13 @@ from pipeline.corpus import (
     stage_path,
     write_shard_outputs,
 )
-from pipeline.dedup import Signature, find_duplicates, mark_duplicate, signature
+from pipeline.dedup import SignatureFiles, cluster, mark_duplicate, signature, write_signatures
 from pipeline.document import Document
 from pipeline.extract import release_caches
 from pipeline.learned import count_lines, counts_from_dict, counts_to_dict, learn_boilerplate, merge_counts
 from pipeline.progress import record_progress
 from pipeline.stages import load_documents, stage_functions
-from pipeline.writers import read_documents, read_jsonl, write_documents, write_json, write_jsonl
+from pipeline.writers import read_documents, write_documents, write_json
 
 log = logging.getLogger(__name__)
 SHIPPED_LUIGI_CFG = Path(__file__).resolve().parent / "luigi.cfg"
@@ -73,18 +74,27 @@ def apply_shipped_luigi_config() -> None:
 apply_shipped_luigi_config()
 
 
+def shard_paths(raw_dir: str, config_path: str, fingerprint: str, shard: int, digest: str) -> tuple[str, ...]:
+    """The input paths of one shard, from its batch's plan (kept once per process, not in every task)."""
+    planned = plan_for(raw_dir, load_config(config_path or None), fingerprint)[shard]
+    if planned.digest != digest:
+        raise RuntimeError(f"shard {shard} of {raw_dir} is not the one this task was planned with")
+    return planned.paths
+
+
 class RawShard(luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
     raw_dir = luigi.Parameter()
+    config_path = luigi.Parameter(default="", significant=False)
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
-    paths = luigi.ListParameter(significant=False, default=())
+    fingerprint = luigi.Parameter(significant=False, default="")
 
     def output(self) -> list[luigi.LocalTarget]:
         # Files that vanished or dangle are not "missing data": reading them yields a reject.
-        paths: list[str] = list(map(str, self.paths))
-        targets = [luigi.LocalTarget(str(Path(self.raw_dir) / path)) for path in paths]
+        paths = shard_paths(self.raw_dir, self.config_path, self.fingerprint, self.shard, self.digest)
+        targets = [luigi.LocalTarget(os.path.join(self.raw_dir, path)) for path in paths]
         return [t for t in targets if t.exists()]
 
 
@@ -96,8 +106,9 @@ class ShardStage(luigi.Task):
     config_path = luigi.Parameter(default="", significant=False)
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
-    paths = luigi.ListParameter(significant=False, default=())
-    # The batch this shard belongs to (its digest already covers it), for the batch-level tasks.
+    # The batch this shard belongs to (its digest already covers it): names the plan that lists the
+    # shard's files (not a parameter of every task: a batch of millions of files would be held by each)
+    # and the batch-level tasks.
     fingerprint = luigi.Parameter(significant=False, default="")
 
     stage: ClassVar[str] = ""
@@ -113,6 +124,10 @@ class ShardStage(luigi.Task):
         """The previous stage's file for this shard."""
         target = self.input()
         return str(target["docs"].path if isinstance(target, dict) else target.path)
+
+    def paths(self) -> tuple[str, ...]:
+        """The shard's input files, relative to the raw folder."""
+        return shard_paths(self.raw_dir, self.config_path, self.fingerprint, self.shard, self.digest)
 
     def input_documents(self, config: Config) -> Iterable[Document]:
         """The documents this stage reads: the previous stage's output."""
@@ -146,7 +161,7 @@ class ShardStage(luigi.Task):
         total = self.expected_documents()
         files: set[str] = set()
         label = f"{self.stage} shard {self.shard:05d}"
-        self.set_status_message(f"{label}: started, {len(self.paths)} files")
+        self.set_status_message(f"{label}: started, {len(self.paths())} files")
         self.set_progress_percentage(0)
         done = 0
         for doc in docs:
@@ -157,7 +172,7 @@ class ShardStage(luigi.Task):
                 if total:
                     message, share = f"{done}/{total} documents", done / total
                 else:
-                    n_files = max(1, len(self.paths))
+                    n_files = max(1, len(self.paths()))
                     message = f"{done} documents from {len(files)}/{n_files} files"
                     share = len(files) / n_files
                 self.set_status_message(f"{label}: {message}")
@@ -175,7 +190,7 @@ class RepairEncoding(ShardStage):
     previous = RawShard
 
     def input_documents(self, config: Config) -> Iterable[Document]:
-        return load_documents(self.raw_dir, self.paths, config)
+        return load_documents(self.raw_dir, self.paths(), config)
 
     def expected_documents(self) -> int | None:
         # A raw file may hold one document or thousands (.jsonl): progress counts files instead.
@@ -228,7 +243,6 @@ class BatchTask(luigi.Task):
                 config_path=self.config_path,
                 shard=s.index,
                 digest=s.digest,
-                paths=list(s.paths),
                 fingerprint=self.fingerprint,
             )
             for s in plan_for(self.raw_dir, config, self.fingerprint)
@@ -285,18 +299,26 @@ class TagMetadata(ShardStage):
 
 
 class Signatures(ShardStage):
-    """Tagged documents -> one dedup signature (content hash, MinHash) per clean document."""
+    """Tagged documents -> the dedup signature (content hash, MinHash) of every clean document."""
 
     stage = "signatures"
     previous = TagMetadata
 
+    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        return {
+            "ids": luigi.LocalTarget(str(base)),
+            "minhash": luigi.LocalTarget(str(base.with_suffix(".minhash.npy"))),
+        }
+
     def run(self) -> None:
         config = load_config(self.config_path or None)
         docs = self.input_documents(config) if config.corpus.find_duplicates else ()
-        signatures = (signature(doc) for doc in self._tracked(docs) if not doc.rejected)
-        write_jsonl(
-            self.output().path,
-            ({"id": s.id, "content_hash": s.content_hash, "minhash": s.minhash} for s in signatures),
+        out = self.output()
+        write_signatures(
+            out["ids"].path,
+            out["minhash"].path,
+            (signature(doc) for doc in self._tracked(docs) if not doc.rejected),
         )
 
 
@@ -309,13 +331,8 @@ class FindDuplicates(BatchTask):
     def run(self) -> None:
         config = load_config(self.config_path or None)
         self.set_status_message(f"reading signatures of {len(self.input())} shards")
-        signatures = (
-            Signature(r["id"], r["content_hash"], tuple(r["minhash"]))
-            for target in self.input()
-            for r in read_jsonl(target.path)
-        )
-        duplicates = find_duplicates(signatures, config.corpus.near_duplicate_threshold)
-        write_json(self.output().path, duplicates)
+        files = SignatureFiles([(t["ids"].path, t["minhash"].path) for t in self.input()])
+        write_json(self.output().path, cluster(files, config.corpus.near_duplicate_threshold))
 
 
 class WriteShard(ShardStage):
@@ -379,7 +396,6 @@ class CleanCorpus(luigi.Task):
                 config_path=self.config_path,
                 shard=s.index,
                 digest=s.digest,
-                paths=list(s.paths),
                 fingerprint=fingerprint,
             )
             for s in self.shards()

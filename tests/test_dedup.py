@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.boilerplate import strip_boilerplate
 from pipeline.config import BoilerplateConfig
-from pipeline.dedup import find_duplicates, mark_duplicate, signature
+from pipeline.dedup import (
+    SignatureFiles,
+    cluster,
+    find_duplicates,
+    mark_duplicate,
+    signature,
+    write_signatures,
+)
 from pipeline.document import Document, Source
 from pipeline.learned import (
     BATCH,
@@ -94,3 +105,85 @@ def test_learned_lines_leave_the_body_with_their_rule() -> None:
     assert (
         strip_boilerplate(ad, load_rules(), BoilerplateConfig(), learned=keys).removed[0].rule == "ads.label"
     )
+
+
+# --- the batch-wide search against a plain reference, in memory and over shard files -------------
+
+
+def _reference_duplicates(signatures: list, threshold: float = 0.8) -> dict[str, str]:
+    """Every pair of documents that share a band or a content hash, checked one by one (quadratic)."""
+    import itertools
+
+    from pipeline.dedup import BANDS, ROWS
+
+    parent = {s.id: s.id for s in signatures}
+
+    def find(item: str) -> str:
+        while parent[item] != item:
+            item = parent[item]
+        return item
+
+    for a, b in itertools.combinations(signatures, 2):
+        shares_band = any(
+            a.minhash[k * ROWS : (k + 1) * ROWS] == b.minhash[k * ROWS : (k + 1) * ROWS] for k in range(BANDS)
+        )
+        similar = sum(x == y for x, y in zip(a.minhash, b.minhash, strict=True)) / len(a.minhash)
+        if a.content_hash == b.content_hash or (shares_band and similar >= threshold):
+            ra, rb = find(a.id), find(b.id)
+            if ra != rb:
+                low, high = sorted((ra, rb))
+                parent[high] = low
+    return {doc_id: find(doc_id) for doc_id in sorted(parent) if find(doc_id) != doc_id}
+
+
+def _edited_batch(seed: int, n: int) -> list[Document]:
+    """``n`` documents: a few originals, copies with one word changed, a line added or dropped."""
+    rng = random.Random(seed)
+    originals = [_text(rng.randrange(10**6), rng.randint(1, 12)) for _ in range(max(1, n // 4))]
+    docs = []
+    for i in range(n):
+        lines = rng.choice(originals).split("\n")
+        edit = rng.randrange(4)
+        if edit == 1:
+            lines[0] = lines[0].replace(lines[0].split()[1], rng.choice(WORDS), 1)
+        elif edit == 2:
+            lines.append(_text(rng.randrange(10**6), 1))
+        elif edit == 3 and len(lines) > 1:
+            lines.pop(rng.randrange(len(lines)))
+        docs.append(_doc(f"doc{rng.randrange(10**4):04d}-{i}", "\n".join(lines)))
+    return docs
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(0, 40))
+def test_batch_search_finds_what_checking_every_pair_finds(seed: int, n: int) -> None:
+    signatures = [signature(d) for d in _edited_batch(seed, n)]
+    assert find_duplicates(signatures) == _reference_duplicates(signatures)
+
+
+def test_search_over_shard_files_equals_the_search_in_memory(tmp_path: Path) -> None:
+    signatures = [signature(d) for d in _edited_batch(7, 120)]
+    files = []
+    for shard, start in enumerate(range(0, len(signatures), 25)):
+        ids, minhash = tmp_path / f"s{shard}.jsonl", tmp_path / f"s{shard}.minhash.npy"
+        assert write_signatures(ids, minhash, signatures[start : start + 25]) == len(signatures[start:][:25])
+        files.append((ids, minhash))
+    files.append((tmp_path / "empty.jsonl", tmp_path / "empty.minhash.npy"))
+    write_signatures(*files[-1], [])
+    found = cluster(SignatureFiles(files))
+    assert found == find_duplicates(signatures) and len(found) > 30
+    assert cluster(SignatureFiles([])) == {}
+
+
+def test_a_member_is_compared_with_every_group_of_its_bucket() -> None:
+    from pipeline.dedup import NUM_PERM, ROWS, Signature
+
+    shared = tuple(range(ROWS))  # one LSH band in common puts all three in one bucket
+    a = Signature("a", "ha", shared + tuple(range(1000, 1000 + NUM_PERM - ROWS)))
+    b = Signature("b", "hb", shared + tuple(range(2000, 2000 + NUM_PERM - ROWS)))
+    # c is b with one value changed in every other band (estimated Jaccard 0.88): c and b share only
+    # the common band, whose bucket holds a too, and a comes first.
+    changed = tuple(v + 500 if k % ROWS == 0 and k >= ROWS else v for k, v in enumerate(b.minhash))
+    c = Signature("c", "hc", changed)
+    assert find_duplicates([a, b, c]) == {"c": "b"}
+    assert find_duplicates([c, b, a]) == {"c": "b"}
