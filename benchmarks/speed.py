@@ -301,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
-    parser.add_argument("--kind", nargs="+", default=["text", "html"], choices=["text", "html"])
+    parser.add_argument(
+        "--kind", nargs="*", default=["text", "html"], choices=["text", "html"], help="none: scaling only"
+    )
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shard-files", type=int, default=250)
