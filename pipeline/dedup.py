@@ -75,12 +75,12 @@ class _Signatures(Protocol):
         """64-bit keys of every document's MinHash values in ``band`` (equal values, equal keys)."""
         ...
 
-    def describe(self, indices: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """``{index: (id, content hash)}`` of these documents."""
-        ...
-
     def rows(self, indices: Sequence[int]) -> np.ndarray:
         """The MinHash values of these documents, one row each."""
+        ...
+
+    def ids(self) -> Iterator[str]:
+        """Every document's id, in index order."""
         ...
 
 
@@ -96,100 +96,133 @@ def band_keys(matrix: np.ndarray, band: int) -> np.ndarray:
     return key
 
 
-def _groups(keys: np.ndarray) -> Iterator[np.ndarray]:
+def _groups(keys: np.ndarray) -> Iterator[list[int]]:
     """Indices that share a key, in groups of two or more (each group in ascending index order)."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     ends = np.append(starts[1:], len(keys))
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        if end - start > 1:
-            yield order[start:end]
+    several = ends - starts > 1
+    for start, end in zip(starts[several].tolist(), ends[several].tolist(), strict=True):
+        yield order[start:end].tolist()
 
 
-class _Clusters:
-    """Union-find over document indices; a group's root is the member with the smallest id."""
+class _Components:
+    """Union-find over document indices in one integer array (8 bytes a document)."""
 
-    def __init__(self, ids: Mapping[int, str]) -> None:
-        self.ids = ids
-        self.parent = {i: i for i in ids}
+    def __init__(self, size: int) -> None:
+        self.parent = np.arange(size, dtype=np.int64)
 
     def find(self, item: int) -> int:
+        parent = self.parent
         root = item
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[item] != root:
-            self.parent[item], item = root, self.parent[item]
+        while parent[root] != root:
+            root = int(parent[root])
+        while parent[item] != root:
+            parent[item], item = root, int(parent[item])
         return root
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            low, high = sorted((ra, rb), key=self.ids.__getitem__)
-            self.parent[high] = low
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def roots(self) -> np.ndarray:
+        """The root of every index."""
+        parent = self.parent
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent
+            parent = grand
 
 
-def cluster(signatures: _Signatures, threshold: float = JACCARD_THRESHOLD) -> dict[str, str]:
-    """``{duplicate id: kept id}``: groups of equal content hashes, or of MinHash Jaccard >= ``threshold``.
+def _join_similar(
+    members: list[int],
+    signatures: _Signatures,
+    components: _Components,
+    failed: set[tuple[int, int]],
+    threshold: float,
+) -> None:
+    """Join the members of one bucket whose estimated Jaccard reaches ``threshold``.
 
-    Candidates share a content-hash key or one LSH band key; only they are looked at closely, so
-    besides them the memory is a few 64-bit keys per document for one band at a time. The groups are
-    the connected components of "same hash, or similar enough and in one band", which do not depend on
-    the order of the documents or of the checks.
+    Each member is compared with the earlier members of every other component in the bucket until one
+    is similar enough: one comparison a member when all are copies of each other. Pairs found
+    dissimilar are remembered, so another band does not compare them again.
     """
-    exact = [g.tolist() for g in _groups(signatures.hash_keys())] if len(signatures) else []
-    banded = [
-        g.tolist() for band in range(BANDS) if len(signatures) for g in _groups(signatures.band_keys(band))
-    ]
-    described = signatures.describe(sorted({i for group in (*exact, *banded) for i in group}))
-    clusters = _Clusters({i: doc_id for i, (doc_id, _) in described.items()})
-    for group in exact:
-        first_with_hash: dict[str, int] = {}
-        for i in group:
-            clusters.union(first_with_hash.setdefault(described[i][1], i), i)
-    checked: set[tuple[int, int]] = set()
-    for members in banded:
-        rows: np.ndarray | None = None
-        # The members seen so far, by the root of their group: a new member is compared with each
-        # other group until one member is similar enough (one comparison when all are copies).
-        seen: dict[int, list[int]] = {}
-        for y, b in enumerate(members):
-            for root, positions in seen.items():
-                if clusters.find(root) == clusters.find(b):
+    rows: dict[int, np.ndarray] = {}
+
+    def row(i: int) -> np.ndarray:
+        if i not in rows:
+            rows[i] = signatures.rows([i])[0]
+        return rows[i]
+
+    seen: dict[int, list[int]] = {}
+    for b in members:
+        for root, earlier in seen.items():
+            if components.find(root) == components.find(b):
+                continue
+            for a in earlier:
+                if (a, b) in failed:
                     continue
-                for x in positions:
-                    if (members[x], b) in checked:
-                        continue
-                    checked.add((members[x], b))
-                    if rows is None:
-                        rows = signatures.rows(members)
-                    if float(np.mean(rows[x] == rows[y])) >= threshold:
-                        clusters.union(members[x], b)
-                        break
-            regrouped: dict[int, list[int]] = defaultdict(list)
-            for root, positions in seen.items():
-                regrouped[clusters.find(root)].extend(positions)
-            regrouped[clusters.find(b)].append(y)
-            seen = regrouped
-    found = {described[i][0]: described[clusters.find(i)][0] for i in described if clusters.find(i) != i}
-    return dict(sorted(found.items()))
+                if float(np.mean(row(a) == row(b))) >= threshold:
+                    components.union(a, b)
+                    break
+                failed.add((a, b))
+        regrouped: dict[int, list[int]] = defaultdict(list)
+        for root, earlier in seen.items():
+            regrouped[components.find(root)].extend(earlier)
+        regrouped[components.find(b)].append(b)
+        seen = regrouped
+
+
+def components(signatures: _Signatures, threshold: float = JACCARD_THRESHOLD) -> np.ndarray:
+    """The root index of every document's group: same content hash, or MinHash Jaccard >= ``threshold``.
+
+    Candidates share a content-hash key or an LSH band key; keys are made one band at a time (a few
+    64-bit integers a document), MinHash rows are read only for the comparisons made, and documents
+    with equal content-hash keys are confirmed by equal MinHash values. The groups are the connected
+    components of "same text, or similar enough and in one band": they do not depend on the order of
+    the documents or of the checks.
+    """
+    found = _Components(len(signatures))
+    if not len(signatures):
+        return found.parent
+    failed: set[tuple[int, int]] = set()
+    for group in _groups(signatures.hash_keys()):
+        _join_similar(group, signatures, found, failed, 1.0)
+    for band in range(BANDS):
+        for group in _groups(signatures.band_keys(band)):
+            _join_similar(group, signatures, found, failed, threshold)
+    return found.roots()
+
+
+def kept_ids(signatures: _Signatures, roots: np.ndarray) -> dict[int, str]:
+    """``{root: smallest id of its group}`` for the groups of two or more documents."""
+    shared = np.bincount(roots, minlength=len(roots)) > 1
+    kept: dict[int, str] = {}
+    for i, doc_id in enumerate(signatures.ids()):
+        root = int(roots[i])
+        if shared[root] and (root not in kept or doc_id < kept[root]):
+            kept[root] = doc_id
+    return kept
 
 
 class _InMemory:
     """Signatures held in memory (tests, benchmarks, one-process use)."""
 
     def __init__(self, signatures: Iterable[Signature]) -> None:
-        self.ids: list[str] = []
+        self._ids: list[str] = []
         self.hashes: list[str] = []
         values = array("I")
         for sig in signatures:
-            self.ids.append(sig.id)
+            self._ids.append(sig.id)
             self.hashes.append(sig.content_hash)
             values.extend(sig.minhash)
-        self.matrix = np.frombuffer(values, dtype=np.uint32).reshape(len(self.ids), NUM_PERM)
+        self.matrix = np.frombuffer(values, dtype=np.uint32).reshape(len(self._ids), NUM_PERM)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._ids)
 
     def hash_keys(self) -> np.ndarray:
         return np.array([_key64(h) for h in self.hashes], dtype=np.uint64)
@@ -197,16 +230,24 @@ class _InMemory:
     def band_keys(self, band: int) -> np.ndarray:
         return band_keys(self.matrix, band)
 
-    def describe(self, indices: Iterable[int]) -> dict[int, tuple[str, str]]:
-        return {i: (self.ids[i], self.hashes[i]) for i in indices}
-
     def rows(self, indices: Sequence[int]) -> np.ndarray:
         return self.matrix[list(indices)]
+
+    def ids(self) -> Iterator[str]:
+        return iter(self._ids)
 
 
 def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_THRESHOLD) -> dict[str, str]:
     """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly)."""
-    return cluster(_InMemory(signatures), threshold)
+    batch = _InMemory(signatures)
+    roots = components(batch, threshold)
+    kept = kept_ids(batch, roots)
+    found = {
+        doc_id: kept[int(roots[i])]
+        for i, doc_id in enumerate(batch.ids())
+        if int(roots[i]) in kept and kept[int(roots[i])] != doc_id
+    }
+    return dict(sorted(found.items()))
 
 
 # --- on disk: one pair of files per shard, read a shard at a time ---------------------------------
@@ -224,59 +265,80 @@ def write_signatures(ids_path: str | Path, minhash_path: str | Path, signatures:
 class SignatureFiles:
     """The signatures of a batch as the ``Signatures`` tasks wrote them: ``(ids, minhash)`` per shard.
 
-    Nothing of the batch is held whole: every pass opens one shard's files at a time (the MinHash
-    array memory-mapped), so the memory is the 64-bit keys of one band plus the candidates.
+    Nothing of the batch is held whole: every pass opens one shard's files at a time, and single
+    MinHash rows are read from their place in the ``.npy`` file.
     """
 
     def __init__(self, shards: Sequence[tuple[str | Path, str | Path]]) -> None:
         self.shards = [(Path(ids), Path(minhash)) for ids, minhash in shards]
-        self.sizes = [self._matrix(s).shape[0] for s in range(len(self.shards))]
-        self.starts = np.cumsum([0, *self.sizes])
-
-    def _matrix(self, shard: int) -> np.ndarray:
-        return np.load(self.shards[shard][1], mmap_mode="r", allow_pickle=False)
-
-    def _locate(self, indices: Iterable[int]) -> dict[int, list[int]]:
-        """``{shard: [global index, ...]}`` for sorted or unsorted indices."""
-        by_shard: dict[int, list[int]] = defaultdict(list)
-        for i in indices:
-            by_shard[int(np.searchsorted(self.starts, i, side="right")) - 1].append(i)
-        return by_shard
+        self.offsets: list[int] = []
+        sizes = []
+        for _, minhash in self.shards:
+            with open(minhash, "rb") as handle:
+                version = np.lib.format.read_magic(handle)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, fortran_order, dtype = read_header(handle)
+                if fortran_order or dtype != np.dtype("<u4") or shape[1:] != (NUM_PERM,):
+                    raise ValueError(f"{minhash} is not a MinHash array of this version")
+                self.offsets.append(handle.tell())
+            sizes.append(shape[0])
+        self.starts = np.cumsum([0, *sizes])
 
     def __len__(self) -> int:
         return int(self.starts[-1])
 
+    def shard_range(self, shard: int) -> range:
+        """The indices of one shard's documents."""
+        return range(int(self.starts[shard]), int(self.starts[shard + 1]))
+
+    def records(self, shard: int) -> Iterator[dict]:
+        """One shard's ids and content hashes, in order."""
+        return read_jsonl(self.shards[shard][0])
+
     def hash_keys(self) -> np.ndarray:
         keys = np.empty(len(self), dtype=np.uint64)
-        for shard, (ids, _) in enumerate(self.shards):
-            start = int(self.starts[shard])
-            for k, record in enumerate(read_jsonl(ids)):
-                keys[start + k] = _key64(record["content_hash"])
+        for shard in range(len(self.shards)):
+            for i, record in zip(self.shard_range(shard), self.records(shard), strict=True):
+                keys[i] = _key64(record["content_hash"])
         return keys
 
     def band_keys(self, band: int) -> np.ndarray:
-        parts = [band_keys(np.asarray(self._matrix(s)), band) for s in range(len(self.shards))]
+        parts = [band_keys(np.load(minhash, allow_pickle=False), band) for _, minhash in self.shards]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-
-    def describe(self, indices: Iterable[int]) -> dict[int, tuple[str, str]]:
-        described: dict[int, tuple[str, str]] = {}
-        for shard, wanted in sorted(self._locate(indices).items()):
-            start = int(self.starts[shard])
-            local = {i - start for i in wanted}
-            for k, record in enumerate(read_jsonl(self.shards[shard][0])):
-                if k in local:
-                    described[start + k] = (record["id"], record["content_hash"])
-        return described
 
     def rows(self, indices: Sequence[int]) -> np.ndarray:
         out = np.empty((len(indices), NUM_PERM), dtype=np.uint32)
-        position = {i: n for n, i in enumerate(indices)}
-        for shard, wanted in self._locate(indices).items():
-            matrix = self._matrix(shard)
-            start = int(self.starts[shard])
-            for i in wanted:
-                out[position[i]] = matrix[i - start]
+        size = NUM_PERM * 4
+        for n, i in enumerate(indices):
+            shard = int(np.searchsorted(self.starts, i, side="right")) - 1
+            with open(self.shards[shard][1], "rb") as handle:
+                handle.seek(self.offsets[shard] + (i - int(self.starts[shard])) * size)
+                out[n] = np.frombuffer(handle.read(size), dtype="<u4")
         return out
+
+    def ids(self) -> Iterator[str]:
+        for shard in range(len(self.shards)):
+            for record in self.records(shard):
+                yield record["id"]
+
+
+def duplicates_by_shard(
+    files: SignatureFiles, threshold: float = JACCARD_THRESHOLD
+) -> Iterator[dict[str, str]]:
+    """For each shard in turn, ``{duplicate id: kept id}`` of its documents (one shard's map in memory)."""
+    roots = components(files, threshold)
+    kept = kept_ids(files, roots)
+    for shard in range(len(files.shards)):
+        found = {}
+        for i, record in zip(files.shard_range(shard), files.records(shard), strict=True):
+            keep = kept.get(int(roots[i]))
+            if keep is not None and keep != record["id"]:
+                found[record["id"]] = keep
+        yield dict(sorted(found.items()))
 
 
 def mark_duplicate(doc: Document, duplicates: Mapping[str, str], drop: bool) -> Document:

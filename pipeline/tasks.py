@@ -43,7 +43,13 @@ from pipeline.corpus import (
     stage_path,
     write_shard_outputs,
 )
-from pipeline.dedup import SignatureFiles, cluster, mark_duplicate, signature, write_signatures
+from pipeline.dedup import (
+    SignatureFiles,
+    duplicates_by_shard,
+    mark_duplicate,
+    signature,
+    write_signatures,
+)
 from pipeline.document import Document
 from pipeline.extract import release_caches
 from pipeline.learned import count_lines, counts_from_dict, counts_to_dict, learn_boilerplate, merge_counts
@@ -323,16 +329,30 @@ class Signatures(ShardStage):
 
 
 class FindDuplicates(BatchTask):
-    """Every shard's signatures -> ``{duplicate id: kept id}`` for the batch."""
+    """Every shard's signatures -> for each shard, ``{duplicate id: kept id}`` of its documents.
+
+    The per-shard maps go beside the batch's output file, which is written last (so it marks them all
+    done) and holds the counts.
+    """
 
     stage = "find_duplicates"
     per_shard = Signatures
 
+    def shard_map(self, shard: int) -> Path:
+        """Where the duplicates of one shard's documents go."""
+        return Path(self.output().path).with_suffix("") / f"shard-{shard:05d}.json"
+
     def run(self) -> None:
         config = load_config(self.config_path or None)
-        self.set_status_message(f"reading signatures of {len(self.input())} shards")
+        shards = self.requires()
+        self.set_status_message(f"reading signatures of {len(shards)} shards")
         files = SignatureFiles([(t["ids"].path, t["minhash"].path) for t in self.input()])
-        write_json(self.output().path, cluster(files, config.corpus.near_duplicate_threshold))
+        total = 0
+        maps = duplicates_by_shard(files, config.corpus.near_duplicate_threshold)
+        for task, duplicates in zip(shards, maps, strict=True):
+            write_json(self.shard_map(task.shard), duplicates)
+            total += len(duplicates)
+        write_json(self.output().path, {"documents": len(files), "duplicates": total, "shards": len(shards)})
 
 
 class WriteShard(ShardStage):
@@ -356,7 +376,9 @@ class WriteShard(ShardStage):
     def run(self) -> None:
         out = self.output()
         config = load_config(self.config_path or None)
-        duplicates = json.loads(Path(self.input()["duplicates"].path).read_text(encoding="utf-8"))
+        finder = self.requires()["duplicates"]
+        assert isinstance(finder, FindDuplicates)
+        duplicates = json.loads(finder.shard_map(self.shard).read_text(encoding="utf-8"))
         drop = config.corpus.drop_duplicates
         docs = self._tracked(
             mark_duplicate(doc, duplicates, drop) for doc in read_documents(self.documents_path())

@@ -13,7 +13,7 @@ from pipeline.boilerplate import strip_boilerplate
 from pipeline.config import BoilerplateConfig
 from pipeline.dedup import (
     SignatureFiles,
-    cluster,
+    duplicates_by_shard,
     find_duplicates,
     mark_duplicate,
     signature,
@@ -170,9 +170,15 @@ def test_search_over_shard_files_equals_the_search_in_memory(tmp_path: Path) -> 
         files.append((ids, minhash))
     files.append((tmp_path / "empty.jsonl", tmp_path / "empty.minhash.npy"))
     write_signatures(*files[-1], [])
-    found = cluster(SignatureFiles(files))
+    maps = list(duplicates_by_shard(SignatureFiles(files)))
+    assert len(maps) == len(files) and maps[-1] == {}
+    # Each shard's map names exactly the copies among its own documents.
+    for shard, found in enumerate(maps[:-1]):
+        own = {s.id for s in signatures[shard * 25 : (shard + 1) * 25]}
+        assert set(found) <= own
+    found = {k: v for m in maps for k, v in m.items()}
     assert found == find_duplicates(signatures) and len(found) > 30
-    assert cluster(SignatureFiles([])) == {}
+    assert list(duplicates_by_shard(SignatureFiles([]))) == []
 
 
 def test_a_member_is_compared_with_every_group_of_its_bucket() -> None:
