@@ -119,6 +119,10 @@ class ShardStage(luigi.Task):
 
     stage: ClassVar[str] = ""
     previous: ClassVar[type[luigi.Task]] = RawShard
+    # Earlier stages first (breadth-first over the shards). Luigi otherwise prefers the tasks it
+    # planned first, the later stages, so a run ended with one shard's whole chain of stages running
+    # alone before each batch-wide task while the other processes waited. Each stage sets its own.
+    priority = 0
 
     def requires(self) -> Any:
         return self.clone(self.previous)
@@ -193,6 +197,7 @@ class RepairEncoding(ShardStage):
     """Raw files -> decoded documents with mojibake repaired."""
 
     stage = "repair_encoding"
+    priority = 90
     previous = RawShard
 
     def input_documents(self, config: Config) -> Iterable[Document]:
@@ -207,6 +212,7 @@ class ExtractText(ShardStage):
     """HTML documents -> main text and metadata (trafilatura)."""
 
     stage = "extract_text"
+    priority = 80
     previous = RepairEncoding
 
     def run(self) -> None:
@@ -218,6 +224,7 @@ class CountLines(ShardStage):
     """Extracted documents -> per site, how many documents each distinct line occurs in."""
 
     stage = "count_lines"
+    priority = 70
     previous = ExtractText
 
     def output(self) -> luigi.LocalTarget:
@@ -279,6 +286,7 @@ class StripBoilerplate(ShardStage):
     """Body lines -> body lines without boilerplate (catalogue, structure, learned lines), each logged."""
 
     stage = "strip_boilerplate"
+    priority = 60
     previous = ExtractText
 
     def requires(self) -> dict[str, luigi.Task]:
@@ -294,6 +302,7 @@ class SegmentParagraphs(ShardStage):
     """Body lines -> typed paragraphs."""
 
     stage = "segment_paragraphs"
+    priority = 50
     previous = StripBoilerplate
 
 
@@ -301,6 +310,7 @@ class TagMetadata(ShardStage):
     """Paragraphs -> paragraphs with metadata and quality signals."""
 
     stage = "tag_metadata"
+    priority = 40
     previous = SegmentParagraphs
 
 
@@ -308,6 +318,7 @@ class Signatures(ShardStage):
     """Tagged documents -> the dedup signature (content hash, MinHash) of every clean document."""
 
     stage = "signatures"
+    priority = 30
     previous = TagMetadata
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
@@ -359,6 +370,7 @@ class WriteShard(ShardStage):
     """Tagged documents, with their duplicates marked -> the shard's clean part, its rejects and its stats."""
 
     stage = "write"
+    priority = 20
     previous = TagMetadata
 
     def requires(self) -> dict[str, luigi.Task]:

@@ -277,3 +277,28 @@ def test_drop_duplicates_sends_copies_to_the_rejects(tmp_path: Path) -> None:
     }
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"] == {"input": 7, "clean": 5, "rejected": 2}
+
+
+def test_two_workers_run_each_stage_across_all_shards_before_the_next(tmp_path: Path) -> None:
+    """Breadth-first: no shard's later stages run while another shard waits for an earlier one."""
+    log = tmp_path / "starts.log"
+
+    def started(task: luigi.Task) -> None:  # runs in the task's own process
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(task.get_task_family() + "\n")
+
+    config = tmp_path / "one-file-shards.toml"
+    config.write_text("[input]\nshard_files = 1\n")
+    luigi.task_register.Register.clear_instance_cache()
+    task = CleanCorpus(raw_dir=str(SEEDS), out_dir=str(tmp_path / "out"), config_path=str(config))
+    luigi.Task.event_handler(luigi.Event.START)(started)
+    try:
+        assert luigi.build([task], local_scheduler=True, workers=2, log_level="WARNING")
+    finally:
+        luigi.Task._event_callbacks[luigi.Task][luigi.Event.START].discard(started)
+    order = log.read_text(encoding="utf-8").split()
+    stages = ["RepairEncoding", "StripBoilerplate", "SegmentParagraphs", "TagMetadata", "Signatures"]
+    assert [order.count(s) for s in stages] == [5] * len(stages)
+    for earlier, later in zip(stages, stages[1:], strict=False):
+        last_earlier = max(i for i, name in enumerate(order) if name == earlier)
+        assert last_earlier < order.index(later), (earlier, later, order)
