@@ -9,6 +9,7 @@ the smallest id is kept, so the outcome does not depend on shard order or the nu
 from __future__ import annotations
 
 import hashlib
+import struct
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,6 @@ from typing import Protocol
 
 import numpy as np
 import regex
-from datasketch import MinHash
 
 from pipeline.document import Document
 from pipeline.writers import atomic_path, read_jsonl, write_jsonl
@@ -26,7 +26,7 @@ from pipeline.writers import atomic_path, read_jsonl, write_jsonl
 _TOKEN = regex.compile(r"\w+")
 #: Words per shingle (5-grams, as in the issue and in common near-dup practice).
 SHINGLE_WORDS = 5
-#: MinHash permutations: 128 values below 2**32 (datasketch masks them so), 512 bytes per document.
+#: MinHash permutations: 128 values below 2**32, 512 bytes per document.
 NUM_PERM = 128
 #: LSH bands x rows = NUM_PERM; 16 x 8 puts the S-curve's midpoint at Jaccard ~0.71.
 BANDS, ROWS = 16, 8
@@ -52,14 +52,48 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+def _permutations(seed: int = SEED, num_perm: int = NUM_PERM) -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps ``h -> a * h + b (mod 2**32)``, ``a`` odd so that each is a bijection."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+#: Shingles hashed per step: bounds the temporary (shingles x permutations) array to 2 MB.
+_CHUNK = 4096
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer: spreads the bits of each 32-bit value before the affine maps."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash(grams: Iterable[bytes]) -> np.ndarray:
+    """The ``NUM_PERM`` MinHash values of a set of shingles (all ``2**32 - 1`` for none).
+
+    The scheme of datasketch 2's ``MinHash(num_perm=128, seed=1)`` (SHA-1's first 4 bytes, MurmurHash3's
+    finalizer, affine maps modulo 2**32), computed here so that the values do not change with the
+    installed datasketch version (1.x used another scheme) and without its import of scipy;
+    ``tests/test_dedup.py`` checks the two agree.
+    """
+    values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    hashes = [struct.unpack("<I", hashlib.sha1(g).digest()[:4])[0] for g in grams]
+    for start in range(0, len(hashes), _CHUNK):
+        mixed = _fmix32(np.array(hashes[start : start + _CHUNK], dtype=np.uint32)).reshape(-1, 1)
+        values = np.minimum(values, (mixed * _A + _B).min(axis=0))
+    return values
+
+
 def signature(doc: Document) -> Signature:
     """The dedup signature of a clean document."""
     content_hash = doc.metadata.get("content_hash") or hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
-    grams = sorted(shingles(doc.text))
-    if grams:
-        mh.update_batch(grams)
-    return Signature(doc.id, str(content_hash), tuple(int(v) for v in mh.hashvalues))
+    return Signature(doc.id, str(content_hash), tuple(minhash(shingles(doc.text)).tolist()))
 
 
 class _Signatures(Protocol):

@@ -193,3 +193,27 @@ def test_a_member_is_compared_with_every_group_of_its_bucket() -> None:
     c = Signature("c", "hc", changed)
     assert find_duplicates([a, b, c]) == {"c": "b"}
     assert find_duplicates([c, b, a]) == {"c": "b"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(grams=st.sets(st.binary(max_size=40), max_size=60))
+def test_minhash_equals_datasketch(grams: set[bytes]) -> None:
+    """Our MinHash gives datasketch 2's values (its default scheme), without importing it at run time."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from pipeline.dedup import NUM_PERM, SEED, minhash
+
+    theirs = MinHash(num_perm=NUM_PERM, seed=SEED)
+    if grams:
+        theirs.update_batch(sorted(grams))
+    assert np.array_equal(minhash(grams), theirs.hashvalues)
+
+
+def test_minhash_of_many_shingles_is_computed_in_chunks() -> None:
+    import numpy as np
+
+    from pipeline.dedup import minhash
+
+    grams = [f"shingle {i}".encode() for i in range(10_000)]
+    assert (minhash(grams) == np.minimum(minhash(grams[:5000]), minhash(grams[5000:]))).all()
