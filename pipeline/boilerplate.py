@@ -210,12 +210,16 @@ def classify_lines(
     line_model: bool = False,
     detect_title: bool = True,
     learned: frozenset[str] = frozenset(),
+    site_hints: Sequence[str] = (),
 ) -> tuple[list[str | None], str | None]:
     """A verdict (rule id, or None to keep) for each line, and the title found when none was given.
+
+    ``site_hints``: names the site goes by (its ``site_name``), to tell a site suffix of a given title.
 
     ``learned`` holds the :func:`~pipeline.rules.line_key` of lines learned as boilerplate from the
     batch (see :mod:`pipeline.learned`); the catalogue's own rules take precedence over them.
     """
+    given_title = title is not None
     infos = [line_info(line) for line in lines]
     norms = [info.norm for info in infos]
     verdicts: list[str | None] = [None] * len(lines)
@@ -234,14 +238,20 @@ def classify_lines(
             verdicts[found] = "title.heading"
             title = split_site_suffix(lines[found])[0].strip()
     if title:
-        key = normalize_line(title)
-        # The key's first word appears in any line that normalises to it (casefolding is per
+        keys = {normalize_line(title)}
+        if given_title:
+            # A title from the page's metadata often carries the site's name ("Story - Site"), which
+            # the headline in the body does not: the headline is then the title without it.
+            keys.add(normalize_line(split_site_suffix(title, site_hints)[0]))
+        keys.discard("")
+        # A key's first word appears in any line that normalises to it (casefolding is per
         # character), so only those lines pay for the suffix split.
-        first_word = key.split(" ", 1)[0]
+        first_words = {key.split(" ", 1)[0] for key in keys}
         for i in live:
-            if verdicts[i] is not None or first_word not in lines[i].casefold():
+            folded = lines[i].casefold()
+            if verdicts[i] is not None or not any(word in folded for word in first_words):
                 continue
-            if normalize_line(split_site_suffix(lines[i])[0]) == key:
+            if normalize_line(split_site_suffix(lines[i])[0]) in keys:
                 verdicts[i] = "title.repeat"
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:
@@ -274,6 +284,7 @@ def strip_boilerplate(
         line_model=cfg.line_model,
         detect_title=not scored,
         learned=learned,
+        site_hints=[str(doc.metadata["site_name"])] if doc.metadata.get("site_name") else [],
     )
     removals: list[Removal] = []
     kept: list[str] = []

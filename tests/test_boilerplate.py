@@ -51,6 +51,23 @@ def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
     assert [r.rule for r in doc.removed] == ["share.click_here", "title.heading", "title.repeat"]
 
 
+def test_a_given_title_with_the_site_name_still_finds_the_headline() -> None:
+    """An HTML page's metadata title often ends in the site's name; the headline in the body does not."""
+    lines = ["Council backs budget after long debate", *PROSE]
+    for title, site in (
+        ("Council backs budget after long debate - Example News", "Example News"),
+        ("Council backs budget after long debate | Example News", None),
+    ):
+        meta = {"content_type": "html", **({"site_name": site} if site else {})}
+        doc = dataclasses.replace(_doc(lines, **meta), title=title)
+        stripped = strip_boilerplate(doc, load_rules(), CFG)
+        assert _lines(stripped) == PROSE and stripped.title == title
+        assert [(r.rule, r.text) for r in stripped.removed] == [("title.repeat", lines[0])]
+    # A headline that is not the title stays.
+    doc = dataclasses.replace(_doc(lines, content_type="html"), title="Another story - Example News")
+    assert _lines(strip_boilerplate(doc, load_rules(), CFG)) == lines
+
+
 def test_wordpress_comment_form_is_removed_as_one_block() -> None:
     form = [
         "Leave a Reply",
