@@ -231,6 +231,18 @@ def components(signatures: _Signatures, threshold: float = JACCARD_THRESHOLD) ->
     return found.roots()
 
 
+def _copies(
+    indexed_ids: Iterable[tuple[int, str]], roots: np.ndarray, kept: Mapping[int, str]
+) -> dict[str, str]:
+    """``{id: kept id}`` for the given ``(index, id)`` pairs that are copies, sorted by id."""
+    found = {}
+    for i, doc_id in indexed_ids:
+        keep = kept.get(int(roots[i]))
+        if keep is not None and keep != doc_id:
+            found[doc_id] = keep
+    return dict(sorted(found.items()))
+
+
 def kept_ids(signatures: _Signatures, roots: np.ndarray) -> dict[int, str]:
     """``{root: smallest id of its group}`` for the groups of two or more documents."""
     shared = np.bincount(roots, minlength=len(roots)) > 1
@@ -275,13 +287,7 @@ def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_
     """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly)."""
     batch = _InMemory(signatures)
     roots = components(batch, threshold)
-    kept = kept_ids(batch, roots)
-    found = {
-        doc_id: kept[int(roots[i])]
-        for i, doc_id in enumerate(batch.ids())
-        if int(roots[i]) in kept and kept[int(roots[i])] != doc_id
-    }
-    return dict(sorted(found.items()))
+    return _copies(enumerate(batch.ids()), roots, kept_ids(batch, roots))
 
 
 # --- on disk: one pair of files per shard, read a shard at a time ---------------------------------
@@ -367,12 +373,8 @@ def duplicates_by_shard(
     roots = components(files, threshold)
     kept = kept_ids(files, roots)
     for shard in range(len(files.shards)):
-        found = {}
-        for i, record in zip(files.shard_range(shard), files.records(shard), strict=True):
-            keep = kept.get(int(roots[i]))
-            if keep is not None and keep != record["id"]:
-                found[record["id"]] = keep
-        yield dict(sorted(found.items()))
+        records = zip(files.shard_range(shard), files.records(shard), strict=True)
+        yield _copies(((i, record["id"]) for i, record in records), roots, kept)
 
 
 def mark_duplicate(doc: Document, duplicates: Mapping[str, str], drop: bool) -> Document:

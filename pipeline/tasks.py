@@ -171,7 +171,10 @@ class ShardStage(luigi.Task):
         total = self.expected_documents()
         files: set[str] = set()
         label = f"{self.stage} shard {self.shard:05d}"
-        self.set_status_message(f"{label}: started, {len(self.paths())} files")
+        # The shard's files are looked up in the batch plan (which reads the settings): once a task.
+        planned_files = len(self.paths())
+        n_files = max(1, planned_files)
+        self.set_status_message(f"{label}: started, {planned_files} files")
         self.set_progress_percentage(0)
         done = 0
         for doc in docs:
@@ -182,7 +185,6 @@ class ShardStage(luigi.Task):
                 if total:
                     message, share = f"{done}/{total} documents", done / total
                 else:
-                    n_files = max(1, len(self.paths()))
                     message = f"{done} documents from {len(files)}/{n_files} files"
                     share = len(files) / n_files
                 self.set_status_message(f"{label}: {message}")
