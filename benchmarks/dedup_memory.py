@@ -1,6 +1,6 @@
 """Memory and time of the batch-wide duplicate search (``FindDuplicates``) as the batch grows.
 
-Writes synthetic signature files the way the ``Signatures`` tasks do (one pair of files per shard of
+Writes synthetic signature files the way the ``TagMetadata`` tasks do (one pair of files per shard of
 ``--shard-docs`` documents: ids and content hashes as JSON Lines, MinHash values as ``.npy``), with a
 share of near copies (a row with a few values changed) and exact copies, then runs the search over them
 in a fresh process per size and reports its time and memory: the process's peak RSS, how much of it

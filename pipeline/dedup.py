@@ -303,7 +303,7 @@ def write_signatures(ids_path: str | Path, minhash_path: str | Path, signatures:
 
 
 class SignatureFiles:
-    """The signatures of a batch as the ``Signatures`` tasks wrote them: ``(ids, minhash)`` per shard.
+    """The signatures of a batch as the ``TagMetadata`` tasks wrote them: ``(ids, minhash)`` per shard.
 
     Nothing of the batch is held whole: every pass opens one shard's files at a time, and single
     MinHash rows are read from their place in the ``.npy`` file.

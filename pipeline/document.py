@@ -146,7 +146,9 @@ def document_from_dict(data: Mapping[str, Any]) -> Document:
         paragraphs=tuple(data.get("paragraphs") or ()),
         paragraph_types=tuple(data.get("paragraph_types") or ()),
         language=data.get("language"),
-        removed=tuple(Removal(*r) if isinstance(r, list) else Removal(**r) for r in data.get("removed") or ()),
+        removed=tuple(
+            Removal(*r) if isinstance(r, list) else Removal(**r) for r in data.get("removed") or ()
+        ),
         metadata=dict(data.get("metadata") or {}),
         rejection=Rejection(**rejection) if rejection else None,
     )

@@ -49,19 +49,24 @@ def site_of(doc: Document) -> str:
     return str(site).strip().casefold() if site else BATCH
 
 
-def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
-    """Count, per site, the documents each distinct short (non-prose) line occurs in."""
-    documents: Counter[str] = Counter()
-    lines: dict[str, Counter[str]] = defaultdict(Counter)
-    for doc in docs:
+class LineCounter:
+    """Per site, the documents each distinct short (non-prose) line occurs in, one document at a time."""
+
+    def __init__(self, cfg: BoilerplateConfig) -> None:
+        self.cfg = cfg
+        self.documents: Counter[str] = Counter()
+        self.lines: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, doc: Document) -> None:
+        """Count the lines of one document (a rejected one counts for nothing)."""
         if doc.rejected:
-            continue
+            return
         site = site_of(doc)
-        documents[site] += 1
+        self.documents[site] += 1
         seen: set[str] = set()
         for line in doc.text.split("\n"):
             # Prose first: it is most of the text and needs no normalising.
-            if is_prose(line_info(line), cfg):
+            if is_prose(line_info(line), self.cfg):
                 continue
             norm = normalize_line(line)
             if not norm:
@@ -69,8 +74,19 @@ def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
             key = line_key(line, norm)
             if key not in seen:
                 seen.add(key)
-                lines[site][key] += 1
-    return LineCounts(documents, dict(lines))
+                self.lines[site][key] += 1
+
+    def counts(self) -> LineCounts:
+        """What was counted so far."""
+        return LineCounts(self.documents, dict(self.lines))
+
+
+def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
+    """Count, per site, the documents each distinct short (non-prose) line occurs in."""
+    counter = LineCounter(cfg)
+    for doc in docs:
+        counter.add(doc)
+    return counter.counts()
 
 
 def merge_counts(parts: Iterable[LineCounts]) -> LineCounts:

@@ -1,12 +1,16 @@
 """Luigi wiring only: which task runs which stage on which shard, and where its file goes.
 
-    per shard:  RawShard (external) -> RepairEncoding -> ExtractText -> CountLines
-    batch:      every CountLines -> LearnBoilerplate
-    per shard:  ExtractText + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs -> TagMetadata
-                -> Signatures
-    batch:      every Signatures -> FindDuplicates
+    per shard:  RawShard (external) -> RepairEncoding -> ExtractText (+ its line counts)
+    batch:      every ExtractText's line counts -> LearnBoilerplate
+    per shard:  ExtractText + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs
+                -> TagMetadata (+ its dedup signatures)
+    batch:      every TagMetadata's signatures -> FindDuplicates
     per shard:  TagMetadata + FindDuplicates -> WriteShard
     batch:      every WriteShard -> CleanCorpus (manifest, parts, rejects)
+
+The line counts and the signatures are side outputs of the stage before them, not tasks of their own:
+as tasks they read that stage's whole file again and cost a task process each, for work that takes a
+fraction of the reading (see docs/benchmarks.md, "Fewer tasks a shard").
 
 Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
 (one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
@@ -44,6 +48,7 @@ from pipeline.corpus import (
     write_shard_outputs,
 )
 from pipeline.dedup import (
+    Signature,
     SignatureFiles,
     duplicates_by_shard,
     mark_duplicate,
@@ -52,7 +57,7 @@ from pipeline.dedup import (
 )
 from pipeline.document import Document
 from pipeline.extract import release_caches
-from pipeline.learned import count_lines, counts_from_dict, counts_to_dict, learn_boilerplate, merge_counts
+from pipeline.learned import LineCounter, counts_from_dict, counts_to_dict, learn_boilerplate, merge_counts
 from pipeline.progress import record_progress
 from pipeline.stages import load_documents, stage_functions
 from pipeline.writers import read_documents, write_documents, write_json
@@ -133,6 +138,15 @@ class ShardStage(luigi.Task):
     def documents_path(self) -> str:
         """The previous stage's file for this shard."""
         target = self.input()
+        if isinstance(target, dict):  # this stage also needs a batch-level file,
+            target = target["docs"]
+        if isinstance(target, dict):  # or the previous stage also writes a side output
+            target = target["docs"]
+        return str(target.path)
+
+    def documents_output(self) -> str:
+        """This stage's file for this shard."""
+        target = self.output()
         return str(target["docs"].path if isinstance(target, dict) else target.path)
 
     def paths(self) -> tuple[str, ...]:
@@ -155,7 +169,16 @@ class ShardStage(luigi.Task):
     def run(self) -> None:
         config = load_config(self.config_path or None)
         fn = self.stage_function(config)
-        write_documents(self.output().path, self._tracked(fn(doc) for doc in self.input_documents(config)))
+        docs = self._tracked(fn(doc) for doc in self.input_documents(config))
+        write_documents(self.documents_output(), self.observed(docs, config))
+        self.write_side_outputs(config)
+
+    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
+        """``docs`` on their way to the stage file; a stage with a side output looks at each here."""
+        return docs
+
+    def write_side_outputs(self, config: Config) -> None:
+        """Write what :meth:`observed` gathered, after the stage file (none by default)."""
 
     def batch_task(self, cls: type[BatchTask]) -> BatchTask:
         """The batch-level task ``cls`` of this shard's batch."""
@@ -211,31 +234,34 @@ class RepairEncoding(ShardStage):
 
 
 class ExtractText(ShardStage):
-    """HTML documents -> main text and metadata (trafilatura)."""
+    """HTML documents -> main text and metadata (trafilatura); and, per site, how many documents each
+    distinct short line of the shard occurs in (what ``LearnBoilerplate`` adds up)."""
 
     stage = "extract_text"
     priority = 80
     previous = RepairEncoding
+    _counter: LineCounter | None = None
+
+    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        return {
+            "docs": luigi.LocalTarget(str(base)),
+            "counts": luigi.LocalTarget(str(base.with_suffix(".counts.json"))),
+        }
+
+    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
+        self._counter = LineCounter(config.boilerplate)
+        if not config.corpus.learn_boilerplate:
+            return docs
+        return _tap(docs, self._counter.add)
+
+    def write_side_outputs(self, config: Config) -> None:
+        assert self._counter is not None
+        write_json(self.output()["counts"].path, counts_to_dict(self._counter.counts()))
 
     def run(self) -> None:
         super().run()
         release_caches()
-
-
-class CountLines(ShardStage):
-    """Extracted documents -> per site, how many documents each distinct line occurs in."""
-
-    stage = "count_lines"
-    priority = 70
-    previous = ExtractText
-
-    def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)) + ".json")
-
-    def run(self) -> None:
-        config = load_config(self.config_path or None)
-        docs = self.input_documents(config) if config.corpus.learn_boilerplate else ()
-        write_json(self.output().path, counts_to_dict(count_lines(self._tracked(docs), config.boilerplate)))
 
 
 class BatchTask(luigi.Task):
@@ -273,12 +299,13 @@ class LearnBoilerplate(BatchTask):
     """Every shard's line counts -> the lines that are boilerplate per site."""
 
     stage = "learn_boilerplate"
-    per_shard = CountLines
+    per_shard = ExtractText
 
     def run(self) -> None:
         self.set_status_message(f"merging line counts of {len(self.input())} shards")
         counts = merge_counts(
-            counts_from_dict(json.loads(Path(t.path).read_text(encoding="utf-8"))) for t in self.input()
+            counts_from_dict(json.loads(Path(t["counts"].path).read_text(encoding="utf-8")))
+            for t in self.input()
         )
         learned = learn_boilerplate(counts)
         write_json(self.output().path, {site: sorted(keys) for site, keys in learned.items()})
@@ -309,36 +336,33 @@ class SegmentParagraphs(ShardStage):
 
 
 class TagMetadata(ShardStage):
-    """Paragraphs -> paragraphs with metadata and quality signals."""
+    """Paragraphs -> paragraphs with metadata and quality signals; and the dedup signature (content
+    hash, MinHash) of every clean document (what ``FindDuplicates`` reads)."""
 
     stage = "tag_metadata"
     priority = 40
     previous = SegmentParagraphs
-
-
-class Signatures(ShardStage):
-    """Tagged documents -> the dedup signature (content hash, MinHash) of every clean document."""
-
-    stage = "signatures"
-    priority = 30
-    previous = TagMetadata
+    _signatures: list[Signature] | None = None
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
         return {
-            "ids": luigi.LocalTarget(str(base)),
+            "docs": luigi.LocalTarget(str(base)),
+            "ids": luigi.LocalTarget(str(base.with_suffix(".ids.jsonl"))),
             "minhash": luigi.LocalTarget(str(base.with_suffix(".minhash.npy"))),
         }
 
-    def run(self) -> None:
-        config = load_config(self.config_path or None)
-        docs = self.input_documents(config) if config.corpus.find_duplicates else ()
+    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
+        signatures: list[Signature] = []
+        self._signatures = signatures
+        if not config.corpus.find_duplicates:
+            return docs
+        return _tap(docs, lambda doc: None if doc.rejected else signatures.append(signature(doc)))
+
+    def write_side_outputs(self, config: Config) -> None:
+        assert self._signatures is not None
         out = self.output()
-        write_signatures(
-            out["ids"].path,
-            out["minhash"].path,
-            (signature(doc) for doc in self._tracked(docs) if not doc.rejected),
-        )
+        write_signatures(out["ids"].path, out["minhash"].path, self._signatures)
 
 
 class FindDuplicates(BatchTask):
@@ -349,7 +373,7 @@ class FindDuplicates(BatchTask):
     """
 
     stage = "find_duplicates"
-    per_shard = Signatures
+    per_shard = TagMetadata
 
     def shard_map(self, shard: int) -> Path:
         """Where the duplicates of one shard's documents go."""
@@ -399,6 +423,13 @@ class WriteShard(ShardStage):
         )
         stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
         write_json(out["stats"].path, stats)
+
+
+def _tap(docs: Iterator[Document], see: Callable[[Document], object]) -> Iterator[Document]:
+    """``docs`` unchanged, each shown to ``see`` on its way."""
+    for doc in docs:
+        see(doc)
+        yield doc
 
 
 class CleanCorpus(luigi.Task):

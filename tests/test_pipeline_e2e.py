@@ -297,8 +297,39 @@ def test_two_workers_run_each_stage_across_all_shards_before_the_next(tmp_path: 
     finally:
         luigi.Task._event_callbacks[luigi.Task][luigi.Event.START].discard(started)
     order = log.read_text(encoding="utf-8").split()
-    stages = ["RepairEncoding", "StripBoilerplate", "SegmentParagraphs", "TagMetadata", "Signatures"]
+    stages = ["RepairEncoding", "ExtractText", "StripBoilerplate", "SegmentParagraphs", "TagMetadata"]
     assert [order.count(s) for s in stages] == [5] * len(stages)
     for earlier, later in zip(stages, stages[1:], strict=False):
         last_earlier = max(i for i, name in enumerate(order) if name == earlier)
         assert last_earlier < order.index(later), (earlier, later, order)
+
+
+def _records(out: Path) -> dict[str, dict]:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    lines = [line for part in manifest["parts"] for line in (out / part).read_text().splitlines()]
+    return {r["id"]: r for r in map(json.loads, lines)}
+
+
+def test_learning_and_duplicates_can_be_switched_off(tmp_path: Path) -> None:
+    """The line counts and signatures ride on ExtractText and TagMetadata; switched off, both are empty."""
+    raw = tmp_path / "raw"
+    _dedup_batch(raw)
+    for path in sorted(raw.iterdir()):  # a short line every page repeats, unknown to the rule catalogue
+        path.write_text(path.read_text(encoding="utf-8") + "\nQuokka Gazette Weekly\n", encoding="utf-8")
+    runs = {}
+    for name, settings in {"on": "", "off": "learn_boilerplate = false\nfind_duplicates = false\n"}.items():
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f"[input]\nshard_files = 2\n[corpus]\n{settings}")
+        luigi.task_register.Register.clear_instance_cache()
+        task = CleanCorpus(raw_dir=str(raw), out_dir=str(tmp_path / name), config_path=str(config))
+        assert luigi.build([task], local_scheduler=True, workers=2, log_level="WARNING")
+        runs[name] = _records(tmp_path / name)
+    learned = {
+        doc_id: [r["rule"] for r in record["removed"] if r["text"] == "Quokka Gazette Weekly"]
+        for doc_id, record in runs["on"].items()
+    }
+    assert all(rules == ["learned.repeated_line"] for rules in learned.values()), learned
+    assert runs["on"]["b-original"]["metadata"]["duplicate_of"] == "a-exact-copy"
+    for record in runs["off"].values():
+        assert "learned.repeated_line" not in {r["rule"] for r in record["removed"]}
+        assert record["metadata"]["duplicate_of"] is None
