@@ -40,14 +40,16 @@ from benchmarks.common import pipeline_command  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
-# Runs a command and reports its wall time and the peak RSS of its process tree (children are waited for).
+# Runs a command and reports its wall time, the CPU time of its process tree (user + system) and its
+# peak RSS (children are waited for, so their usage is counted).
 _MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - start
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": code, "seconds": wall, "peak_rss_kb": rss}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps({"code": code, "seconds": wall, "cpu_seconds": cpu, "peak_rss_kb": usage.ru_maxrss}))
 """
 
 
@@ -208,14 +210,23 @@ def _justext(paths: list[str], raw: str) -> float:
     return time.perf_counter() - start
 
 
-def in_workers(fn: Callable[[list[str], str], Any], raw: Path, workers: int) -> tuple[float, list[Any]]:
-    """Wall time of ``fn`` over the corpus split across ``workers`` processes, and their results."""
+def _timed(fn: Callable[[list[str], str], Any], paths: list[str], raw: str) -> tuple[float, Any]:
+    """``fn``'s result and the CPU time it took in this worker process."""
+    start = time.process_time()
+    result = fn(paths, raw)
+    return time.process_time() - start, result
+
+
+def in_workers(
+    fn: Callable[[list[str], str], Any], raw: Path, workers: int
+) -> tuple[float, list[Any], float]:
+    """Wall time of ``fn`` over the corpus split across ``workers`` processes, their results, CPU time."""
     paths = sorted(str(p.relative_to(raw)) for p in raw.rglob("*") if p.is_file())
     chunks = [paths[i::workers] for i in range(workers)]
     start = time.perf_counter()
     with Pool(workers) as pool:
-        results = pool.starmap(fn, [(chunk, str(raw)) for chunk in chunks])
-    return time.perf_counter() - start, results
+        timed = pool.starmap(_timed, [(fn, chunk, str(raw)) for chunk in chunks])
+    return time.perf_counter() - start, [result for _, result in timed], sum(cpu for cpu, _ in timed)
 
 
 def bench_kind(
@@ -237,14 +248,17 @@ def bench_kind(
         references_fns["trafilatura.extract with metadata"] = _trafilatura_metadata
         references_fns["jusText"] = _justext
     pipeline: dict[str, Any] = {}
-    in_process = float("inf")
+    in_process = in_process_cpu = float("inf")
     stages: dict[str, float] = {}
     references = dict.fromkeys(references_fns, float("inf"))
+    cpu_runs = []
     for _ in range(repeat):
         run = run_pipeline(raw, work, workers, shard_files)
+        cpu_runs.append(run)
         if not pipeline or run["seconds"] < pipeline["seconds"]:
             pipeline = run
-        seconds, stage_results = in_workers(_stage_times, raw, workers)
+        seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
+        in_process_cpu = min(in_process_cpu, cpu)
         if seconds < in_process:
             in_process, stages = seconds, {}
             for result in stage_results:
@@ -258,8 +272,10 @@ def bench_kind(
         "megabytes": size / 1e6,
         "workers": workers,
         "pipeline_seconds": pipeline["seconds"],
+        "pipeline_cpu_seconds": min(run["cpu_seconds"] for run in cpu_runs),
         "pipeline_peak_rss_mb": pipeline["peak_rss_kb"] / 1024,
         "in_process_seconds": in_process,
+        "in_process_cpu_seconds": in_process_cpu,
         "stage_seconds": stages,
         "reference_seconds": references,
     }
@@ -285,10 +301,13 @@ def report(row: dict) -> str:
             f"{seconds / ref:.2f} |"
         )
     overhead = 1 - row["in_process_seconds"] / seconds
+    cpu, inproc_cpu = row["pipeline_cpu_seconds"], row["in_process_cpu_seconds"]
     lines += [
         "",
         f"Peak RSS of the pipeline run: {row['pipeline_peak_rss_mb']:.0f} MB. "
-        f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time.",
+        f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time. "
+        f"CPU time (all processes, best round; less sensitive to other load on the machine than wall "
+        f"time): pipeline {cpu:.1f} s, in-process {inproc_cpu:.1f} s, difference {1 - inproc_cpu / cpu:.0%}.",
         "",
         "Per-stage time (in-process, summed over workers): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in row["stage_seconds"].items()),
