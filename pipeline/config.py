@@ -44,6 +44,14 @@ class ExtractConfig:
     # visible text, a second run with comments on is kept when its text is more than this many times
     # longer (posts and reviews sit in comment containers there); 0 turns the second run off.
     non_article_comments_ratio: float = 2.0
+    # Table rows as "plain" lines of tab-separated cells, or as trafilatura's "markdown" rows ("| a | b |"
+    # and a "|---|" line under a header row). Plain suits a text corpus: bow F1 zyte-aeb 0.959 -> 0.961,
+    # wcxb-dev 0.848 -> 0.850, trafilatura-eval snippets unchanged (docs/benchmarks.md, 2026-11-27).
+    table_format: str = "plain"
+
+    def __post_init__(self) -> None:
+        if self.table_format not in ("plain", "markdown"):
+            raise ValueError(f"extract.table_format must be plain or markdown, not {self.table_format!r}")
 
 
 @dataclass(frozen=True, slots=True)

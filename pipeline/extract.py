@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from copy import deepcopy
 from typing import Any
 
 import regex
@@ -16,6 +17,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.meta import reset_caches
 from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
 
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
@@ -27,6 +29,7 @@ RULE_NOT_MAIN = "extract.not_main_content"
 log = logging.getLogger(__name__)
 
 _SPACE = regex.compile(r"\s+")
+_LINE_OR_CELL = regex.compile(r"[\n\t]")
 # Elements that start a new line of page text (as a browser lays them out).
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd details div dl dt fieldset figcaption figure footer form "
@@ -50,6 +53,11 @@ COMMENT_KINDS = frozenset({FORUM, PRODUCT, COLLECTION, OTHER})
 # (first byte of SHA-256(id) even) the same 2 pages switch for any share from 0.2 to 1.0 at ratio 2.0;
 # at share 0.5 and ratio 1.5 a forum page whose default text was right (F1 0.98) switches to 0.80.
 SHORT_SHARE = 0.3
+# How table rows are written: "plain" = the cells of a row on one line, separated by a tab (a text
+# corpus wants the words, not a layout: trafilatura's "| a | b |" rows and "|---|" separator lines put
+# pipes and dashes into the text that no reader of the page sees); "markdown" = trafilatura's own rows.
+TABLE_FORMATS = ("plain", "markdown")
+CELL_SEPARATOR = "\t"
 _warmed_up = False
 
 
@@ -102,7 +110,8 @@ def page_lines(tree: Any) -> list[str]:
 
 
 def _not_extracted(lines: list[str], text: str) -> list[str]:
-    kept = set(map(_norm_line, text.split("\n")))
+    # A page line is a table cell where the text has a whole row: each cell of a kept row is kept.
+    kept = set(map(_norm_line, _LINE_OR_CELL.split(text)))
     flat = _SPACE.sub(" ", text)
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
@@ -117,17 +126,60 @@ def _as_list(value: Any) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
-def _with_comments(result: Any) -> str:
+def _cell_text(cell: Any) -> str:
+    """A table cell's words on one line (nested lists and tables flattened, as trafilatura does in a cell)."""
+    return _norm_line(" ".join(cell.itertext()))
+
+
+def _plain_tables(body: Any) -> Any:
+    """A copy of trafilatura's output tree with every table row made a paragraph of tab-separated cells.
+
+    Rows without any text (trafilatura's padding rows) are left out; they gave empty "| |" lines.
+    """
+    body = deepcopy(body)
+    # Outermost rows first: a nested table's rows are flattened into their cell and leave the tree.
+    for row in list(body.iter("row")):
+        if row.getparent() is None or any(a.tag == "row" for a in row.iterancestors()):
+            continue
+        cells = [_cell_text(cell) for cell in row if cell.tag == "cell"] or [_cell_text(row)]
+        tail = row.tail
+        row.clear()
+        row.tag = "p"
+        row.text = CELL_SEPARATOR.join(cell for cell in cells if cell)
+        row.tail = tail
+        if not row.text:
+            row.getparent().remove(row)
+    return body
+
+
+def render_text(body: Any, table_format: str) -> str:
+    """trafilatura's text of an output tree, tables written as ``table_format`` says."""
+    if body is None:
+        return ""
+    if table_format == "markdown":
+        return str(xmltotxt(body, False))
+    return str(xmltotxt(_plain_tables(body), False))
+
+
+def _texts(result: Any, cfg: ExtractConfig) -> tuple[str, str]:
+    """The main text and the comments text of a bare_extraction result, tables in the configured format."""
+    if not isinstance(result, trafilatura.settings.Document):
+        return "", ""
+    if cfg.table_format == "markdown":
+        return result.text or "", result.comments or ""
+    comments = render_text(result.commentsbody, cfg.table_format) if result.comments else ""
+    return render_text(result.body, cfg.table_format), comments
+
+
+def _with_comments(result: Any, cfg: ExtractConfig) -> str:
     """The text of a comments-on run: its main text, then the comment lines the main text does not have.
 
     With comments on, trafilatura's fallback extractors can put the posts in the main text while its
     comment capture returns them too (trafilatura's own txt output then has them twice).
     """
-    if not isinstance(result, trafilatura.settings.Document):
-        return ""
-    text = result.text or ""
+    text, comments_text = _texts(result, cfg)
     seen = set(map(_norm_line, text.split("\n")))
-    comments = [line for line in (result.comments or "").split("\n") if _norm_line(line) not in seen]
+    comments = [line for line in comments_text.split("\n") if _norm_line(line) not in seen]
     return "\n".join(part for part in (text, *comments) if part.strip())
 
 
@@ -160,7 +212,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
                 with_metadata=True,
             )
             meta = result if isinstance(result, trafilatura.settings.Document) else None
-            text = (meta.text or "") if meta else ""
+            text = _texts(meta, cfg)[0]
             if _wants_comments(tree, text, lines, cfg):
                 second = trafilatura.bare_extraction(
                     tree,
@@ -170,7 +222,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
                     # Metadata does not depend on comments: read it again only if the first run gave none.
                     with_metadata=meta is None,
                 )
-                candidate = _with_comments(second)
+                candidate = _with_comments(second, cfg)
                 if len(candidate) > cfg.non_article_comments_ratio * len(text):
                     log.debug("%s: comments run kept, %d chars not %d", doc.id, len(candidate), len(text))
                     text = candidate

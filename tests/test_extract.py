@@ -12,7 +12,7 @@ from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
-from pipeline.extract import RULE_NOT_MAIN
+from pipeline.extract import RULE_NOT_MAIN, render_text
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -241,3 +241,39 @@ def test_thread_with_nothing_but_replies_is_not_rejected() -> None:
     )
     assert article.rejection is not None
     assert article.rejection.reason == "no_main_content"
+
+
+TABLE_PAGE = f"""<html><head><title>Harbour traffic</title></head><body><article>
+<h1>Harbour traffic</h1><p>{BODY}</p>
+<table><tr><th>Year</th><th>Boats</th></tr><tr><td>2019</td><td>41 <b>fishing</b></td></tr>
+<tr><td>2020</td><td>57</td></tr></table>
+<p>{BODY}</p></article></body></html>"""
+
+
+def test_table_rows_are_plain_cells_by_default() -> None:
+    doc = clean_document(TABLE_PAGE, format="html")
+    assert "Year Boats" in doc.paragraphs
+    assert "2019 41 fishing" in doc.paragraphs
+    assert "|" not in doc.text and "---" not in doc.text
+    # Each cell is a page line of its own: a kept row keeps its cells out of the removed-lines log.
+    assert not {"Year", "Boats", "2019", "57"} & {r.text for r in doc.removed}
+
+
+def test_table_rows_as_markdown_on_request() -> None:
+    doc = clean_document(TABLE_PAGE, format="html", config=_config(table_format="markdown"))
+    assert "| Year | Boats |" in doc.paragraphs
+    assert "|---|---|" in doc.paragraphs
+    assert "| 2019 | 41 fishing |" in doc.paragraphs
+
+
+def test_table_format_is_checked() -> None:
+    with pytest.raises(ValueError, match="table_format"):
+        ExtractConfig(table_format="html")
+
+
+@pytest.mark.parametrize("page", [pytest.param(ARTICLE, id="no_table"), pytest.param(TABLE_PAGE, id="table")])
+def test_rendering_matches_trafilatura_outside_tables(page: str) -> None:
+    result = trafilatura.bare_extraction(load_html(page), include_comments=False, with_metadata=True)
+    assert render_text(result.body, "markdown") == result.text
+    if "<table>" not in page:
+        assert render_text(result.body, "plain") == result.text
