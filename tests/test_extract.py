@@ -277,3 +277,14 @@ def test_rendering_matches_trafilatura_outside_tables(page: str) -> None:
     assert render_text(result.body, "markdown") == result.text
     if "<table>" not in page:
         assert render_text(result.body, "plain") == result.text
+
+
+def test_thread_url_makes_an_article_page_a_forum() -> None:
+    # Forum software that declares its threads as articles: the URL says it is a discussion thread.
+    head = '<meta property="og:type" content="article">'
+    thread = forum_page(head=head + '<link rel="canonical" href="https://boats.example/discussion/42/bilge-pump">')
+    doc = clean_document(thread, format="html")
+    assert "Reply 3: I had the same trouble" in doc.text
+    assert doc.text.count("Reply 3: I had the same trouble") == 1
+    story = forum_page(head=head + '<link rel="canonical" href="https://boats.example/2024/05/bilge-pump">')
+    assert "Reply 3" not in clean_document(story, format="html").text
