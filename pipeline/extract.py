@@ -2,7 +2,8 @@
 
 On a page that declares itself a forum, Q&A or product page (``pipeline/pagetype.py``) and whose main text
 came out short, the posts and reviews sit where trafilatura looks for comments; there a second run with
-comments on is kept when it finds much more text.
+comments on is kept when it finds much more text. On a short forum page where that does not help, a run
+with favor_recall is kept when it finds much more text.
 """
 
 from __future__ import annotations
@@ -183,20 +184,32 @@ def _with_comments(result: Any, cfg: ExtractConfig) -> str:
     return "\n".join(part for part in (text, *comments) if part.strip())
 
 
-def _wants_comments(tree: Any, text: str, lines: list[str], cfg: ExtractConfig, url: str | None) -> bool:
-    """Whether the page's content may be in its comments: a short text on a forum, Q&A or product page.
+def _second_runs(
+    tree: Any, text: str, lines: list[str], cfg: ExtractConfig, url: str | None
+) -> tuple[bool, bool]:
+    """Which second runs a page gets: (comments on, favor_recall), both only for a short default text.
 
-    A page whose URL is a discussion thread counts as a forum whatever type it declares: forum software
-    that declares its threads as articles still files the posts under comments. Raw extractor text:
-    wcxb-dev bow F1 +0.0046 (2 Vanilla threads switch, 0.46 -> 0.96 and 0.24 -> 0.90), no page of
+    Comments on: the page's content may be in its comments, a short text on a forum, Q&A or product
+    page. A page whose URL is a discussion thread counts as a forum whatever type it declares: forum
+    software that declares its threads as articles still files the posts under comments. Raw extractor
+    text: wcxb-dev bow F1 +0.0046 (2 Vanilla threads switch, 0.46 -> 0.96 and 0.24 -> 0.90), no page of
     zyte-aeb or trafilatura-eval switches (9 trafilatura-eval URLs match, none with a short text that
     the comments double).
+
+    favor_recall: on a forum (declared, or a thread URL) the posts may sit in containers that the
+    default run prunes and that are not comment containers either; the recall run is tried there when
+    the comments run was not kept.
     """
-    if cfg.include_comments or cfg.non_article_comments_ratio <= 0:
-        return False
+    if cfg.include_comments:
+        return False, False
     visible = sum(len(line) for line in lines)
+    if len(text) >= SHORT_SHARE * visible:
+        return False, False
     # The declared type is read only for short extractions: most pages never pay for it.
-    return len(text) < SHORT_SHARE * visible and (thread_url(url) or page_kind(tree) in COMMENT_KINDS)
+    kind = page_kind(tree)
+    forum = kind == FORUM or thread_url(url)
+    comments = cfg.non_article_comments_ratio > 0 and (forum or kind in COMMENT_KINDS)
+    return comments, forum and cfg.forum_recall_ratio > 0
 
 
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
@@ -221,7 +234,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             meta = result if isinstance(result, trafilatura.settings.Document) else None
             text = _texts(meta, cfg)[0]
             url = doc.source.url or (meta.url if meta else None)
-            if _wants_comments(tree, text, lines, cfg, url):
+            comments_run, recall_run = _second_runs(tree, text, lines, cfg, url)
+            if comments_run:
                 second = trafilatura.bare_extraction(
                     tree,
                     url=url,
@@ -234,8 +248,24 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
                 if len(candidate) > cfg.non_article_comments_ratio * len(text):
                     log.debug("%s: comments run kept, %d chars not %d", doc.id, len(candidate), len(text))
                     text = candidate
+                    recall_run = False
                     if meta is None and isinstance(second, trafilatura.settings.Document):
                         meta = second
+            if recall_run:
+                third = trafilatura.bare_extraction(
+                    tree,
+                    url=url,
+                    favor_recall=True,
+                    include_comments=False,
+                    include_tables=cfg.include_tables,
+                    with_metadata=meta is None,
+                )
+                candidate = _texts(third, cfg)[0]
+                if len(candidate) > cfg.forum_recall_ratio * len(text):
+                    log.debug("%s: recall run kept, %d chars not %d", doc.id, len(candidate), len(text))
+                    text = candidate
+                    if meta is None and isinstance(third, trafilatura.settings.Document):
+                        meta = third
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:

@@ -282,9 +282,64 @@ def test_rendering_matches_trafilatura_outside_tables(page: str) -> None:
 def test_thread_url_makes_an_article_page_a_forum() -> None:
     # Forum software that declares its threads as articles: the URL says it is a discussion thread.
     head = '<meta property="og:type" content="article">'
-    thread = forum_page(head=head + '<link rel="canonical" href="https://boats.example/discussion/42/bilge-pump">')
+    thread = forum_page(
+        head=head + '<link rel="canonical" href="https://boats.example/discussion/42/bilge-pump">'
+    )
     doc = clean_document(thread, format="html")
     assert "Reply 3: I had the same trouble" in doc.text
     assert doc.text.count("Reply 3: I had the same trouble") == 1
     story = forum_page(head=head + '<link rel="canonical" href="https://boats.example/2024/05/bilge-pump">')
     assert "Reply 3" not in clean_document(story, format="html").text
+
+
+def _thread(url: str) -> str:
+    head = f'<meta property="og:type" content="article"><link rel="canonical" href="{url}">'
+    return forum_page(head=head)
+
+
+def _recall_finds_the_posts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make trafilatura's comments run find nothing more and its recall run find the posts; log the runs."""
+    original = trafilatura.bare_extraction
+    replies = "".join(f"<p>Reply {i}: I had the same trouble with the bilge pump.</p>" for i in range(8))
+    recalled = load_html(
+        f"<html><body><article><p>My bilge pump stopped working.</p>{replies}</article></body></html>"
+    )
+    runs: list[str] = []
+
+    def fake(tree: Any, **kwargs: Any) -> Any:
+        runs.append(
+            "recall"
+            if kwargs.get("favor_recall")
+            else "comments"
+            if kwargs.get("include_comments")
+            else "default"
+        )
+        if kwargs.get("favor_recall"):
+            return original(recalled, **kwargs)
+        return original(tree, **{**kwargs, "include_comments": False})
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", fake)
+    return runs
+
+
+def test_short_forum_text_gets_a_recall_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _recall_finds_the_posts(monkeypatch)
+    doc = clean_document(_thread("https://boats.example/threads/bilge-pump.42/"), format="html")
+    assert runs == ["default", "comments", "recall"]
+    assert "Reply 3: I had the same trouble" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("url", "ratio"),
+    [
+        pytest.param("https://boats.example/2024/05/bilge-pump", 2.0, id="not_a_forum"),
+        pytest.param("https://boats.example/threads/bilge-pump.42/", 0.0, id="turned_off"),
+    ],
+)
+def test_no_recall_run_off_forums_or_when_off(
+    monkeypatch: pytest.MonkeyPatch, url: str, ratio: float
+) -> None:
+    runs = _recall_finds_the_posts(monkeypatch)
+    doc = clean_document(_thread(url), format="html", config=_config(forum_recall_ratio=ratio))
+    assert "recall" not in runs
+    assert "Reply 3" not in doc.text
