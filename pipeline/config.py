@@ -32,6 +32,10 @@ class InputConfig:
     max_document_memory_mb: int = 2048
 
 
+# extract.table_format: rows as lines of plain cells, or as trafilatura's markdown rows.
+TABLE_FORMATS = ("plain", "markdown")
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractConfig:
     """HTML extraction through trafilatura."""
@@ -54,7 +58,7 @@ class ExtractConfig:
     table_format: str = "plain"
 
     def __post_init__(self) -> None:
-        if self.table_format not in ("plain", "markdown"):
+        if self.table_format not in TABLE_FORMATS:
             raise ValueError(f"extract.table_format must be plain or markdown, not {self.table_format!r}")
 
 

@@ -54,10 +54,10 @@ COMMENT_KINDS = frozenset({FORUM, PRODUCT, COLLECTION, OTHER})
 # (first byte of SHA-256(id) even) the same 2 pages switch for any share from 0.2 to 1.0 at ratio 2.0;
 # at share 0.5 and ratio 1.5 a forum page whose default text was right (F1 0.98) switches to 0.80.
 SHORT_SHARE = 0.3
-# How table rows are written: "plain" = the cells of a row on one line, separated by a tab (a text
-# corpus wants the words, not a layout: trafilatura's "| a | b |" rows and "|---|" separator lines put
-# pipes and dashes into the text that no reader of the page sees); "markdown" = trafilatura's own rows.
-TABLE_FORMATS = ("plain", "markdown")
+# With table_format "plain" a row is its cells on one line, separated by this (a text corpus wants the
+# words, not a layout: trafilatura's "| a | b |" rows and "|---|" separator lines put pipes and dashes
+# into the text that no reader of the page sees). A tab keeps cells apart in the extracted text, so that
+# each cell, a page line of its own, is recognised as kept.
 CELL_SEPARATOR = "\t"
 _warmed_up = False
 
@@ -138,18 +138,18 @@ def _plain_tables(body: Any) -> Any:
     Rows without any text (trafilatura's padding rows) are left out; they gave empty "| |" lines.
     """
     body = deepcopy(body)
-    # Outermost rows first: a nested table's rows are flattened into their cell and leave the tree.
-    for row in list(body.iter("row")):
-        if row.getparent() is None or any(a.tag == "row" for a in row.iterancestors()):
-            continue
+    # Outermost rows only: a nested table's rows are flattened into the cell that holds them.
+    rows = [row for row in body.iter("row") if not any(a.tag == "row" for a in row.iterancestors())]
+    for row in rows:
         cells = [_cell_text(cell) for cell in row if cell.tag == "cell"] or [_cell_text(row)]
         tail = row.tail
         row.clear()
         row.tag = "p"
         row.text = CELL_SEPARATOR.join(cell for cell in cells if cell)
         row.tail = tail
-        if not row.text:
-            row.getparent().remove(row)
+        parent = row.getparent()
+        if not row.text and parent is not None:
+            parent.remove(row)
     return body
 
 
@@ -193,7 +193,7 @@ def _second_runs(
     page. A page whose URL is a discussion thread counts as a forum whatever type it declares: forum
     software that declares its threads as articles still files the posts under comments. Raw extractor
     text: wcxb-dev bow F1 +0.0046 (2 Vanilla threads switch, 0.46 -> 0.96 and 0.24 -> 0.90), no page of
-    zyte-aeb or trafilatura-eval switches (9 trafilatura-eval URLs match, none with a short text that
+    zyte-aeb or trafilatura-eval switches (5 trafilatura-eval URLs match, none with a short text that
     the comments double).
 
     favor_recall: on a forum (declared, or a thread URL) the posts may sit in containers that the

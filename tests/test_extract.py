@@ -343,3 +343,14 @@ def test_no_recall_run_off_forums_or_when_off(
     doc = clean_document(_thread(url), format="html", config=_config(forum_recall_ratio=ratio))
     assert "recall" not in runs
     assert "Reply 3" not in doc.text
+
+
+def test_plain_tables_keep_every_word_of_markdown_tables() -> None:
+    # A table inside a cell (trafilatura moves it after its table): the words are the same, only the
+    # markup goes.
+    inner = "<table><tr><td>inner one</td><td>inner two</td></tr></table>"
+    page = TABLE_PAGE.replace("<td>57</td>", f"<td>57 {inner}</td>")
+    plain = clean_document(page, format="html").text.split()
+    markdown = clean_document(page, format="html", config=_config(table_format="markdown")).text.split()
+    assert "inner" in plain
+    assert plain == [word for word in markdown if word.strip("|-")]
