@@ -32,6 +32,10 @@ class InputConfig:
     max_document_memory_mb: int = 2048
 
 
+# extract.table_format: rows as lines of plain cells, or as trafilatura's markdown rows.
+TABLE_FORMATS = ("plain", "markdown")
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractConfig:
     """HTML extraction through trafilatura."""
@@ -44,6 +48,18 @@ class ExtractConfig:
     # visible text, a second run with comments on is kept when its text is more than this many times
     # longer (posts and reviews sit in comment containers there); 0 turns the second run off.
     non_article_comments_ratio: float = 2.0
+    # On a forum page (declared, or a thread URL) whose text is under 30% of its visible text and that
+    # the comments run did not change, a run with favor_recall is kept when its text is more than this
+    # many times longer; 0 turns it off. wcxb-dev: the same 2 pages switch for any ratio from 1.2 to 3.
+    forum_recall_ratio: float = 2.0
+    # Table rows as "plain" lines of tab-separated cells, or as trafilatura's "markdown" rows ("| a | b |"
+    # and a "|---|" line under a header row). Plain suits a text corpus: bow F1 zyte-aeb 0.959 -> 0.961,
+    # wcxb-dev 0.848 -> 0.850, trafilatura-eval snippets unchanged (docs/benchmarks.md, 2026-11-27).
+    table_format: str = "plain"
+
+    def __post_init__(self) -> None:
+        if self.table_format not in TABLE_FORMATS:
+            raise ValueError(f"extract.table_format must be plain or markdown, not {self.table_format!r}")
 
 
 @dataclass(frozen=True, slots=True)

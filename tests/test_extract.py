@@ -12,7 +12,7 @@ from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
-from pipeline.extract import RULE_NOT_MAIN
+from pipeline.extract import RULE_NOT_MAIN, render_text
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -241,3 +241,116 @@ def test_thread_with_nothing_but_replies_is_not_rejected() -> None:
     )
     assert article.rejection is not None
     assert article.rejection.reason == "no_main_content"
+
+
+TABLE_PAGE = f"""<html><head><title>Harbour traffic</title></head><body><article>
+<h1>Harbour traffic</h1><p>{BODY}</p>
+<table><tr><th>Year</th><th>Boats</th></tr><tr><td>2019</td><td>41 <b>fishing</b></td></tr>
+<tr><td>2020</td><td>57</td></tr></table>
+<p>{BODY}</p></article></body></html>"""
+
+
+def test_table_rows_are_plain_cells_by_default() -> None:
+    doc = clean_document(TABLE_PAGE, format="html")
+    assert "Year Boats" in doc.paragraphs
+    assert "2019 41 fishing" in doc.paragraphs
+    assert "|" not in doc.text and "---" not in doc.text
+    # Each cell is a page line of its own: a kept row keeps its cells out of the removed-lines log.
+    assert not {"Year", "Boats", "2019", "57"} & {r.text for r in doc.removed}
+
+
+def test_table_rows_as_markdown_on_request() -> None:
+    doc = clean_document(TABLE_PAGE, format="html", config=_config(table_format="markdown"))
+    assert "| Year | Boats |" in doc.paragraphs
+    assert "|---|---|" in doc.paragraphs
+    assert "| 2019 | 41 fishing |" in doc.paragraphs
+
+
+def test_table_format_is_checked() -> None:
+    with pytest.raises(ValueError, match="table_format"):
+        ExtractConfig(table_format="html")
+
+
+@pytest.mark.parametrize("page", [pytest.param(ARTICLE, id="no_table"), pytest.param(TABLE_PAGE, id="table")])
+def test_rendering_matches_trafilatura_outside_tables(page: str) -> None:
+    result = trafilatura.bare_extraction(load_html(page), include_comments=False, with_metadata=True)
+    assert render_text(result.body, "markdown") == result.text
+    if "<table>" not in page:
+        assert render_text(result.body, "plain") == result.text
+
+
+def test_thread_url_makes_an_article_page_a_forum() -> None:
+    # Forum software that declares its threads as articles: the URL says it is a discussion thread.
+    head = '<meta property="og:type" content="article">'
+    thread = forum_page(
+        head=head + '<link rel="canonical" href="https://boats.example/discussion/42/bilge-pump">'
+    )
+    doc = clean_document(thread, format="html")
+    assert "Reply 3: I had the same trouble" in doc.text
+    assert doc.text.count("Reply 3: I had the same trouble") == 1
+    story = forum_page(head=head + '<link rel="canonical" href="https://boats.example/2024/05/bilge-pump">')
+    assert "Reply 3" not in clean_document(story, format="html").text
+
+
+def _thread(url: str) -> str:
+    head = f'<meta property="og:type" content="article"><link rel="canonical" href="{url}">'
+    return forum_page(head=head)
+
+
+def _recall_finds_the_posts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make trafilatura's comments run find nothing more and its recall run find the posts; log the runs."""
+    original = trafilatura.bare_extraction
+    replies = "".join(f"<p>Reply {i}: I had the same trouble with the bilge pump.</p>" for i in range(8))
+    recalled = load_html(
+        f"<html><body><article><p>My bilge pump stopped working.</p>{replies}</article></body></html>"
+    )
+    runs: list[str] = []
+
+    def fake(tree: Any, **kwargs: Any) -> Any:
+        runs.append(
+            "recall"
+            if kwargs.get("favor_recall")
+            else "comments"
+            if kwargs.get("include_comments")
+            else "default"
+        )
+        if kwargs.get("favor_recall"):
+            return original(recalled, **kwargs)
+        return original(tree, **{**kwargs, "include_comments": False})
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", fake)
+    return runs
+
+
+def test_short_forum_text_gets_a_recall_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _recall_finds_the_posts(monkeypatch)
+    doc = clean_document(_thread("https://boats.example/threads/bilge-pump.42/"), format="html")
+    assert runs == ["default", "comments", "recall"]
+    assert "Reply 3: I had the same trouble" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("url", "ratio"),
+    [
+        pytest.param("https://boats.example/2024/05/bilge-pump", 2.0, id="not_a_forum"),
+        pytest.param("https://boats.example/threads/bilge-pump.42/", 0.0, id="turned_off"),
+    ],
+)
+def test_no_recall_run_off_forums_or_when_off(
+    monkeypatch: pytest.MonkeyPatch, url: str, ratio: float
+) -> None:
+    runs = _recall_finds_the_posts(monkeypatch)
+    doc = clean_document(_thread(url), format="html", config=_config(forum_recall_ratio=ratio))
+    assert "recall" not in runs
+    assert "Reply 3" not in doc.text
+
+
+def test_plain_tables_keep_every_word_of_markdown_tables() -> None:
+    # A table inside a cell (trafilatura moves it after its table): the words are the same, only the
+    # markup goes.
+    inner = "<table><tr><td>inner one</td><td>inner two</td></tr></table>"
+    page = TABLE_PAGE.replace("<td>57</td>", f"<td>57 {inner}</td>")
+    plain = clean_document(page, format="html").text.split()
+    markdown = clean_document(page, format="html", config=_config(table_format="markdown")).text.split()
+    assert "inner" in plain
+    assert plain == [word for word in markdown if word.strip("|-")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from pipeline.pagetype import declared_types, kind_of, page_kind, type_name
+from pipeline.pagetype import declared_types, kind_of, page_kind, thread_url, type_name
 
 BODY = "<p>" + "Some text of the page, long enough to be a page. " * 5 + "</p>"
 
@@ -141,3 +141,23 @@ def test_kind_of_names() -> None:
     assert kind_of([]) is None
     assert kind_of(["person", "breadcrumblist"]) is None
     assert kind_of(["website", "qapage", "article"]) == "forum"
+
+
+@pytest.mark.parametrize(
+    ("url", "thread"),
+    [
+        ("https://lowendtalk.com/discussion/205826/has-anyone-built-a-keyboard", True),  # Vanilla
+        ("https://forum.example.org/t/first-telescope/1234", True),  # Discourse on a forum. host
+        ("https://www.example.com/threads/bike-fitting.35/", True),  # XenForo
+        ("https://english.stackexchange.com/questions/589331/grammar", True),
+        ("https://boards.example.net/viewtopic.php?t=12", True),  # phpBB
+        ("https://community.example.com/some/post", True),
+        ("https://www.example.com/2024/01/02/world/harbour-rebuilt.html", False),
+        ("https://www.example.com/topics/climate", False),  # a news topic page
+        ("https://www.example.com/forum/index.php?forums/recipes.3/", False),  # a forum's listing
+        (None, False),
+        ("", False),
+    ],
+)
+def test_thread_url(url: str | None, thread: bool) -> None:
+    assert thread_url(url) is thread
