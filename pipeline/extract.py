@@ -166,10 +166,19 @@ def _texts(result: Any, cfg: ExtractConfig) -> tuple[str, str]:
     """The main text and the comments text of a bare_extraction result, tables in the configured format."""
     if not isinstance(result, trafilatura.settings.Document):
         return "", ""
+    text, comments = result.text or "", result.comments or ""
     if cfg.table_format == "markdown":
-        return result.text or "", result.comments or ""
-    comments = render_text(result.commentsbody, cfg.table_format) if result.comments else ""
-    return render_text(result.body, cfg.table_format), comments
+        return text, comments
+    # trafilatura's own texts are xmltotxt of these trees: rendered again only where a table is.
+    if _has_rows(result.body):
+        text = render_text(result.body, cfg.table_format)
+    if comments and _has_rows(result.commentsbody):
+        comments = render_text(result.commentsbody, cfg.table_format)
+    return text, comments
+
+
+def _has_rows(body: Any) -> bool:
+    return body is not None and next(body.iter("row"), None) is not None
 
 
 def _with_comments(result: Any, cfg: ExtractConfig) -> str:
