@@ -10,12 +10,17 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class DocumentTimeout(Exception):
-    """A single document took longer than its time limit."""
+class DocumentTimeout(BaseException):
+    """A single document took longer than its time limit.
+
+    A BaseException, like KeyboardInterrupt, because it arrives asynchronously, anywhere in library
+    code: an ``except Exception`` there (trafilatura has several) must not swallow it.
+    """
 
 
-def _raise_timeout(signum: int, frame: FrameType | None) -> None:
-    raise DocumentTimeout()
+#: After the limit, the timer fires again at this interval until the block has ended: an alarm that
+#: lands where Python cannot raise (a finaliser: "Exception ignored in ...") is not the last one.
+RETRY_SECONDS = 0.05
 
 
 @contextmanager
@@ -24,18 +29,28 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     Uses a real-time interval timer, so it works in the main thread of a process (which is where
     Luigi runs tasks, in-process or in its worker processes); elsewhere, or with ``seconds <= 0``,
-    the block runs without a limit.
+    the block runs without a limit. Should every raise be lost (each alarm landing in a finaliser)
+    and the block end on its own after the limit, the timeout is raised when it ends.
     """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    expired = False
+
+    def _raise_timeout(signum: int, frame: FrameType | None) -> None:
+        nonlocal expired
+        expired = True
+        raise DocumentTimeout()
+
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY_SECONDS)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise DocumentTimeout()
 
 
 class DocumentTooBig(Exception):
