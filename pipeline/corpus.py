@@ -42,8 +42,6 @@ class Shard:
     #: the plan of a batch stays in memory for the whole run).
     paths: tuple[str, ...]
     digest: str
-    #: Bytes of its input files: what the task order uses to start the largest shards of a stage first.
-    size: int = 0
 
 
 def _digest(parts: Iterable[str]) -> str:
@@ -78,7 +76,7 @@ def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
     own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
     batch = _digest(own)
     return [
-        Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]), sum(f.size for f in chunk))
+        Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]))
         for index, chunk in enumerate(chunks)
     ]
 

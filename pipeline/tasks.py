@@ -93,16 +93,6 @@ def shard_paths(raw_dir: str, config_path: str, fingerprint: str, shard: int, di
     return planned.paths
 
 
-_LARGEST: dict[str, int] = {}
-
-
-def _largest_shard(fingerprint: str, shards: list[Shard]) -> int:
-    """Bytes of the largest shard of the batch ``fingerprint`` (once per batch, not once per task)."""
-    if fingerprint not in _LARGEST:
-        _LARGEST[fingerprint] = max(s.size for s in shards)
-    return _LARGEST[fingerprint]
-
-
 class RawShard(luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
@@ -136,23 +126,11 @@ class ShardStage(luigi.Task):
     previous: ClassVar[type[luigi.Task]] = RawShard
     # Earlier stages first (breadth-first over the shards). Luigi otherwise prefers the tasks it
     # planned first, the later stages, so a run ended with one shard's whole chain of stages running
-    # alone before each batch-wide task while the other processes waited. Each stage sets its own;
-    # stages are 10 apart, and :attr:`priority` adds less than 1 for the shard's size.
-    stage_priority: ClassVar[int] = 0
+    # alone before each batch-wide task while the other processes waited. Each stage sets its own.
+    priority = 0
 
     def requires(self) -> Any:
         return self.clone(self.previous)
-
-    @property
-    def priority(self) -> float:  # type: ignore[override]
-        """The stage's priority, plus the shard's share of the largest shard's bytes (below 1).
-
-        Within a stage the largest shards start first (longest job first): every batch-wide task
-        waits for the last shard of the stage before it, and a large shard started last kept the
-        other processes idle until it ended (HTML pages vary in size, and so in extraction time).
-        """
-        shards = plan_for(self.raw_dir, load_config(self.config_path or None), self.fingerprint)
-        return self.stage_priority + shards[self.shard].size / (_largest_shard(self.fingerprint, shards) + 1)
 
     def output(self) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)))
@@ -244,7 +222,7 @@ class RepairEncoding(ShardStage):
     """Raw files -> decoded documents with mojibake repaired."""
 
     stage = "repair_encoding"
-    stage_priority = 90
+    priority = 90
     previous = RawShard
 
     def input_documents(self, config: Config) -> Iterable[Document]:
@@ -260,7 +238,7 @@ class ExtractText(ShardStage):
     distinct short line of the shard occurs in (what ``LearnBoilerplate`` adds up)."""
 
     stage = "extract_text"
-    stage_priority = 80
+    priority = 80
     previous = RepairEncoding
     _counter: LineCounter | None = None
 
@@ -337,7 +315,7 @@ class StripBoilerplate(ShardStage):
     """Body lines -> body lines without boilerplate (catalogue, structure, learned lines), each logged."""
 
     stage = "strip_boilerplate"
-    stage_priority = 60
+    priority = 60
     previous = ExtractText
 
     def requires(self) -> dict[str, luigi.Task]:
@@ -353,7 +331,7 @@ class SegmentParagraphs(ShardStage):
     """Body lines -> typed paragraphs."""
 
     stage = "segment_paragraphs"
-    stage_priority = 50
+    priority = 50
     previous = StripBoilerplate
 
 
@@ -362,7 +340,7 @@ class TagMetadata(ShardStage):
     hash, MinHash) of every clean document (what ``FindDuplicates`` reads)."""
 
     stage = "tag_metadata"
-    stage_priority = 40
+    priority = 40
     previous = SegmentParagraphs
     _signatures: list[Signature] | None = None
 
@@ -418,7 +396,7 @@ class WriteShard(ShardStage):
     """Tagged documents, with their duplicates marked -> the shard's clean part, its rejects and its stats."""
 
     stage = "write"
-    stage_priority = 20
+    priority = 20
     previous = TagMetadata
 
     def requires(self) -> dict[str, luigi.Task]:

@@ -333,31 +333,3 @@ def test_learning_and_duplicates_can_be_switched_off(tmp_path: Path) -> None:
     for record in runs["off"].values():
         assert "learned.repeated_line" not in {r["rule"] for r in record["removed"]}
         assert record["metadata"]["duplicate_of"] is None
-
-
-def test_within_a_stage_the_largest_shards_start_first(tmp_path: Path) -> None:
-    """Longest job first: a large shard started last would keep the other processes waiting."""
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    seeds = sorted(SEEDS.glob("*.txt"))
-    for repeat, seed in zip((1, 3, 2), seeds, strict=False):  # shard 1 is the largest, then 2, then 0
-        text = seed.read_text(encoding="utf-8")
-        (raw / seed.name).write_text("\n\n".join([text] * repeat), encoding="utf-8")
-    log = tmp_path / "starts.log"
-
-    def started(task: luigi.Task) -> None:
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(f"{task.get_task_family()} {task.shard}\n")
-
-    config = tmp_path / "one-file-shards.toml"
-    config.write_text("[input]\nshard_files = 1\n")
-    luigi.task_register.Register.clear_instance_cache()
-    task = CleanCorpus(raw_dir=str(raw), out_dir=str(tmp_path / "out"), config_path=str(config))
-    luigi.Task.event_handler(luigi.Event.START)(started)
-    try:
-        assert luigi.build([task], local_scheduler=True, workers=1, log_level="WARNING")
-    finally:
-        luigi.Task._event_callbacks[luigi.Task][luigi.Event.START].discard(started)
-    order = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [shard for family, shard in order if family == "ExtractText"] == ["1", "2", "0"]
-    assert [shard for family, shard in order if family == "WriteShard"] == ["1", "2", "0"]
