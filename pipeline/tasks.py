@@ -10,7 +10,7 @@
 
 The line counts and the signatures are side outputs of the stage before them, not tasks of their own:
 as tasks they read that stage's whole file again and cost a task process each, for work that takes a
-fraction of the reading (see docs/benchmarks.md, "Fewer tasks a shard").
+fraction of the reading (docs/benchmarks.md, "Fewer tasks a shard, lighter stage files").
 
 Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
 (one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
