@@ -15,7 +15,7 @@ from corpus_batch import build_batch, cleaned_batch  # noqa: F401 - a session fi
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.corpus import plan_shards
-from pipeline.progress import ProgressReporter, format_progress, measure
+from pipeline.progress import Known, ProgressReporter, format_progress, measure
 from pipeline.report import write_report
 from pipeline.stats import corpus_stats
 
@@ -134,6 +134,28 @@ def test_progress_of_a_finished_batch_counts_every_document(cleaned_batch: tuple
     shards = plan_shards(raw, load_config(str(out.parent / "small-shards.toml")))
     snap = measure(out, shards)
     assert (snap.documents_total, snap.fraction, snap.shards_done, snap.shards) == (12, 1.0, 3, 3)
+
+
+def test_progress_polls_do_not_read_finished_stages_again(cleaned_batch: tuple[Path, Path]) -> None:  # noqa: F811
+    raw, out = cleaned_batch
+    shards = plan_shards(raw, load_config(str(out.parent / "small-shards.toml")))
+    known: Known = {}
+    first = measure(out, shards, known=known)
+    assert sorted(known) == [s.index for s in shards]
+    # A second poll must not touch a finished shard's files (a batch of thousands of shards is polled
+    # twice a second by the scheduling process): with the files gone, it still counts them done.
+    stages = out / "_stages"
+    hidden = out.parent / "hidden-stages"
+    stages.rename(hidden)
+    try:
+        again = measure(out, shards, known=known)
+        assert (again.work_done, again.shards_done) == (first.work_done, first.shards_done) == (
+            first.work_total,
+            3,
+        )
+        assert measure(out, shards).work_done == 0  # without what was known, nothing is found
+    finally:
+        hidden.rename(stages)
 
 
 def test_progress_before_a_run_and_the_reporter_off_a_terminal(tmp_path: Path) -> None:
