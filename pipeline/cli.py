@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import logging
 import sys
@@ -166,6 +167,11 @@ def run_command(args: argparse.Namespace) -> int:
         # Inherited by the forked task processes instead of loaded in each.
         raw_dirs = [day_dir(raw, d) for d in days] if days else [raw]
         preload_models(html=any(may_hold_html(d) for d in raw_dirs if d.is_dir()))
+        # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
+        # the children's garbage collections, which otherwise touch every object's header and so copy
+        # every page of it (copy-on-write) again in each task: 2000 text documents, 3 alternating runs,
+        # minor page faults 444k -> 277k, CPU 44.2 -> 41.6 s (median), wall 23.7 -> 22.3 s.
+        gc.freeze()
     try:
         with locks:
             result = luigi.build(

@@ -333,3 +333,19 @@ def test_learning_and_duplicates_can_be_switched_off(tmp_path: Path) -> None:
     for record in runs["off"].values():
         assert "learned.repeated_line" not in {r["rule"] for r in record["removed"]}
         assert record["metadata"]["duplicate_of"] is None
+
+
+def test_with_several_workers_the_scheduling_process_freezes_its_objects_before_forking(
+    tmp_path: Path,
+) -> None:
+    """The task processes' garbage collections must leave the inherited objects (and their pages) alone."""
+    import gc
+
+    from pipeline.cli import main
+
+    gc.unfreeze()
+    try:
+        assert main(["run", "--raw", str(SEEDS), "--out", str(tmp_path / "out"), "--workers", "2"]) == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
