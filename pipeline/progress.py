@@ -110,7 +110,7 @@ def measure(
         if size is None:
             first = _read(progress_path(out_dir, ALL_STAGES[0], shard.index, shard.digest))
             final = bool(first and first[1])
-            size = first[0] if first and first[1] else len(shard.paths)
+            size = first[0] if first and final else len(shard.paths)
         else:
             final = True
         for stage in ALL_STAGES:

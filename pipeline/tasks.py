@@ -93,6 +93,10 @@ def shard_paths(raw_dir: str, config_path: str, fingerprint: str, shard: int, di
     return planned.paths
 
 
+#: A stage's side output: what sees each document on its way to the stage file, and what then writes it.
+SideOutput = tuple[Callable[[Document], object], Callable[[], object]]
+
+
 class RawShard(luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
@@ -138,9 +142,8 @@ class ShardStage(luigi.Task):
     def documents_path(self) -> str:
         """The previous stage's file for this shard."""
         target = self.input()
-        if isinstance(target, dict):  # this stage also needs a batch-level file,
-            target = target["docs"]
-        if isinstance(target, dict):  # or the previous stage also writes a side output
+        # Nested when this stage also needs a batch-level file and the previous one has side outputs.
+        while isinstance(target, dict):
             target = target["docs"]
         return str(target.path)
 
@@ -170,15 +173,14 @@ class ShardStage(luigi.Task):
         config = load_config(self.config_path or None)
         fn = self.stage_function(config)
         docs = self._tracked(fn(doc) for doc in self.input_documents(config))
-        write_documents(self.documents_output(), self.observed(docs, config))
-        self.write_side_outputs(config)
+        side = self.side_output(config)
+        write_documents(self.documents_output(), _tap(docs, side[0]) if side else docs)
+        if side:
+            side[1]()
 
-    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
-        """``docs`` on their way to the stage file; a stage with a side output looks at each here."""
-        return docs
-
-    def write_side_outputs(self, config: Config) -> None:
-        """Write what :meth:`observed` gathered, after the stage file (none by default)."""
+    def side_output(self, config: Config) -> SideOutput | None:
+        """The stage's side output, if it has one (line counts, dedup signatures)."""
+        return None
 
     def batch_task(self, cls: type[BatchTask]) -> BatchTask:
         """The batch-level task ``cls`` of this shard's batch."""
@@ -240,7 +242,6 @@ class ExtractText(ShardStage):
     stage = "extract_text"
     priority = 80
     previous = RepairEncoding
-    _counter: LineCounter | None = None
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
@@ -249,15 +250,11 @@ class ExtractText(ShardStage):
             "counts": luigi.LocalTarget(str(base.with_suffix(".counts.json"))),
         }
 
-    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
-        self._counter = LineCounter(config.boilerplate)
-        if not config.corpus.learn_boilerplate:
-            return docs
-        return _tap(docs, self._counter.add)
-
-    def write_side_outputs(self, config: Config) -> None:
-        assert self._counter is not None
-        write_json(self.output()["counts"].path, counts_to_dict(self._counter.counts()))
+    def side_output(self, config: Config) -> SideOutput:
+        counter = LineCounter(config.boilerplate)
+        path = self.output()["counts"].path
+        see = counter.add if config.corpus.learn_boilerplate else _ignore
+        return see, lambda: write_json(path, counts_to_dict(counter.counts()))
 
     def run(self) -> None:
         super().run()
@@ -342,7 +339,6 @@ class TagMetadata(ShardStage):
     stage = "tag_metadata"
     priority = 40
     previous = SegmentParagraphs
-    _signatures: list[Signature] | None = None
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
@@ -352,17 +348,16 @@ class TagMetadata(ShardStage):
             "minhash": luigi.LocalTarget(str(base.with_suffix(".minhash.npy"))),
         }
 
-    def observed(self, docs: Iterator[Document], config: Config) -> Iterator[Document]:
+    def side_output(self, config: Config) -> SideOutput:
         signatures: list[Signature] = []
-        self._signatures = signatures
-        if not config.corpus.find_duplicates:
-            return docs
-        return _tap(docs, lambda doc: None if doc.rejected else signatures.append(signature(doc)))
-
-    def write_side_outputs(self, config: Config) -> None:
-        assert self._signatures is not None
         out = self.output()
-        write_signatures(out["ids"].path, out["minhash"].path, self._signatures)
+
+        def collect(doc: Document) -> None:
+            if not doc.rejected:
+                signatures.append(signature(doc))
+
+        see = collect if config.corpus.find_duplicates else _ignore
+        return see, lambda: write_signatures(out["ids"].path, out["minhash"].path, signatures)
 
 
 class FindDuplicates(BatchTask):
@@ -430,6 +425,10 @@ def _tap(docs: Iterator[Document], see: Callable[[Document], object]) -> Iterato
     for doc in docs:
         see(doc)
         yield doc
+
+
+def _ignore(doc: Document) -> None:
+    """A side output that takes nothing from the documents (its step is switched off)."""
 
 
 class CleanCorpus(luigi.Task):
