@@ -221,6 +221,33 @@ def _second_runs(
     return comments, forum and cfg.forum_recall_ratio > 0
 
 
+def _rerun(
+    tree: Any,
+    url: str | None,
+    cfg: ExtractConfig,
+    text: str,
+    meta: Any,
+    ratio: float,
+    label: str,
+    **options: Any,
+) -> tuple[str, Any, bool]:
+    """Extract the page again with ``options``; keep its text if more than ``ratio`` times longer.
+
+    Returns the text and metadata to go on with, and whether the new text was kept. Metadata does not
+    depend on these options: it is read again only if the first run gave none.
+    """
+    again = trafilatura.bare_extraction(
+        tree, url=url, include_tables=cfg.include_tables, with_metadata=meta is None, **options
+    )
+    candidate = _with_comments(again, cfg) if options.get("include_comments") else _texts(again, cfg)[0]
+    if len(candidate) <= ratio * len(text):
+        return text, meta, False
+    log.debug("%s run kept, %d chars not %d", label, len(candidate), len(text))
+    if meta is None and isinstance(again, trafilatura.settings.Document):
+        meta = again
+    return candidate, meta, True
+
+
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
     if doc.rejected or doc.html is None:
@@ -245,36 +272,29 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             url = doc.source.url or (meta.url if meta else None)
             comments_run, recall_run = _second_runs(tree, text, lines, cfg, url)
             if comments_run:
-                second = trafilatura.bare_extraction(
+                text, meta, kept = _rerun(
                     tree,
-                    url=url,
+                    url,
+                    cfg,
+                    text,
+                    meta,
+                    cfg.non_article_comments_ratio,
+                    f"{doc.id}: comments",
                     include_comments=True,
-                    include_tables=cfg.include_tables,
-                    # Metadata does not depend on comments: read it again only if the first run gave none.
-                    with_metadata=meta is None,
                 )
-                candidate = _with_comments(second, cfg)
-                if len(candidate) > cfg.non_article_comments_ratio * len(text):
-                    log.debug("%s: comments run kept, %d chars not %d", doc.id, len(candidate), len(text))
-                    text = candidate
-                    recall_run = False
-                    if meta is None and isinstance(second, trafilatura.settings.Document):
-                        meta = second
+                recall_run = recall_run and not kept
             if recall_run:
-                third = trafilatura.bare_extraction(
+                text, meta, _ = _rerun(
                     tree,
-                    url=url,
+                    url,
+                    cfg,
+                    text,
+                    meta,
+                    cfg.forum_recall_ratio,
+                    f"{doc.id}: recall",
                     favor_recall=True,
                     include_comments=False,
-                    include_tables=cfg.include_tables,
-                    with_metadata=meta is None,
                 )
-                candidate = _texts(third, cfg)[0]
-                if len(candidate) > cfg.forum_recall_ratio * len(text):
-                    log.debug("%s: recall run kept, %d chars not %d", doc.id, len(candidate), len(text))
-                    text = candidate
-                    if meta is None and isinstance(third, trafilatura.settings.Document):
-                        meta = third
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:

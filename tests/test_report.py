@@ -149,9 +149,13 @@ def test_progress_polls_do_not_read_finished_stages_again(cleaned_batch: tuple[P
     stages.rename(hidden)
     try:
         again = measure(out, shards, known=known)
-        assert (again.work_done, again.shards_done) == (first.work_done, first.shards_done) == (
-            first.work_total,
-            3,
+        assert (
+            (again.work_done, again.shards_done)
+            == (first.work_done, first.shards_done)
+            == (
+                first.work_total,
+                3,
+            )
         )
         assert measure(out, shards).work_done == 0  # without what was known, nothing is found
     finally:
