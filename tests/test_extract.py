@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 import trafilatura
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
-from pipeline.extract import RULE_NOT_MAIN, render_text
+from pipeline.extract import RULE_NOT_MAIN, _norm_line, _not_extracted, norm_lines, render_text
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -354,3 +356,20 @@ def test_plain_tables_keep_every_word_of_markdown_tables() -> None:
     markdown = clean_document(page, format="html", config=_config(table_format="markdown")).text.split()
     assert "inner" in plain
     assert plain == [word for word in markdown if word.strip("|-")]
+
+
+# Every kind of white space the two regex engines and str.strip may disagree on, plus two letters.
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029\u3000\ufeffab"
+
+
+@given(st.text(alphabet=_SPACES, max_size=40))
+def test_norm_lines_is_norm_line_on_each_line(text: str) -> None:
+    expected = [line for line in map(_norm_line, text.split("\n")) if line]
+    assert norm_lines(text) == expected
+
+
+@given(st.text(alphabet=_SPACES, max_size=40), st.lists(st.text(alphabet=_SPACES, max_size=8)))
+def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, lines: list[str]) -> None:
+    # Page lines this short are never looked up as substrings: only whole lines and cells count.
+    kept = {_norm_line(part) for line in text.split("\n") for part in line.split("\t")}
+    assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
