@@ -24,6 +24,7 @@ import gzip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,12 +253,18 @@ def bench_kind(
     stages: dict[str, float] = {}
     references = dict.fromkeys(references_fns, float("inf"))
     cpu_runs = []
+    # Each round's pipeline and in-process times, measured back to back: their ratio is steadier on a
+    # machine whose speed drifts between rounds than the ratio of the two best times.
+    rounds: list[dict[str, float]] = []
     for _ in range(repeat):
         run = run_pipeline(raw, work, workers, shard_files)
         cpu_runs.append(run)
         if not pipeline or run["seconds"] < pipeline["seconds"]:
             pipeline = run
         seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
+        rounds.append(
+            {"seconds": run["seconds"], "cpu": run["cpu_seconds"], "in_seconds": seconds, "in_cpu": cpu}
+        )
         in_process_cpu = min(in_process_cpu, cpu)
         if seconds < in_process:
             in_process, stages = seconds, {}
@@ -278,7 +285,19 @@ def bench_kind(
         "in_process_cpu_seconds": in_process_cpu,
         "stage_seconds": stages,
         "reference_seconds": references,
+        "rounds": rounds,
     }
+
+
+def round_shares(rounds: list[dict[str, float]]) -> str:
+    """Each round's orchestration share of wall and CPU time, and their medians."""
+    wall = [1 - r["in_seconds"] / r["seconds"] for r in rounds]
+    cpu = [1 - r["in_cpu"] / r["cpu"] for r in rounds]
+    return (
+        f"Orchestration share round by round (pipeline against the in-process run just after it): wall "
+        f"{', '.join(f'{share:.0%}' for share in wall)} (median {statistics.median(wall):.0%}), CPU "
+        f"{', '.join(f'{share:.0%}' for share in cpu)} (median {statistics.median(cpu):.0%})."
+    )
 
 
 def report(row: dict) -> str:
@@ -308,6 +327,8 @@ def report(row: dict) -> str:
         f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time. "
         f"CPU time (all processes, best round; less sensitive to other load on the machine than wall "
         f"time): pipeline {cpu:.1f} s, in-process {inproc_cpu:.1f} s, difference {1 - inproc_cpu / cpu:.0%}.",
+        "",
+        round_shares(row["rounds"]),
         "",
         "Per-stage time (in-process, summed over workers): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in row["stage_seconds"].items()),

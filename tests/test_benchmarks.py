@@ -1,0 +1,53 @@
+"""The speed benchmark runs end to end on a tiny corpus and reports what the docs quote from it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.speed import round_shares
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_round_shares_pair_each_pipeline_run_with_its_own_in_process_run() -> None:
+    rounds = [
+        {"seconds": 10.0, "cpu": 20.0, "in_seconds": 9.0, "in_cpu": 19.0},
+        {"seconds": 12.0, "cpu": 20.0, "in_seconds": 9.0, "in_cpu": 15.0},
+        {"seconds": 10.0, "cpu": 20.0, "in_seconds": 8.0, "in_cpu": 18.0},
+    ]
+    text = round_shares(rounds)
+    assert "wall 10%, 25%, 20% (median 20%)" in text
+    assert "CPU 5%, 25%, 10% (median 10%)" in text
+
+
+def test_speed_benchmark_runs_the_pipeline_and_the_references(eval_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    command = [
+        sys.executable,
+        "benchmarks/speed.py",
+        "--eval",
+        str(eval_dir),
+        "--kind",
+        "text",
+        "--docs",
+        "12",
+        "--workers",
+        "1",
+        "--shard-files",
+        "4",
+        "--repeat",
+        "2",
+        "--json",
+        str(out),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Orchestration share round by round" in done.stdout
+    (row,) = json.loads(out.read_text(encoding="utf-8"))
+    assert row["docs"] == 12 and len(row["rounds"]) == 2
+    assert set(row["reference_seconds"]) == {"ftfy.fix_text", "C4 line filter"}
+    assert all(r["seconds"] > 0 and r["in_seconds"] > 0 for r in row["rounds"])
+    assert row["stage_seconds"]["strip_boilerplate"] > 0
