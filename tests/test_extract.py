@@ -12,7 +12,7 @@ from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
-from pipeline.extract import RULE_NOT_MAIN, render_text
+from pipeline.extract import RULE_NOT_MAIN, own_extraction_kept, render_text
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -354,3 +354,62 @@ def test_plain_tables_keep_every_word_of_markdown_tables() -> None:
     markdown = clean_document(page, format="html", config=_config(table_format="markdown")).text.split()
     assert "inner" in plain
     assert plain == [word for word in markdown if word.strip("|-")]
+
+
+STORY = " ".join(
+    f"Sentence {i} of the report explains how the harbour was rebuilt after the storm of that winter."
+    for i in range(8)
+)
+OTHER_STORY = " ".join(
+    f"Line {i} of another story, about the new bakery on the square, and why its bread sells out by noon."
+    for i in range(8)
+)
+# The article is an <article> that trafilatura extracts alone (a quarter of the visible text);
+# readability scores the container holding it and three paragraphs of another story, a text more
+# than twice as long, which trafilatura's compare_extraction then prefers.
+STORY_WITH_MORE = f"""<html><head><title>Harbour report</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<div class="main"><article class="post"><h1>Harbour report</h1><p>{STORY}</p></article>
+<div class="more"><p>{OTHER_STORY}</p><p>{OTHER_STORY}</p><p>{OTHER_STORY}</p></div></div>
+<footer>Copyright</footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("share", "fallback_taken"),
+    [
+        pytest.param(0.15, False, id="default_keeps_own"),
+        pytest.param(0.0, True, id="turned_off"),
+        pytest.param(0.5, True, id="own_below_the_share"),
+    ],
+)
+def test_own_extraction_kept_over_a_longer_fallback(share: float, fallback_taken: bool) -> None:
+    doc = clean_document(STORY_WITH_MORE, format="html", config=_config(own_extraction_share=share))
+    assert "Sentence 7 of the report" in doc.text
+    assert ("bakery" in doc.text) is fallback_taken
+
+
+def test_own_extraction_kept_only_in_balanced_mode_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def fallback(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+        calls.append(options.focus)
+        return "fallback body", "fallback text"
+
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
+    balanced, recall = trafilatura.settings.Extractor(), trafilatura.settings.Extractor()
+    recall.focus = "recall"
+    with own_extraction_kept(10):
+        compare = trafilatura.core.compare_extraction
+        assert compare(None, None, "own body", "x" * 10, balanced) == ("own body", "x" * 10)
+        assert compare(None, None, "own body", "x" * 9, balanced) == ("fallback body", "fallback text")
+        assert compare(None, None, "own body", "x" * 10, recall) == ("fallback body", "fallback text")
+        assert compare(None, None, "own body", "", balanced) == ("fallback body", "fallback text")
+    assert trafilatura.core.compare_extraction is fallback
+    assert calls == ["balanced", "recall", "balanced"]
+    with own_extraction_kept(0):
+        assert trafilatura.core.compare_extraction is fallback
+
+
+def test_own_extraction_share_is_checked() -> None:
+    with pytest.raises(ValueError, match="own_extraction_share"):
+        ExtractConfig(own_extraction_share=1.5)
