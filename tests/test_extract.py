@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any
 
 import pytest
@@ -14,7 +15,14 @@ from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
-from pipeline.extract import RULE_NOT_MAIN, _norm_line, _not_extracted, norm_lines, render_text
+from pipeline.extract import (
+    RULE_NOT_MAIN,
+    _norm_line,
+    _not_extracted,
+    norm_lines,
+    own_extraction_kept,
+    render_text,
+)
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -373,3 +381,101 @@ def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, 
     # Page lines this short are never looked up as substrings: only whole lines and cells count.
     kept = {_norm_line(part) for line in text.split("\n") for part in line.split("\t")}
     assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
+
+
+STORY = " ".join(
+    f"Sentence {i} of the report explains how the harbour was rebuilt after the storm of that winter."
+    for i in range(8)
+)
+OTHER_STORY = " ".join(
+    f"Line {i} of another story, about the new bakery on the square, and why its bread sells out by noon."
+    for i in range(8)
+)
+# The article is an <article> that trafilatura extracts alone (a quarter of the visible text);
+# readability scores the container holding it and three paragraphs of another story, a text more
+# than twice as long, which trafilatura's compare_extraction then prefers.
+STORY_WITH_MORE = f"""<html><head><title>Harbour report</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<div class="main"><article class="post"><h1>Harbour report</h1><p>{STORY}</p></article>
+<div class="more"><p>{OTHER_STORY}</p><p>{OTHER_STORY}</p><p>{OTHER_STORY}</p></div></div>
+<footer>Copyright</footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("share", "fallback_taken"),
+    [
+        pytest.param(0.15, False, id="default_keeps_own"),
+        pytest.param(0.0, True, id="turned_off"),
+        pytest.param(0.5, True, id="own_below_the_share"),
+    ],
+)
+def test_own_extraction_kept_over_a_longer_fallback(share: float, fallback_taken: bool) -> None:
+    doc = clean_document(STORY_WITH_MORE, format="html", config=_config(own_extraction_share=share))
+    assert "Sentence 7 of the report" in doc.text
+    assert ("bakery" in doc.text) is fallback_taken
+
+
+def test_own_extraction_kept_only_in_balanced_mode_and_only_in_the_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def fallback(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+        calls.append(options.focus)
+        return "fallback body", "fallback text"
+
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
+    balanced, recall = trafilatura.settings.Extractor(), trafilatura.settings.Extractor()
+    recall.focus = "recall"
+    with own_extraction_kept(10):
+        compare = trafilatura.core.compare_extraction
+        assert compare(None, None, "own body", "x" * 10, balanced) == ("own body", "x" * 10)
+        assert compare(None, None, body="own body", text="x" * 10, options=balanced) == ("own body", "x" * 10)
+        assert compare(None, None, "own body", "x" * 9, balanced) == ("fallback body", "fallback text")
+        assert compare(None, None, "own body", "x" * 10, recall) == ("fallback body", "fallback text")
+        assert compare(None, None, "own body", "", balanced) == ("fallback body", "fallback text")
+    # Outside the block (and with a share of 0) trafilatura's function decides.
+    assert compare(None, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
+    with own_extraction_kept(0):
+        assert compare(None, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
+    assert calls == ["balanced", "recall", "balanced", "balanced", "balanced"]
+
+
+def test_own_extraction_length_is_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fallback(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+        return "fallback body", "fallback text"
+
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
+    balanced = trafilatura.settings.Extractor()
+    entered, leave = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with own_extraction_kept(10):
+            entered.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert entered.wait(5)
+    # The other thread keeps own texts of 10 characters; this one asks for 1000, or for nothing.
+    compare = trafilatura.core.compare_extraction
+    with own_extraction_kept(1000):
+        in_block = trafilatura.core.compare_extraction(None, None, "own body", "x" * 10, balanced)
+    outside = compare(None, None, "own body", "x" * 10, balanced)
+    leave.set()
+    thread.join(5)
+    assert in_block == outside == ("fallback body", "fallback text")
+
+
+def test_own_extraction_hook_steps_aside_when_trafilatura_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def changed(tree: Any, candidate: Any) -> str:
+        return "trafilatura's own choice"
+
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", changed)
+    with own_extraction_kept(10):
+        assert trafilatura.core.compare_extraction is changed
+
+
+def test_own_extraction_share_is_checked() -> None:
+    with pytest.raises(ValueError, match="own_extraction_share"):
+        ExtractConfig(own_extraction_share=1.5)
