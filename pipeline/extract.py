@@ -214,7 +214,7 @@ def _with_comments(result: Any, cfg: ExtractConfig) -> str:
 
 
 def _second_runs(
-    tree: Any, text: str, lines: list[str], cfg: ExtractConfig, url: str | None
+    tree: Any, text: str, visible: int, cfg: ExtractConfig, url: str | None
 ) -> tuple[bool, bool]:
     """Which second runs a page gets: (comments on, favor_recall), both only for a short default text.
 
@@ -231,7 +231,6 @@ def _second_runs(
     """
     if cfg.include_comments:
         return False, False
-    visible = sum(len(line) for line in lines)
     if len(text) >= SHORT_SHARE * visible:
         return False, False
     # The declared type is read only for short extractions: most pages never pay for it.
@@ -337,9 +336,12 @@ def _rerun(
 
 
 def _extract_runs(
-    tree: Any, lines: list[str], cfg: ExtractConfig, doc_id: str, source_url: str | None
+    tree: Any, visible: int, cfg: ExtractConfig, doc_id: str, source_url: str | None
 ) -> tuple[str, Any]:
-    """The default run, then the second runs a short extraction gets: the text and the metadata result."""
+    """The default run, then the second runs a short extraction gets: the text and the metadata result.
+
+    ``visible`` is the number of characters of the page's visible lines.
+    """
     # bare_extraction works on its own copy of the tree, so the second run sees the same page.
     result = trafilatura.bare_extraction(
         tree,
@@ -351,7 +353,7 @@ def _extract_runs(
     meta = result if isinstance(result, trafilatura.settings.Document) else None
     text = _texts(meta, cfg)[0]
     url = source_url or (meta.url if meta else None)
-    comments_run, recall_run = _second_runs(tree, text, lines, cfg, url)
+    comments_run, recall_run = _second_runs(tree, text, visible, cfg, url)
     if comments_run:
         text, meta, kept = _rerun(
             tree,
@@ -392,7 +394,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             lines = page_lines(tree)
             visible = sum(len(line) for line in lines)
             with own_extraction_kept(cfg.own_extraction_share * visible):
-                text, meta = _extract_runs(tree, lines, cfg, doc.id, doc.source.url)
+                text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url)
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:
