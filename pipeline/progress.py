@@ -221,7 +221,9 @@ class ProgressReporter:
             due = (
                 snap.fraction - last.fraction >= LOG_EVERY_FRACTION
                 or snap.at - last.at >= LOG_EVERY_SECONDS
-                or (final and snap.work_done != last.work_done)
+                # The end is printed unless the last line said it all: documents and shards (a poll may
+                # have seen every document written before the last shard's output was complete).
+                or (final and (snap.work_done, snap.shards_done) != (last.work_done, last.shards_done))
             )
             if not due:
                 return

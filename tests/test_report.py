@@ -15,7 +15,7 @@ from corpus_batch import build_batch, cleaned_batch  # noqa: F401 - a session fi
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.corpus import plan_shards
-from pipeline.progress import Known, ProgressReporter, format_progress, measure
+from pipeline.progress import Known, ProgressReporter, Snapshot, format_progress, measure
 from pipeline.report import write_report
 from pipeline.stats import corpus_stats
 
@@ -201,3 +201,16 @@ def test_cli_run_logs_progress_when_not_on_a_terminal(tmp_path: Path) -> None:
     progress = [line for line in done.stderr.splitlines() if line.startswith("progress: ")]
     assert progress and "12/12 documents (100.0%)" in progress[-1]
     assert "12 documents: 9 clean, 3 rejected" in done.stdout
+
+
+def test_the_last_log_line_shows_the_last_shard_done() -> None:
+    """A poll that saw every document but not the last shard's output must not be the final line."""
+    stream = io.StringIO()
+    reporter = ProgressReporter("unused", lambda: [], stream, live=False)
+    reporter._start = Snapshot(0, 12, 6, 0, 1, 0.0)
+    reporter._emit(Snapshot(12, 12, 6, 0, 1, 1.0), final=False)
+    reporter._emit(Snapshot(12, 12, 6, 1, 1, 1.5), final=True)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and "shards 0/1" in lines[0] and "shards 1/1" in lines[1]
+    reporter._emit(Snapshot(12, 12, 6, 1, 1, 2.0), final=True)
+    assert len(stream.getvalue().splitlines()) == 2, "nothing new: no repeated line"
