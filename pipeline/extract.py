@@ -256,12 +256,13 @@ def _install_own_extraction_hook() -> bool:
     if getattr(original, "keeps_own_extraction", False):
         return True
     try:
-        bind = inspect.signature(original).bind
+        signature = inspect.signature(original)
     except (TypeError, ValueError):  # not a function any more
-        bind = None
-    if bind is None or not {"body", "text", "options"} <= set(inspect.signature(original).parameters):
+        signature = None
+    if signature is None or not {"body", "text", "options"} <= set(signature.parameters):
         _warn_hook_missing()
         return False
+    bind = signature.bind
 
     @functools.wraps(original)
     def compare(*args: Any, **kwargs: Any) -> Any:
