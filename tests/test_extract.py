@@ -16,11 +16,15 @@ from trafilatura.utils import load_html
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
 from pipeline.extract import (
+    _BLOCK_TAGS,
+    _HIDDEN_TAGS,
     RULE_NOT_MAIN,
     _norm_line,
     _not_extracted,
+    _second_runs,
     norm_lines,
     own_extraction_kept,
+    page_lines,
     render_text,
 )
 
@@ -225,6 +229,22 @@ def test_long_default_text_is_not_rerun(monkeypatch: pytest.MonkeyPatch) -> None
     assert calls == [False, True]
 
 
+# The same thread with its replies in containers named "reply" instead of "comment".
+UNMARKED_THREAD = QA_PAGE.replace(
+    '<section id="comments" class="comments">', '<section class="replies">'
+).replace('class="comment" id="comment-', 'class="reply" id="reply-')
+
+
+def test_comments_run_needs_comment_markup() -> None:
+    # A short text on a Q&A page: the comments run is made only where trafilatura could find comments.
+    cfg = Config().extract
+    unmarked = load_html(UNMARKED_THREAD)
+    marked = load_html(UNMARKED_THREAD.replace('class="replies"', 'id="disqus_thread"'))
+    assert _second_runs(unmarked, "short", 1000, cfg, None)[0] is False
+    assert _second_runs(marked, "short", 1000, cfg, None)[0] is True
+    assert _second_runs(load_html(QA_PAGE), "short", 1000, cfg, None)[0] is True
+
+
 def test_extraction_leaves_the_parsed_tree_alone() -> None:
     # The second run reuses the tree of the first: trafilatura must work on its own copy.
     tree = load_html(QA_PAGE)
@@ -383,6 +403,62 @@ def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, 
     assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
 
 
+def _walked_lines(tree: Any) -> list[str]:
+    """Page lines by a walk over the elements in Python: what ``page_lines`` must give."""
+    parts: list[str] = []
+    walker = etree.iterwalk(tree, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _HIDDEN_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if tag and element.text:
+                parts.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if element.tail and element is not tree:
+                parts.append(element.tail)
+    return [line for line in map(_norm_line, "".join(parts).split("\n")) if line]
+
+
+_TAGS = ["div", "p", "span", "a", "li", "td", "br", "b", "script", "style", "noscript", "svg", "head", "h2"]
+_WORDS = st.text(alphabet="ab \n\t\xa0<&", max_size=6)
+_MARKUP = st.recursive(
+    _WORDS.map(lambda text: text.replace("&", "&amp;").replace("<", "&lt;")),
+    lambda inner: st.tuples(st.sampled_from(_TAGS), st.lists(inner, max_size=4), _WORDS).map(
+        lambda t: f"<{t[0]}>{''.join(t[1])}</{t[0]}>{t[2].replace('&', '&amp;').replace('<', '&lt;')}"
+    ),
+    max_leaves=20,
+)
+
+
+@given(_MARKUP)
+def test_page_lines_are_the_visible_lines_of_the_page(markup: str) -> None:
+    tree = load_html(f"<html><body><p>start</p>{markup}</body></html>")
+    assert tree is not None
+    assert page_lines(tree) == _walked_lines(tree)
+
+
+def test_page_lines_skip_hidden_elements_but_keep_their_tails() -> None:
+    tree = load_html(
+        "<html><head><title>Title</title></head><body><div>One<script>var x;</script> two</div>"
+        "<p>Three <b>bold</b> four<style>p {}</style></p>Five<br>Six</body></html>"
+    )
+    assert page_lines(tree) == ["One two", "Three bold four", "Five", "Six"]
+
+
+def test_page_lines_read_the_page_root_only() -> None:
+    # Markup after </html> can make a second root element, which trafilatura does not read either.
+    tree = load_html(
+        "<html><body><p>Page text</p></body></html><html><body><p>After the end</p></body></html>"
+    )
+    assert page_lines(tree) == _walked_lines(tree) == ["Page text"]
+
+
 STORY = " ".join(
     f"Sentence {i} of the report explains how the harbour was rebuilt after the storm of that winter."
     for i in range(8)
@@ -479,3 +555,13 @@ def test_own_extraction_hook_steps_aside_when_trafilatura_changes(monkeypatch: p
 def test_own_extraction_share_is_checked() -> None:
     with pytest.raises(ValueError, match="own_extraction_share"):
         ExtractConfig(own_extraction_share=1.5)
+
+
+@pytest.mark.parametrize("page", [UNMARKED_THREAD, ARTICLE, TABLE_PAGE], ids=["thread", "article", "table"])
+def test_comments_on_change_nothing_without_comment_markup(page: str) -> None:
+    # What leaving the comments run out rests on: trafilatura's comments option only acts on elements
+    # with comment markup. A trafilatura release that changes that fails here.
+    tree = load_html(page)
+    off = trafilatura.bare_extraction(tree, include_comments=False)
+    on = trafilatura.bare_extraction(tree, include_comments=True)
+    assert on.text == off.text and not on.comments
