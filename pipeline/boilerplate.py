@@ -12,7 +12,10 @@ Order of decisions (the first that claims a line wins):
    (``model.line_score``), which judges each line by its shape, its neighbours and its place in the
    page; or, with ``line_model = false``, the hand rules: short lines above the first prose line
    (``structure.header_zone``), below the last one (``structure.footer_zone``), and runs of short
-   lines between prose (``structure.link_list``).
+   lines between prose (``structure.link_list``);
+5. for plain text, ``[[thread]]`` rules of the catalogue: reader comments under the main text, from the
+   first comment signature to the end of the page (``comments.reader_comments``). They run last because
+   they need the kept text above the thread: a forum's posts start before any.
 
 The classifier reads a line in the context of the whole page, so it runs once per document: a
 document that already carries removals of this stage is not re-scored (its context is gone), which
@@ -192,6 +195,22 @@ def _apply_structure(
         run = []
 
 
+def _apply_threads(
+    lines: Sequence[str], infos: Sequence[LineInfo], verdicts: list[str | None], rules: RuleSet
+) -> None:
+    for thread in rules.threads:
+        signatures = thread.signature_lines(lines)
+        if len(signatures) < thread.min_signatures:
+            continue
+        start = signatures[0]
+        before = sum(infos[i].words for i in range(start) if verdicts[i] is None)
+        if before < thread.min_words_before:
+            continue
+        for i in range(start, len(lines)):
+            if verdicts[i] is None and lines[i].strip():
+                verdicts[i] = thread.id
+
+
 def _apply_model(lines: Sequence[str], verdicts: list[str | None]) -> None:
     model = load_model()
     index, scores = model.scores(lines)
@@ -259,6 +278,8 @@ def classify_lines(
     elif structural:
         live = [i for i in live if verdicts[i] is None]
         _apply_structure(infos, live, verdicts, cfg)
+    if structural:
+        _apply_threads(lines, infos, verdicts, rules)
     return verdicts, title
 
 

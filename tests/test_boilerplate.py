@@ -81,6 +81,53 @@ def test_wordpress_comment_form_is_removed_as_one_block() -> None:
     assert [r.rule for r in doc.removed[1:]] == ["comments.wordpress_reply_form"] * 5
 
 
+# A 60-word article: enough kept text above a thread for comments.reader_comments (50 words).
+ARTICLE = [
+    *PROSE,
+    "Opponents said the increase was overdue after years of frozen spending on repairs and parks.",
+    "The mayor said she would sign the budget but warned of a deficit within two years.",
+]
+COMMENTS = [
+    "jbaxt says:",
+    "November 19, 2019 at 6:34 am",
+    "It is a good thing the council finally agreed on something this year.",
+    "Reply",
+    "Ann Smith on November 19, 2019 at 6:44 am said:",
+    "Spending on roads is long overdue, the potholes on my street are a disgrace.",
+]
+
+
+def test_reader_comments_under_the_article_are_dropped_from_the_first_signature() -> None:
+    doc = _strip(["A Title Of Some Words", *ARTICLE, *COMMENTS])
+    assert _lines(doc) == ARTICLE
+    rules = {r.text: r.rule for r in doc.removed}
+    assert rules["jbaxt says:"] == rules[COMMENTS[-1]] == "comments.reader_comments"
+    assert rules["Reply"] == "comments.form_line"
+    assert strip_boilerplate(doc, load_rules(), CFG) == doc
+
+
+def test_comment_time_stamps_alone_mark_a_thread_under_a_long_article() -> None:
+    reply = "Agreed, and the parks need the money just as much as the roads do."
+    stamps = ["December 30, 2024 at 3:45 pm", COMMENTS[2], "January 1, 2025 at 12:11 am", reply]
+    long_article = ARTICLE * 3  # 180 words: comments.comment_stamps wants 150 above the thread
+    doc = _strip(["A Title Of Some Words", *long_article, *stamps])
+    assert _lines(doc) == long_article
+    assert {r.rule for r in doc.removed if r.text in stamps} == {"comments.comment_stamps"}
+    # Under a short text (a Q&A page's question with its comments) the stamps are not a thread.
+    assert reply in _lines(_strip(["A Title Of Some Words", *ARTICLE, *stamps]))
+
+
+def test_posts_with_signatures_from_the_top_are_content_not_a_thread() -> None:
+    """A forum page's posts carry signatures too, but they start before any kept text."""
+    posts = [COMMENTS[0], COMMENTS[1], ARTICLE[0], ARTICLE[1], COMMENTS[4], ARTICLE[2], ARTICLE[3]]
+    assert ARTICLE[3] in _lines(_strip(posts))
+
+
+def test_a_name_with_says_is_a_signature_only_above_a_date() -> None:
+    quoted = [*ARTICLE, "The minister says:", PROSE[0], "The mayor says:", PROSE[1]]
+    assert _lines(_strip(["A Title Of Some Words", *quoted])) == quoted
+
+
 def test_short_lines_outside_the_prose_are_header_and_footer() -> None:
     doc = _strip(["World", "Politics", "Budget Plan Moves Ahead Again", *PROSE, "Mideast Egypt Migrants"])
     rules = [(r.text, r.rule) for r in doc.removed]

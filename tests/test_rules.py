@@ -24,7 +24,7 @@ def test_catalogue_keeps_sentence_that_mentions_boilerplate(line: str) -> None:
 
 def test_every_rule_has_an_id_and_a_reason() -> None:
     rules = load_rules()
-    for rule in (*rules.lines, *rules.blocks):
+    for rule in (*rules.lines, *rules.blocks, *rules.threads):
         concept, _, slug = rule.id.partition(".")
         assert (RULES_DIR / f"{concept}.toml").exists()
         assert slug and rule.why.strip()

@@ -1,7 +1,8 @@
 """The boilerplate catalogue: one TOML file per concept in this folder, loaded and compiled once.
 
-Each file holds ``[[line]]`` rules (a whole line that is boilerplate) and ``[[block]]`` rules (a run of
-lines from a start line to an end line). Every rule has an ``id`` and a ``why``; its public id is
+Each file holds ``[[line]]`` rules (a whole line that is boilerplate), ``[[block]]`` rules (a run of
+lines from a start line to an end line) and ``[[thread]]`` rules (a thread of reader comments, from its
+first signature line to the end of the page). Every rule has an ``id`` and a ``why``; its public id is
 ``<file>.<id>``, e.g. ``comments.wordpress_reply_form``.
 
 A ``[[line]]`` rule matches a line when, after :func:`normalize_line`, the line equals one of its
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +73,41 @@ class BlockRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadRule:
+    """A thread of reader comments under the main text, recognised by its signature lines.
+
+    A line is a signature when it fully matches one of ``signatures``, or fully matches one of
+    ``authors`` and the next non-blank line holds a match of one of ``stamps`` (a name with "says:" is
+    only a comment's signature when its date follows). The thread starts at the first signature when
+    the page has at least ``min_signatures`` of them and at least ``min_words_before`` words of kept
+    text before the first.
+    """
+
+    id: str
+    why: str
+    signatures: regex.Pattern[str] | None
+    authors: regex.Pattern[str] | None
+    stamps: regex.Pattern[str] | None
+    min_signatures: int
+    min_words_before: int
+
+    def signature_lines(self, lines: Sequence[str]) -> list[int]:
+        """Indices of the signature lines among ``lines``."""
+        found = []
+        stripped = [_SPACE.sub(" ", line).strip() for line in lines]
+        for i, text in enumerate(stripped):
+            if not text:
+                continue
+            if self.signatures is not None and self.signatures.fullmatch(text):
+                found.append(i)
+            elif self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
+                following = next((t for t in stripped[i + 1 :] if t), "")
+                if self.stamps.search(following):
+                    found.append(i)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class PatternBucket:
     """Every line rule whose patterns apply to lines of at most ``max_words`` words, as one regex.
 
@@ -113,6 +150,7 @@ class RuleSet:
     phrase_index: dict[str, str]
     #: The line rules' patterns by word-count bound: one regex call per line (see PatternBucket).
     buckets: tuple[PatternBucket, ...] = ()
+    threads: tuple[ThreadRule, ...] = ()
 
     def match_line(self, line: str, key: str | None = None) -> str | None:
         """The id of the first line rule that matches ``line``, or None.
@@ -137,9 +175,16 @@ def _rule_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
+def _alternation(sources: Sequence[str]) -> regex.Pattern[str] | None:
+    if not sources:
+        return None
+    return regex.compile("|".join(f"(?:{p})" for p in sources), regex.IGNORECASE | regex.VERSION1)
+
+
 def _compile(directory: Path) -> RuleSet:
     lines: list[LineRule] = []
     blocks: list[BlockRule] = []
+    threads: list[ThreadRule] = []
     phrase_index: dict[str, str] = {}
     for path in _rule_files(directory):
         with open(path, "rb") as handle:
@@ -171,7 +216,22 @@ def _compile(directory: Path) -> RuleSet:
                     int(raw.get("max_lines", 40)),
                 )
             )
-    return RuleSet(tuple(lines), tuple(blocks), phrase_index, pattern_buckets(tuple(lines)))
+        for raw in data.get("thread", []):
+            rule_id = f"{concept}.{raw['id']}"
+            if not raw.get("why"):
+                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
+            threads.append(
+                ThreadRule(
+                    rule_id,
+                    raw["why"],
+                    _alternation(raw.get("signatures", [])),
+                    _alternation(raw.get("authors", [])),
+                    _alternation(raw.get("stamps", [])),
+                    int(raw.get("min_signatures", 2)),
+                    int(raw.get("min_words_before", 0)),
+                )
+            )
+    return RuleSet(tuple(lines), tuple(blocks), phrase_index, pattern_buckets(tuple(lines)), tuple(threads))
 
 
 @lru_cache(maxsize=4)
