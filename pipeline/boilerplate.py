@@ -5,7 +5,8 @@ Removed lines become blank lines, so they also act as paragraph breaks; kept lin
 
 Order of decisions (the first that claims a line wins):
 1. ``[[block]]`` rules of the catalogue (a comment form from "Leave a Reply" to "%d bloggers like this:");
-2. ``[[line]]`` rules of the catalogue (whole-line phrases and patterns);
+2. ``[[line]]`` rules of the catalogue (whole-line phrases and patterns), and lines that are nothing
+   but a list marker (``structure.empty_item``);
 3. the title: picked from the lines above the first prose line (``title.heading``) and every other
    copy of it (``title.repeat``);
 4. structure, for plain text: the learned line classifier of :mod:`pipeline.lineclass`
@@ -44,6 +45,11 @@ STAGE = "strip_boilerplate"
 MODEL_MIN_LINES = 5
 #: Rule id of the lines learned from the batch (pipeline.learned).
 LEARNED_RULE = "learned.repeated_line"
+#: Rule id of a line that is only a list marker: an empty list item as the extractor renders it ("- "
+#: for an ``<li>`` without text: forum member widgets, icon lists, spacer items) or a bullet a text dump
+#: left alone. No words, so nothing to keep; the gold texts of the three eval sets have no such line.
+EMPTY_ITEM_RULE = "structure.empty_item"
+_LONE_MARKER = regex.compile(r"[-–—*•·◦▪]")
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
 _TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
@@ -248,6 +254,8 @@ def classify_lines(
             verdicts[i] = rules.match_line(line, norms[i])
             if verdicts[i] is None and learned and line_key(line, norms[i]) in learned:
                 verdicts[i] = LEARNED_RULE
+        elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
+            verdicts[i] = EMPTY_ITEM_RULE
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))

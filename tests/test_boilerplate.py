@@ -157,6 +157,14 @@ def test_html_documents_skip_the_structural_zones() -> None:
     assert "Short opener" in doc.text and "Short closer" in doc.text
 
 
+def test_lines_that_are_only_a_list_marker_are_removed() -> None:
+    # Empty list items as the extractor renders them ("- " for an <li> without text).
+    lines = [PROSE[0], "- ", "-", " * ", "•", PROSE[1], "- Fast setup for every device", "--- 3", PROSE[2]]
+    doc = strip_boilerplate(_doc(lines, content_type="html"), load_rules(), CFG)
+    assert _lines(doc) == [PROSE[0], PROSE[1], "- Fast setup for every device", "--- 3", PROSE[2]]
+    assert [r.rule for r in doc.removed] == ["structure.empty_item"] * 4
+
+
 def test_dash_suffix_is_split_only_when_it_looks_like_a_site() -> None:
     assert split_site_suffix("So Many Ways to Play and Pay - WSJ") == ("So Many Ways to Play and Pay", "WSJ")
     assert split_site_suffix("Russia - US talks collapse") == ("Russia - US talks collapse", None)

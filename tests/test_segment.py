@@ -63,6 +63,29 @@ def test_segment_is_idempotent_and_rebuilds_text() -> None:
     assert segment_paragraphs(once) == once
 
 
+LIST = "What to pack\n- Two warm layers\n- A map of the trail\n  - Nested: a compass\nThat is all you need."
+
+
+def test_html_list_items_lose_the_extractors_marker_and_keep_their_type() -> None:
+    doc = Document(id="h", source=Source("h.html", "html"), text=LIST, metadata={"content_type": "html"})
+    once = segment_paragraphs(doc)
+    assert once.paragraphs == (
+        "What to pack",
+        "Two warm layers",
+        "A map of the trail",
+        "Nested: a compass",
+        "That is all you need.",
+    )
+    assert once.paragraph_types == ("heading", "list_item", "list_item", "list_item", "paragraph")
+    assert once.text == "\n\n".join(once.paragraphs)
+    assert segment_paragraphs(once) == once
+
+
+def test_text_documents_keep_their_bullets() -> None:
+    doc = Document(id="t", source=Source("t.txt", "text"), text=LIST, metadata={"content_type": "text"})
+    assert segment_paragraphs(doc).paragraphs[1:3] == ("- Two warm layers", "- A map of the trail")
+
+
 def test_wrapped_text_with_paragraphs_split_by_single_line_breaks() -> None:
     paragraphs = [
         "The committee met on Tuesday to discuss the new budget for the coming year, and members said "
