@@ -120,7 +120,7 @@ def test_comment_time_stamps_alone_mark_a_thread_under_a_long_article() -> None:
 def test_named_comment_stamps_mark_a_thread_but_not_a_q_and_a_page() -> None:
     """Blogger prints the name and the stamp on one line; Stack Exchange prints 'asked ... at'."""
     reply = "Agreed, and the parks need the money just as much as the roads do."
-    named = ["Amy September 11, 2008 at 2:06 PM", COMMENTS[2], "Mark Montgomery April 2, 2010 at 6:46 AM", reply]
+    named = ["Amy September 11, 2008 at 2:06 PM", COMMENTS[2], "Mark Jones April 2, 2010 at 6:46 AM", reply]
     long_article = ARTICLE * 3
     doc = _strip(["A Title Of Some Words", *long_article, *named])
     assert _lines(doc) == long_article
