@@ -117,6 +117,18 @@ def test_comment_time_stamps_alone_mark_a_thread_under_a_long_article() -> None:
     assert reply in _lines(_strip(["A Title Of Some Words", *ARTICLE, *stamps]))
 
 
+def test_named_comment_stamps_mark_a_thread_but_not_a_q_and_a_page() -> None:
+    """Blogger prints the name and the stamp on one line; Stack Exchange prints 'asked ... at'."""
+    reply = "Agreed, and the parks need the money just as much as the roads do."
+    named = ["Amy September 11, 2008 at 2:06 PM", COMMENTS[2], "Mark Jones April 2, 2010 at 6:46 AM", reply]
+    long_article = ARTICLE * 3
+    doc = _strip(["A Title Of Some Words", *long_article, *named])
+    assert _lines(doc) == long_article
+    assert {r.rule for r in doc.removed if r.text in named} == {"comments.comment_stamps"}
+    q_and_a = ["asked Dec 18, 2011 at 21:10", COMMENTS[2], "answered Dec 19, 2011 at 6:52", reply]
+    assert reply in _lines(_strip(["A Title Of Some Words", *long_article, *q_and_a]))
+
+
 def test_posts_with_signatures_from_the_top_are_content_not_a_thread() -> None:
     """A forum page's posts carry signatures too, but they start before any kept text."""
     posts = [COMMENTS[0], COMMENTS[1], ARTICLE[0], ARTICLE[1], COMMENTS[4], ARTICLE[2], ARTICLE[3]]
