@@ -204,8 +204,9 @@ def _apply_structure(
 def _apply_threads(
     lines: Sequence[str], infos: Sequence[LineInfo], verdicts: list[str | None], rules: RuleSet
 ) -> None:
+    words = [info.words for info in infos]
     for thread in rules.threads:
-        signatures = thread.signature_lines(lines)
+        signatures = thread.signature_lines(lines, words)
         if len(signatures) < thread.min_signatures:
             continue
         start = signatures[0]

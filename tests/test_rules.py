@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import regex
 
-from pipeline.rules import _SPACE, RULES_DIR, load_rules, normalize_line
+from pipeline.rules import _SPACE, RULES_DIR, ThreadRule, load_rules, normalize_line
 
 CASES = json.loads((Path(__file__).parent / "cases" / "boilerplate_lines.json").read_text(encoding="utf-8"))
 
@@ -60,3 +61,17 @@ def test_bucketed_patterns_pick_the_same_rule_as_trying_rules_in_order() -> None
     assert sum(1 for line in lines if _first_rule_one_by_one(line)) > 20
     expected = [_first_rule_one_by_one(line) for line in lines]
     assert [load_rules().match_line(line) for line in lines] == expected
+
+
+def test_thread_signatures_are_short_lines() -> None:
+    # A line over the rule's max_words is never tried as a signature, whatever its patterns say.
+    rule = ThreadRule("t.x", "why", regex.compile(r".+ said:"), None, None, 2, 0, max_words=3)
+    lines = ["Ann said:", "", "Ann and Bob and Carol said:", "Bob  said:"]
+    assert rule.signature_lines(lines, [1, 0, 5, 1]) == [0, 3]
+
+
+def test_thread_rules_declare_their_longest_signature() -> None:
+    assert {rule.id: rule.max_words for rule in load_rules().threads} == {
+        "comments.reader_comments": 40,
+        "comments.comment_stamps": 20,
+    }

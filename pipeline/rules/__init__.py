@@ -80,7 +80,8 @@ class ThreadRule:
     ``authors`` and the next non-blank line holds a match of one of ``stamps`` (a name with "says:" is
     only a comment's signature when its date follows). The thread starts at the first signature when
     the page has at least ``min_signatures`` of them and at least ``min_words_before`` words of kept
-    text before the first.
+    text before the first. A line of more than ``max_words`` words is no signature and is not matched
+    (a page's lines are mostly longer than a signature: skipping them is most of this rule's time).
     """
 
     id: str
@@ -90,21 +91,26 @@ class ThreadRule:
     stamps: regex.Pattern[str] | None
     min_signatures: int
     min_words_before: int
+    max_words: int
 
-    def signature_lines(self, lines: Sequence[str]) -> list[int]:
-        """Indices of the signature lines among ``lines``."""
+    def signature_lines(self, lines: Sequence[str], words: Sequence[int]) -> list[int]:
+        """Indices of the signature lines among ``lines``, whose word counts are ``words``."""
         found = []
-        stripped = [_SPACE.sub(" ", line).strip() for line in lines]
-        for i, text in enumerate(stripped):
-            if not text:
+        for i, line in enumerate(lines):
+            if not 0 < words[i] <= self.max_words:
                 continue
+            text = _squeeze(line)
             if self.signatures is not None and self.signatures.fullmatch(text):
                 found.append(i)
             elif self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
-                following = next((t for t in stripped[i + 1 :] if t), "")
+                following = next((t for t in map(_squeeze, lines[i + 1 :]) if t), "")
                 if self.stamps.search(following):
                     found.append(i)
         return found
+
+
+def _squeeze(line: str) -> str:
+    return _SPACE.sub(" ", line).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +235,7 @@ def _compile(directory: Path) -> RuleSet:
                     _alternation(raw.get("stamps", [])),
                     int(raw.get("min_signatures", 2)),
                     int(raw.get("min_words_before", 0)),
+                    int(raw.get("max_words", 40)),
                 )
             )
     return RuleSet(tuple(lines), tuple(blocks), phrase_index, pattern_buckets(tuple(lines)), tuple(threads))
