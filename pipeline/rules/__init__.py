@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import regex
 
@@ -181,10 +182,22 @@ def _rule_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
+# Rule patterns match case-insensitively, with the regex module's full Unicode behaviour (VERSION1).
+_FLAGS = regex.IGNORECASE | regex.VERSION1
+
+
 def _alternation(sources: Sequence[str]) -> regex.Pattern[str] | None:
     if not sources:
         return None
-    return regex.compile("|".join(f"(?:{p})" for p in sources), regex.IGNORECASE | regex.VERSION1)
+    return regex.compile("|".join(f"(?:{p})" for p in sources), _FLAGS)
+
+
+def _rule_id(concept: str, raw: dict[str, Any], path: Path) -> str:
+    """The public id of a rule read from ``path``; a rule without a reason is refused."""
+    rule_id = f"{concept}.{raw['id']}"
+    if not raw.get("why"):
+        raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
+    return rule_id
 
 
 def _compile(directory: Path) -> RuleSet:
@@ -197,25 +210,19 @@ def _compile(directory: Path) -> RuleSet:
             data = tomllib.load(handle)
         concept = path.stem
         for raw in data.get("line", []):
-            rule_id = f"{concept}.{raw['id']}"
-            if not raw.get("why"):
-                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
+            rule_id = _rule_id(concept, raw, path)
             phrases = frozenset(normalize_line(p) for p in raw.get("phrases", []))
             for phrase in sorted(phrases):
                 phrase_index.setdefault(phrase, rule_id)
             sources = list(raw.get("patterns", []))
-            flags = regex.IGNORECASE | regex.VERSION1
-            patterns = tuple(regex.compile(p, flags) for p in sources)
-            combined = regex.compile("|".join(f"(?:{p})" for p in sources), flags) if sources else None
+            patterns = tuple(regex.compile(p, _FLAGS) for p in sources)
+            combined = _alternation(sources)
             max_words = int(raw.get("max_words", 30))
             lines.append(LineRule(rule_id, raw["why"], phrases, patterns, max_words, combined))
         for raw in data.get("block", []):
-            rule_id = f"{concept}.{raw['id']}"
-            if not raw.get("why"):
-                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
             blocks.append(
                 BlockRule(
-                    rule_id,
+                    _rule_id(concept, raw, path),
                     raw["why"],
                     frozenset(normalize_line(p) for p in raw["start"]),
                     frozenset(normalize_line(p) for p in raw["end"]),
@@ -223,12 +230,9 @@ def _compile(directory: Path) -> RuleSet:
                 )
             )
         for raw in data.get("thread", []):
-            rule_id = f"{concept}.{raw['id']}"
-            if not raw.get("why"):
-                raise ValueError(f"rule {rule_id} in {path.name} has no 'why'")
             threads.append(
                 ThreadRule(
-                    rule_id,
+                    _rule_id(concept, raw, path),
                     raw["why"],
                     _alternation(raw.get("signatures", [])),
                     _alternation(raw.get("authors", [])),
