@@ -50,6 +50,8 @@ _BLOCK_TAGS = frozenset(
 )
 # Elements whose text is never shown as page text.
 _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
+# What trafilatura writes before each list item of its text.
+LIST_MARKER = "- "
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
 # A date-like text that no dateparser locale accepts, so that parsing it loads every locale.
@@ -144,6 +146,8 @@ def norm_lines(text: str) -> list[str]:
 def _not_extracted(lines: list[str], text: str) -> list[str]:
     # A page line is a table cell where the text has a whole row: each cell of a kept row is kept.
     kept = set(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
+    # trafilatura writes a list item as "- item"; the page line is the item.
+    kept.update([line[len(LIST_MARKER) :] for line in kept if line.startswith(LIST_MARKER)])
     flat = _SPACE.sub(" ", text)
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)

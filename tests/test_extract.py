@@ -387,7 +387,7 @@ def test_plain_tables_keep_every_word_of_markdown_tables() -> None:
 
 
 # Every kind of white space the two regex engines and str.strip may disagree on, plus two letters.
-_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029\u3000\ufeffab"
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029\u3000\ufeffab-"
 
 
 @given(st.text(alphabet=_SPACES, max_size=40))
@@ -400,6 +400,7 @@ def test_norm_lines_is_norm_line_on_each_line(text: str) -> None:
 def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, lines: list[str]) -> None:
     # Page lines this short are never looked up as substrings: only whole lines and cells count.
     kept = {_norm_line(part) for line in text.split("\n") for part in line.split("\t")}
+    kept |= {line[2:] for line in kept if line.startswith("- ")}
     assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
 
 
@@ -565,3 +566,15 @@ def test_comments_on_change_nothing_without_comment_markup(page: str) -> None:
     off = trafilatura.bare_extraction(tree, include_comments=False)
     on = trafilatura.bare_extraction(tree, include_comments=True)
     assert on.text == off.text and not on.comments
+
+
+def test_short_list_items_are_not_logged_as_dropped() -> None:
+    # trafilatura writes "- Rain jacket": the page line "Rain jacket" is kept, not dropped.
+    page = f"""<html><head><title>Packing</title></head><body><article><h1>Packing</h1><p>{BODY}</p>
+<ul><li>Rain jacket</li><li>Wool socks</li></ul><p>{BODY}</p></article>
+<footer><p>Contact the desk</p></footer></body></html>"""
+    doc = clean_document(page, format="html")
+    assert "Rain jacket" in doc.text and "Wool socks" in doc.text
+    removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
+    assert "Rain jacket" not in removed and "Wool socks" not in removed
+    assert "Contact the desk" in removed
