@@ -148,6 +148,15 @@ def _not_extracted(lines: list[str], text: str) -> list[str]:
     kept = set(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
     # trafilatura writes a list item as "- item"; the page line is the item.
     kept.update([line[len(LIST_MARKER) :] for line in kept if line.startswith(LIST_MARKER)])
+    # A markdown row ("| a | b |", table_format "markdown") keeps each of its cells.
+    kept.update(
+        [
+            cell.strip()
+            for line in kept
+            if line.startswith("|") and line.endswith("|")
+            for cell in line.split("|")
+        ]
+    )
     flat = _SPACE.sub(" ", text)
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)

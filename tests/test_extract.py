@@ -578,3 +578,11 @@ def test_short_list_items_are_not_logged_as_dropped() -> None:
     removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
     assert "Rain jacket" not in removed and "Wool socks" not in removed
     assert "Contact the desk" in removed
+
+
+@pytest.mark.parametrize("table_format", ["plain", "markdown"])
+def test_kept_table_cells_are_not_logged_as_dropped(table_format: str) -> None:
+    doc = clean_document(TABLE_PAGE, format="html", config=_config(table_format=table_format))
+    removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
+    assert "57" in doc.text
+    assert not removed & {"Year", "Boats", "2019", "41 fishing", "2020", "57"}
