@@ -210,7 +210,7 @@ def _apply_threads(
         if len(signatures) < thread.min_signatures:
             continue
         start = signatures[0]
-        before = sum(infos[i].words for i in range(start) if verdicts[i] is None)
+        before = sum(words[i] for i in range(start) if verdicts[i] is None)
         if before < thread.min_words_before:
             continue
         for i in range(start, len(lines)):
