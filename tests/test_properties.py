@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import tempfile
+from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +19,7 @@ from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
 from pipeline.stages import clean_document
 from pipeline.tagging import tag_metadata
+from pipeline.writers import read_documents, write_documents
 
 CFG = Config()
 LINES = st.sampled_from(
@@ -83,10 +88,21 @@ def test_tagging_leaves_text_byte_identical(text: str) -> None:
 
 
 @COMMON
-@given(TEXTS)
-def test_documents_round_trip_through_json(text: str) -> None:
+@given(TEXTS, st.text(max_size=80))
+def test_documents_round_trip_through_json_and_stage_files(text: str, html: str) -> None:
     doc = clean_document(text)
     assert document_from_dict(document_to_dict(doc)) == doc
+    # A stage file (orjson) holds markup and text with any character, line separators included.
+    marked = dataclasses.replace(
+        doc, html=html + "\u2028\r\n", metadata={**doc.metadata, "score": np.float64(0.25)}
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "stage.jsonl")
+        assert write_documents(path, [marked, doc]) == 2
+        assert list(read_documents(path)) == [marked, doc]
+        # The standard library reads every line of it as the same record.
+        lines = path.read_bytes().split(b"\n")[:-1]
+        assert [json.loads(line) for line in lines] == [document_to_dict(marked), document_to_dict(doc)]
 
 
 @settings(max_examples=100, deadline=None)
