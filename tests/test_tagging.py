@@ -223,3 +223,20 @@ def test_alpha_word_fraction_counts_words_with_a_letter(text: str) -> None:
     words = _WORD.findall(text)
     expected = round(sum(1 for w in words if _ALPHA.search(w)) / len(words), 4) if words else 0.0
     assert quality_signals([text], None, 0.0)["alpha_word_fraction"] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="theofΣİA1٣’'- .é/", max_size=30), min_size=1, max_size=6))
+def test_word_signals_match_their_word_list_definitions(paragraphs: list[str]) -> None:
+    """The shortcuts (three-word search, one lower() over all words) agree with per-word definitions."""
+    words = _WORD.findall("\n".join(paragraphs))
+    lowered = [w.lower() for w in words]
+    signals = quality_signals(paragraphs, "en", 1.0)
+    under = sum(1 for p in paragraphs if len(_WORD.findall(p)) < 3)
+    assert signals["paragraphs_under_3_words_fraction"] == round(under / len(paragraphs), 4)
+    assert signals["gopher_stopword_count"] == sum(1 for w in lowered if w in {"the", "of", "and", "to"})
+    if words:
+        expected = _reference_top_ngram_chars(lowered, 2) / len("\n".join(paragraphs))
+        assert signals["top_2gram_char_fraction"] == round(expected, 4)
+    # Words handed in by tag_metadata (from the body with blank lines) give the same signals.
+    assert quality_signals(paragraphs, "en", 1.0, _WORD.findall("\n\n".join(paragraphs))) == signals
