@@ -9,7 +9,9 @@ number of processes:
   worker without Luigi (per-stage time split), which gives the share of time spent on orchestration
   and intermediate files;
 - references: ``ftfy.fix_text`` on every document, a C4-style line filter, ``trafilatura.extract``
-  (comments off), jusText.
+  (comments off, with and without metadata), jusText, with their wall and CPU times;
+- round by round, the pipeline's time over that of its like-for-like reference (text: ftfy; HTML:
+  trafilatura with metadata) run right after it, the ratio the speed targets are stated in.
 
     python benchmarks/speed.py [--kind text html] [--docs 2000] [--workers 2] [--repeat 2]
                                [--scaling 1000 10000]
@@ -230,13 +232,21 @@ def in_workers(
     return time.perf_counter() - start, [result for _, result in timed], sum(cpu for cpu, _ in timed)
 
 
+#: The reference each kind's speed target is stated against: the tool a user would run instead, doing
+#: the same job (HTML: trafilatura keeping the metadata the pipeline keeps).
+LIKE_FOR_LIKE = {"text": "ftfy.fix_text", "html": "trafilatura.extract with metadata"}
+
+
 def bench_kind(
     pages: list[bytes], kind: str, n_docs: int, workers: int, shard_files: int, work: Path, repeat: int = 1
 ) -> dict:
     """Every measurement for one input kind on one corpus, each the best of ``repeat`` rounds.
 
-    The rounds run every measurement in turn (pipeline, in-process, references), so a change in the
-    machine's load during the run touches all of them rather than one.
+    The rounds run every measurement in turn (pipeline, its like-for-like reference, in-process, the
+    other references), so a change in the machine's load during the run touches all of them rather
+    than one. The like-for-like reference runs right after the pipeline in every round: the speed of
+    this machine drifts by 20% within minutes, and the ratio of two runs a few seconds apart is
+    steadier than that of two best times taken minutes apart.
     """
     raw = work / f"raw-{kind}-{n_docs}"
     size = build_corpus(pages, kind, n_docs, raw)
@@ -248,10 +258,13 @@ def bench_kind(
         # The pipeline keeps trafilatura's metadata (title, author, date, ...): the like-for-like reference.
         references_fns["trafilatura.extract with metadata"] = _trafilatura_metadata
         references_fns["jusText"] = _justext
+    paired = LIKE_FOR_LIKE[kind]
+    order = [paired, *(name for name in references_fns if name != paired)]
     pipeline: dict[str, Any] = {}
     in_process = in_process_cpu = float("inf")
     stages: dict[str, float] = {}
     references = dict.fromkeys(references_fns, float("inf"))
+    references_cpu = dict.fromkeys(references_fns, float("inf"))
     cpu_runs = []
     # Each round's pipeline and in-process times, measured back to back: their ratio is steadier on a
     # machine whose speed drifts between rounds than the ratio of the two best times.
@@ -261,18 +274,23 @@ def bench_kind(
         cpu_runs.append(run)
         if not pipeline or run["seconds"] < pipeline["seconds"]:
             pipeline = run
-        seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
-        rounds.append(
-            {"seconds": run["seconds"], "cpu": run["cpu_seconds"], "in_seconds": seconds, "in_cpu": cpu}
-        )
-        in_process_cpu = min(in_process_cpu, cpu)
-        if seconds < in_process:
-            in_process, stages = seconds, {}
-            for result in stage_results:
-                for name, spent in result.items():
-                    stages[name] = stages.get(name, 0.0) + spent
-        for name, fn in references_fns.items():
-            references[name] = min(references[name], in_workers(fn, raw, workers)[0])
+        round_times = {"seconds": run["seconds"], "cpu": run["cpu_seconds"]}
+        for name in order:
+            seconds, _, cpu = in_workers(references_fns[name], raw, workers)
+            references[name] = min(references[name], seconds)
+            references_cpu[name] = min(references_cpu[name], cpu)
+            if name == paired:
+                round_times.update(ref_seconds=seconds, ref_cpu=cpu)
+                # The in-process run comes right after the reference paired with the pipeline.
+                seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
+                round_times.update(in_seconds=seconds, in_cpu=cpu)
+                in_process_cpu = min(in_process_cpu, cpu)
+                if seconds < in_process:
+                    in_process, stages = seconds, {}
+                    for result in stage_results:
+                        for stage, spent in result.items():
+                            stages[stage] = stages.get(stage, 0.0) + spent
+        rounds.append(round_times)
     return {
         "kind": kind,
         "docs": n_docs,
@@ -285,6 +303,8 @@ def bench_kind(
         "in_process_cpu_seconds": in_process_cpu,
         "stage_seconds": stages,
         "reference_seconds": references,
+        "reference_cpu_seconds": references_cpu,
+        "paired_reference": paired,
         "rounds": rounds,
     }
 
@@ -294,9 +314,20 @@ def round_shares(rounds: list[dict[str, float]]) -> str:
     wall = [1 - r["in_seconds"] / r["seconds"] for r in rounds]
     cpu = [1 - r["in_cpu"] / r["cpu"] for r in rounds]
     return (
-        f"Orchestration share round by round (pipeline against the in-process run just after it): wall "
+        f"Orchestration share round by round (pipeline against the in-process run of the same round): wall "
         f"{', '.join(f'{share:.0%}' for share in wall)} (median {statistics.median(wall):.0%}), CPU "
         f"{', '.join(f'{share:.0%}' for share in cpu)} (median {statistics.median(cpu):.0%})."
+    )
+
+
+def paired_ratios(rounds: list[dict[str, float]], reference: str) -> str:
+    """Each round's pipeline time over that of the reference run right after it, and their medians."""
+    wall = [r["seconds"] / r["ref_seconds"] for r in rounds]
+    cpu = [r["cpu"] / r["ref_cpu"] for r in rounds]
+    return (
+        f"Pipeline time over {reference} run right after it, round by round: wall "
+        f"{', '.join(f'{x:.2f}x' for x in wall)} (median {statistics.median(wall):.2f}x), CPU "
+        f"{', '.join(f'{x:.2f}x' for x in cpu)} (median {statistics.median(cpu):.2f}x)."
     )
 
 
@@ -307,17 +338,17 @@ def report(row: dict) -> str:
         f"### {row['kind']} input: {row['docs']} documents, {row['megabytes']:.1f} MB, "
         f"{row['workers']} processes",
         "",
-        "| what | seconds | docs/s | MB/s | pipeline time / this |",
-        "|---|---|---|---|---|",
-        f"| pipeline end to end (Luigi) | {seconds:.1f} | {row['docs'] / seconds:.1f} | "
-        f"{row['megabytes'] / seconds:.2f} | 1.00 |",
-        f"| same functions in-process, no Luigi | {inproc:.1f} | {row['docs'] / inproc:.1f} | "
-        f"{row['megabytes'] / inproc:.2f} | {seconds / inproc:.2f} |",
+        "| what | seconds | CPU s | docs/s | MB/s | pipeline time / this |",
+        "|---|---|---|---|---|---|",
+        f"| pipeline end to end (Luigi) | {seconds:.1f} | {row['pipeline_cpu_seconds']:.1f} | "
+        f"{row['docs'] / seconds:.1f} | {row['megabytes'] / seconds:.2f} | 1.00 |",
+        f"| same functions in-process, no Luigi | {inproc:.1f} | {row['in_process_cpu_seconds']:.1f} | "
+        f"{row['docs'] / inproc:.1f} | {row['megabytes'] / inproc:.2f} | {seconds / inproc:.2f} |",
     ]
     for name, ref in row["reference_seconds"].items():
         lines.append(
-            f"| {name} | {ref:.1f} | {row['docs'] / ref:.1f} | {row['megabytes'] / ref:.2f} | "
-            f"{seconds / ref:.2f} |"
+            f"| {name} | {ref:.1f} | {row['reference_cpu_seconds'][name]:.1f} | {row['docs'] / ref:.1f} | "
+            f"{row['megabytes'] / ref:.2f} | {seconds / ref:.2f} |"
         )
     overhead = 1 - row["in_process_seconds"] / seconds
     cpu, inproc_cpu = row["pipeline_cpu_seconds"], row["in_process_cpu_seconds"]
@@ -327,6 +358,8 @@ def report(row: dict) -> str:
         f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time. "
         f"CPU time (all processes, best round; less sensitive to other load on the machine than wall "
         f"time): pipeline {cpu:.1f} s, in-process {inproc_cpu:.1f} s, difference {1 - inproc_cpu / cpu:.0%}.",
+        "",
+        paired_ratios(row["rounds"], row["paired_reference"]),
         "",
         round_shares(row["rounds"]),
         "",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.speed import round_shares
+from benchmarks.speed import paired_ratios, round_shares
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,18 @@ def test_round_shares_pair_each_pipeline_run_with_its_own_in_process_run() -> No
     text = round_shares(rounds)
     assert "wall 10%, 25%, 20% (median 20%)" in text
     assert "CPU 5%, 25%, 10% (median 10%)" in text
+
+
+def test_paired_ratios_divide_each_pipeline_run_by_the_reference_run_beside_it() -> None:
+    rounds = [
+        {"seconds": 12.0, "cpu": 24.0, "ref_seconds": 10.0, "ref_cpu": 20.0},
+        {"seconds": 9.0, "cpu": 22.0, "ref_seconds": 10.0, "ref_cpu": 20.0},
+        {"seconds": 10.0, "cpu": 21.0, "ref_seconds": 8.0, "ref_cpu": 20.0},
+    ]
+    text = paired_ratios(rounds, "trafilatura")
+    assert "over trafilatura run right after it" in text
+    assert "wall 1.20x, 0.90x, 1.25x (median 1.20x)" in text
+    assert "CPU 1.20x, 1.10x, 1.05x (median 1.10x)" in text
 
 
 def test_speed_benchmark_runs_the_pipeline_and_the_references(eval_dir: Path, tmp_path: Path) -> None:
@@ -46,8 +58,10 @@ def test_speed_benchmark_runs_the_pipeline_and_the_references(eval_dir: Path, tm
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Orchestration share round by round" in done.stdout
+    assert "Pipeline time over ftfy.fix_text run right after it" in done.stdout
     (row,) = json.loads(out.read_text(encoding="utf-8"))
     assert row["docs"] == 12 and len(row["rounds"]) == 2
     assert set(row["reference_seconds"]) == {"ftfy.fix_text", "C4 line filter"}
-    assert all(r["seconds"] > 0 and r["in_seconds"] > 0 for r in row["rounds"])
+    assert all(r["seconds"] > 0 and r["in_seconds"] > 0 and r["ref_seconds"] > 0 for r in row["rounds"])
+    assert row["reference_cpu_seconds"]["ftfy.fix_text"] > 0
     assert row["stage_seconds"]["strip_boilerplate"] > 0
