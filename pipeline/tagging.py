@@ -30,6 +30,7 @@ _THREE_WORDS = regex.compile(
     r"[\p{L}\p{N}][\p{L}\p{N}'’-]*+[^\p{L}\p{N}]++[\p{L}\p{N}][\p{L}\p{N}'’-]*+[^\p{L}\p{N}]++[\p{L}\p{N}]"
 )
 # A word (see _WORD) without a letter, on its own line: one regex call counts them over all words.
+# Words start with a letter or a digit, so one without a letter starts with a digit.
 _NO_LETTER_WORD = regex.compile(r"^\p{N}[\p{N}'’-]*$", regex.MULTILINE)
 _TERMINAL = regex.compile(r"[.!?…。！？\"”’»)]\s*$")
 _SPLIT_LIST = regex.compile(r"\s*(?:,|;|\||/|·|•)\s*")
