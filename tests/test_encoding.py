@@ -197,3 +197,11 @@ def test_only_real_changes_are_recorded() -> None:
     fixed, fixes = fix_text_explained("clean “line”\nbroken cafÃ©\n")
     assert fixed == "clean “line”\nbroken café\n"
     assert fixes == ["encode:latin-1", "decode:utf-8"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=()), max_size=60))
+def test_control_share_counts_the_c0_controls_other_than_white_space(text: str) -> None:
+    """Counted on the UTF-8 bytes (surrogates too), the share is that of the characters themselves."""
+    controls = sum(1 for c in text if c < "\x09" or "\x0e" <= c < "\x20")
+    assert encoding._control_share(text) == (controls / len(text) if text else 0.0)
