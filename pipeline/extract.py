@@ -32,6 +32,7 @@ from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.guard import DocumentTimeout, time_limit
 from pipeline.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
+from pipeline.segment import LIST_MARKER
 
 STAGE = "extract_text"
 RULE_NOT_MAIN = "extract.not_main_content"
@@ -50,8 +51,6 @@ _BLOCK_TAGS = frozenset(
 )
 # Elements whose text is never shown as page text.
 _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
-# What trafilatura writes before each list item of its text.
-LIST_MARKER = "- "
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
 # A date-like text that no dateparser locale accepts, so that parsing it loads every locale.

@@ -34,11 +34,12 @@ _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\
 _HYPHEN_END = regex.compile(r"(\p{Ll}+)-$")
 _LEADING_WORD = regex.compile(r"^(\p{Ll}+)")
 _HYPHEN_BREAK = regex.compile(r"(?<=\p{L}\p{L})-")
-# trafilatura writes each list item of an HTML page as "- item" (its plain-text layout, not a character
-# of the page, which shows a bullet glyph or a number). Gold texts write the item's words only: of the
-# eval sets' gold lines, zyte-aeb 0 of 4363 start with "- ", wcxb-dev 322 of 21726. Text documents keep
-# their bullets: there they are the document's own characters.
-_EXTRACTOR_ITEM_MARKER = regex.compile(r"^- (?=\S)")
+#: What trafilatura writes before each list item of an HTML page ("- item": its plain-text layout, not a
+#: character of the page, which shows a bullet glyph or a number). Gold texts write the item's words
+#: only: of the eval sets' gold lines, zyte-aeb 0 of 4363 start with "- ", wcxb-dev 322 of 21726. Text
+#: documents keep their bullets: there they are the document's own characters.
+LIST_MARKER = "- "
+_EXTRACTOR_ITEM_MARKER = regex.compile("^" + regex.escape(LIST_MARKER) + r"(?=\S)")
 # A bulleted line starts a new item even inside a wrapped block.
 _BULLET = regex.compile(r"^[*•·▪●◦‣]\s")
 # A paragraph that is all quotation: e-mail/markdown quoting ("> ..."), or one quotation mark pair
