@@ -22,15 +22,17 @@ from pipeline.document import Document
 STAGE = "tag_metadata"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
-_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’-]*")
+# A word starts with a letter or a digit and goes on with letters, digits, apostrophes and hyphens.
+_WORD_START = r"[\p{L}\p{N}]"
+_WORD_REST = r"[\p{L}\p{N}'’-]"
+_WORD = regex.compile(_WORD_START + _WORD_REST + "*")
 _ALPHA = regex.compile(r"\p{L}")
 # Three words (see _WORD) somewhere in a text: a word, what ends it, a word, what ends it, a word's
 # start. A search stops at the third word instead of listing every word of a long paragraph.
-_THREE_WORDS = regex.compile(
-    r"[\p{L}\p{N}][\p{L}\p{N}'’-]*+[^\p{L}\p{N}]++[\p{L}\p{N}][\p{L}\p{N}'’-]*+[^\p{L}\p{N}]++[\p{L}\p{N}]"
-)
+_WORD_AND_END = _WORD_START + _WORD_REST + r"*+[^\p{L}\p{N}]++"
+_THREE_WORDS = regex.compile(_WORD_AND_END * 2 + _WORD_START)
 # A word (see _WORD) without a letter, on its own line: one regex call counts them over all words.
-# Words start with a letter or a digit, so one without a letter starts with a digit.
+# A word starts with a letter or a digit, so one without a letter starts with a digit.
 _NO_LETTER_WORD = regex.compile(r"^\p{N}[\p{N}'’-]*$", regex.MULTILINE)
 _TERMINAL = regex.compile(r"[.!?…。！？\"”’»)]\s*$")
 _SPLIT_LIST = regex.compile(r"\s*(?:,|;|\||/|·|•)\s*")
