@@ -259,7 +259,6 @@ def bench_kind(
         references_fns["trafilatura.extract with metadata"] = _trafilatura_metadata
         references_fns["jusText"] = _justext
     paired = LIKE_FOR_LIKE[kind]
-    order = [paired, *(name for name in references_fns if name != paired)]
     pipeline: dict[str, Any] = {}
     in_process = in_process_cpu = float("inf")
     stages: dict[str, float] = {}
@@ -269,28 +268,40 @@ def bench_kind(
     # Each round's pipeline and in-process times, measured back to back: their ratio is steadier on a
     # machine whose speed drifts between rounds than the ratio of the two best times.
     rounds: list[dict[str, float]] = []
+
+    def reference(name: str) -> tuple[float, float]:
+        """Run one reference, keep its best times, return this run's wall and CPU seconds."""
+        seconds, _, cpu = in_workers(references_fns[name], raw, workers)
+        references[name] = min(references[name], seconds)
+        references_cpu[name] = min(references_cpu[name], cpu)
+        return seconds, cpu
+
     for _ in range(repeat):
         run = run_pipeline(raw, work, workers, shard_files)
         cpu_runs.append(run)
         if not pipeline or run["seconds"] < pipeline["seconds"]:
             pipeline = run
-        round_times = {"seconds": run["seconds"], "cpu": run["cpu_seconds"]}
-        for name in order:
-            seconds, _, cpu = in_workers(references_fns[name], raw, workers)
-            references[name] = min(references[name], seconds)
-            references_cpu[name] = min(references_cpu[name], cpu)
-            if name == paired:
-                round_times.update(ref_seconds=seconds, ref_cpu=cpu)
-                # The in-process run comes right after the reference paired with the pipeline.
-                seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
-                round_times.update(in_seconds=seconds, in_cpu=cpu)
-                in_process_cpu = min(in_process_cpu, cpu)
-                if seconds < in_process:
-                    in_process, stages = seconds, {}
-                    for result in stage_results:
-                        for stage, spent in result.items():
-                            stages[stage] = stages.get(stage, 0.0) + spent
-        rounds.append(round_times)
+        ref_seconds, ref_cpu = reference(paired)
+        seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
+        rounds.append(
+            {
+                "seconds": run["seconds"],
+                "cpu": run["cpu_seconds"],
+                "ref_seconds": ref_seconds,
+                "ref_cpu": ref_cpu,
+                "in_seconds": seconds,
+                "in_cpu": cpu,
+            }
+        )
+        in_process_cpu = min(in_process_cpu, cpu)
+        if seconds < in_process:
+            in_process, stages = seconds, {}
+            for result in stage_results:
+                for stage, spent in result.items():
+                    stages[stage] = stages.get(stage, 0.0) + spent
+        for name in references_fns:
+            if name != paired:
+                reference(name)
     return {
         "kind": kind,
         "docs": n_docs,
