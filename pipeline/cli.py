@@ -115,6 +115,8 @@ def _check_args(args: argparse.Namespace) -> str | None:
     """A usage error message, or None."""
     if not Path(args.raw).is_dir():
         return f"raw folder {args.raw} does not exist or is not a folder"
+    if Path(args.out).exists() and Path(args.out).resolve() == Path(args.raw).resolve():
+        return "--out is the --raw folder itself: give the output its own folder (it may lie inside --raw)"
     if args.workers < 1:
         return "--workers must be at least 1"
     if (args.date_from is None) != (args.date_to is None):
@@ -165,8 +167,8 @@ def run_command(args: argparse.Namespace) -> int:
     stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
     if args.workers > 1:
         # Inherited by the forked task processes instead of loaded in each.
-        raw_dirs = [day_dir(raw, d) for d in days] if days else [raw]
-        preload_models(html=any(may_hold_html(d) for d in raw_dirs if d.is_dir()))
+        pairs = [(day_dir(raw, d), day_dir(out, d)) for d in days] if days else [(raw, out)]
+        preload_models(html=any(may_hold_html(r, exclude=o) for r, o in pairs if r.is_dir()))
         # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
         # the children's garbage collections, which otherwise touch every object's header and so copy
         # every page of it (copy-on-write) again in each task: 2000 text documents, 3 alternating runs,

@@ -52,15 +52,18 @@ def _digest(parts: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def plan_shards(raw_dir: str | Path, config: Config) -> list[Shard]:
+def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None = None) -> list[Shard]:
     """Group the raw folder's files, ordered by document id then path, into shards of ``input.shard_files``.
+
+    Files below ``out_dir``, the batch's output folder, are never input (it may lie inside the raw
+    folder).
 
     Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
     keep the first and reject the others as ``duplicate_id``. A shard's digest covers the batch's files
     (path, size, mtime) and the settings, so a changed input or setting gives new intermediate file
     names and stale ones are never reused.
     """
-    files = sorted(discover(raw_dir), key=lambda f: (split_name(f.path)[0], f.path))
+    files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
     size = max(1, config.input.shard_files)
     config_digest = config.digest()
     chunks: list[list[RawFile]] = []
@@ -98,10 +101,10 @@ def remember_plan(shards: list[Shard]) -> str:
     return fingerprint
 
 
-def plan_for(raw_dir: str | Path, config: Config, fingerprint: str) -> list[Shard]:
+def plan_for(raw_dir: str | Path, out_dir: str | Path, config: Config, fingerprint: str) -> list[Shard]:
     """The shards of the batch with ``fingerprint`` (planned again when this process has not seen it)."""
     if fingerprint not in _PLANS:
-        shards = plan_shards(raw_dir, config)
+        shards = plan_shards(raw_dir, config, out_dir)
         if batch_fingerprint(shards) != fingerprint:
             raise RuntimeError(f"the raw folder {raw_dir} changed while its batch was being planned")
         _PLANS[fingerprint] = shards

@@ -61,14 +61,42 @@ class RawItem:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
-def discover(raw_dir: str | Path) -> list[RawFile]:
-    """Every regular file (or link) under ``raw_dir``, recursively, hidden ones skipped, sorted by path."""
+def _folder_key(path: str | Path | None) -> tuple[int, int] | None:
+    """The device and inode of a folder (None when there is none), to know it under any of its names."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _input_folders(dirpath: str, dirnames: list[str], exclude: tuple[int, int] | None) -> list[str]:
+    """The subfolders of ``dirpath`` that hold input: not hidden, not the output folder."""
+    names = [d for d in dirnames if not d.startswith(".")]
+    if exclude is not None:
+        names = [d for d in names if _folder_key(os.path.join(dirpath, d)) != exclude]
+    return names
+
+
+def discover(raw_dir: str | Path, exclude: str | Path | None = None) -> list[RawFile]:
+    """Every regular file (or link) under ``raw_dir``, recursively, hidden ones skipped, sorted by path.
+
+    Nothing below the folder ``exclude`` is input: the output folder may lie inside the raw folder
+    (``--raw data --out data/clean``), and a run must never read its own parts, stage files and
+    manifest back in. It is known by device and inode, so a symbolic link or another spelling of its
+    path names the same folder.
+    """
     # Plain strings, not Path objects: a batch may have millions of files, and pathlib interns every
     # name it parses, which would keep them all in memory for the rest of the run.
     root = os.fspath(raw_dir)
+    skip = _folder_key(exclude)
     found: list[RawFile] = []
+    if skip is not None and _folder_key(root) == skip:
+        return found
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(_input_folders(dirpath, dirnames, skip))
         prefix = os.path.relpath(dirpath, root).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"
         for name in filenames:
@@ -84,14 +112,15 @@ def discover(raw_dir: str | Path) -> list[RawFile]:
     return found
 
 
-def may_hold_html(raw_dir: str | Path) -> bool:
+def may_hold_html(raw_dir: str | Path, exclude: str | Path | None = None) -> bool:
     """Whether any input under ``raw_dir`` may hold HTML (an .html, .jsonl or .warc file, or an unknown one).
 
     Stops at the first such file, so a batch with HTML answers at once and only plain-text batches are
-    walked to the end.
+    walked to the end. ``exclude`` is the output folder, as for :func:`discover`.
     """
-    for _dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    skip = _folder_key(exclude)
+    for dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = _input_folders(dirpath, dirnames, skip)
         if any(split_name(name)[1] != "text" for name in filenames if not name.startswith(".")):
             return True
     return False

@@ -85,9 +85,11 @@ def apply_shipped_luigi_config() -> None:
 apply_shipped_luigi_config()
 
 
-def shard_paths(raw_dir: str, config_path: str, fingerprint: str, shard: int, digest: str) -> tuple[str, ...]:
+def shard_paths(
+    raw_dir: str, out_dir: str, config_path: str, fingerprint: str, shard: int, digest: str
+) -> tuple[str, ...]:
     """The input paths of one shard, from its batch's plan (kept once per process, not in every task)."""
-    planned = plan_for(raw_dir, load_config(config_path or None), fingerprint)[shard]
+    planned = plan_for(raw_dir, out_dir, load_config(config_path or None), fingerprint)[shard]
     if planned.digest != digest:
         raise RuntimeError(f"shard {shard} of {raw_dir} is not the one this task was planned with")
     return planned.paths
@@ -101,6 +103,8 @@ class RawShard(luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
     raw_dir = luigi.Parameter()
+    # The batch's output folder: never input, even inside the raw folder (the digest covers the plan).
+    out_dir = luigi.Parameter(significant=False, default="")
     config_path = luigi.Parameter(default="", significant=False)
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
@@ -108,7 +112,9 @@ class RawShard(luigi.ExternalTask):
 
     def output(self) -> list[luigi.LocalTarget]:
         # Files that vanished or dangle are not "missing data": reading them yields a reject.
-        paths = shard_paths(self.raw_dir, self.config_path, self.fingerprint, self.shard, self.digest)
+        paths = shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
         targets = [luigi.LocalTarget(os.path.join(self.raw_dir, path)) for path in paths]
         return [t for t in targets if t.exists()]
 
@@ -154,7 +160,9 @@ class ShardStage(luigi.Task):
 
     def paths(self) -> tuple[str, ...]:
         """The shard's input files, relative to the raw folder."""
-        return shard_paths(self.raw_dir, self.config_path, self.fingerprint, self.shard, self.digest)
+        return shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
 
     def input_documents(self, config: Config) -> Iterable[Document]:
         """The documents this stage reads: the previous stage's output."""
@@ -283,7 +291,7 @@ class BatchTask(luigi.Task):
                 digest=s.digest,
                 fingerprint=self.fingerprint,
             )
-            for s in plan_for(self.raw_dir, config, self.fingerprint)
+            for s in plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
         ]
 
     def output(self) -> luigi.LocalTarget:
@@ -450,7 +458,7 @@ class CleanCorpus(luigi.Task):
     def shards(self) -> list[Shard]:
         """The batch's shards, planned once per task instance."""
         if self._shards is None:
-            self._shards = plan_shards(self.raw_dir, self.config())
+            self._shards = plan_shards(self.raw_dir, self.config(), self.out_dir)
         return self._shards
 
     def requires(self) -> list[WriteShard]:

@@ -110,6 +110,27 @@ def test_rerun_does_no_work_and_output_is_byte_identical(mixed_batch: Path, tmp_
     assert [p.stat().st_mtime_ns for p in stage_files] == mtimes
 
 
+def test_an_output_folder_inside_the_raw_folder_is_never_read_back(tmp_path: Path) -> None:
+    raw = tmp_path / "data"
+    raw.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (raw / seed.name).write_bytes(seed.read_bytes())
+    out = raw / "clean"
+    _build(raw, out)
+    first = _snapshot(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["input"] == 5
+    _build(raw, out)
+    assert _snapshot(out) == first
+
+
+def test_cli_refuses_an_output_folder_that_is_the_raw_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A document with a sentence to keep in it.\n")
+    command = [sys.executable, "-m", "pipeline", "run", "--raw", str(tmp_path), "--out", str(tmp_path)]
+    done = _run(command, tmp_path)
+    assert done.returncode == 2 and "--raw folder itself" in done.stderr
+
+
 def test_changed_input_is_picked_up(mixed_batch: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(mixed_batch, out)

@@ -43,6 +43,22 @@ def test_discover_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
     assert [f.path for f in discover(tmp_path)] == ["a.txt", "b/z.txt"]
 
 
+def test_discover_never_lists_the_output_folder_under_any_of_its_names(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "clean" / "_stages").mkdir(parents=True)
+    (tmp_path / "clean" / "part-00000.jsonl").write_text("{}\n")
+    (tmp_path / "clean" / "_stages" / "x.jsonl").write_text("{}\n")
+    (tmp_path / "cleaner").mkdir()
+    (tmp_path / "cleaner" / "b.txt").write_text("b")
+    alias = tmp_path.parent / f"{tmp_path.name}-alias"
+    alias.symlink_to(tmp_path / "clean")
+    for out in (tmp_path / "clean", alias, tmp_path / "clean" / ".." / "clean"):
+        assert [f.path for f in discover(tmp_path, exclude=out)] == ["a.txt", "cleaner/b.txt"]
+        assert may_hold_html(tmp_path, exclude=out) is False
+    assert discover(tmp_path, exclude=tmp_path) == []
+    assert discover(tmp_path, exclude=tmp_path / "not-yet") == discover(tmp_path)
+
+
 def test_compressed_inputs_are_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"hello gzip"))
     (tmp_path / "b.html.zst").write_bytes(zstandard.ZstdCompressor().compress(b"<p>hello zstd</p>"))
