@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from pipeline.boilerplate import strip_boilerplate
@@ -15,7 +16,7 @@ from pipeline.extract import extract_text, warm_up
 from pipeline.guard import DocumentTooBig, memory_limit
 from pipeline.learned import learned_for
 from pipeline.lineclass import load_model
-from pipeline.readers import RawItem, read_items
+from pipeline.readers import RawItem, read_items, split_name
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
 from pipeline.tagging import detect_language, tag_metadata
@@ -126,16 +127,41 @@ def preload_models(html: bool = True) -> None:
     language.join()
 
 
+def _path_qualified_id(item: RawItem, path: str, taken: AbstractSet[str]) -> str:
+    """An id for an input whose own id is taken: its file's path, extensions and all, in place of the
+    file's id (``a.txt.gz``, ``x.warc.gz/urn:uuid:...``), numbered on (``#2``, ...) if that is taken too.
+
+    A path is unique among files, so this differs from the id the kept input has (and from every
+    other id unless another input is named after this file's whole path, ``a.txt.gz.txt``).
+    """
+    file_id = split_name(path)[0]
+    base = path + item.id[len(file_id) :] if item.id.startswith(file_id) else f"{path}/{item.id}"
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}#{number}"
+    return candidate
+
+
 def load_documents(raw_dir: str | Path, paths: Iterable[str], config: Config) -> Iterator[Document]:
-    """Decoded documents (or rejects) for the given input files, in order; a repeated id is a reject."""
-    seen: set[str] = set()
+    """Decoded documents (or rejects) for the given input files, in order; a repeated id is a reject.
+
+    The repeated input keeps no id of another record (every output id is unique, so an output folder
+    passes ``verify``): it is rejected as ``duplicate_id`` under its path-qualified id, and the detail
+    names the source that has the id.
+    """
+    seen: dict[str, str] = {}  # the inputs' own ids -> the source path that has each
+    given: set[str] = set()  # every id given out, path-qualified ones included
     for path in paths:
         for item in read_items(raw_dir, path, config.input.max_document_bytes):
             if item.id in seen:
-                detail = f"{item.source.path} gives an id an earlier input already has"
+                detail = f"{item.source.path} gives the id {item.id!r}, which {seen[item.id]} already has"
                 rejection = Rejection("read", "duplicate_id", detail)
-                item = dataclasses.replace(item, data=b"", rejection=rejection)
-            seen.add(item.id)
+                own_id = _path_qualified_id(item, path, given)
+                item = dataclasses.replace(item, id=own_id, data=b"", rejection=rejection)
+            else:
+                seen[item.id] = item.source.path
+            given.add(item.id)
             doc = decode_item(item)
             yield doc.with_metadata(**item.metadata) if item.metadata else doc
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import luigi
 import pytest
+from warcs import Response, write_warc
 
 from pipeline import cli
 from pipeline.tasks import CleanCorpus
+from pipeline.verify import verify_output
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -220,9 +222,41 @@ def test_files_with_the_same_id_keep_the_first_and_reject_the_rest(tmp_path: Pat
     task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(config))
     assert luigi.build([task], local_scheduler=True, log_level="WARNING")
     rejects = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
-    assert [(r["id"], r["source"]["path"], r["reason"]) for r in rejects] == [("a", "a.txt", "duplicate_id")]
+    # The reject is known by its own path, not by the kept record's id, and names both sources.
+    assert [(r["id"], r["source"]["path"], r["reason"]) for r in rejects] == [
+        ("a.txt", "a.txt", "duplicate_id")
+    ]
+    assert "a.txt" in rejects[0]["detail"] and "a.html" in rejects[0]["detail"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"] == {"input": 3, "clean": 2, "rejected": 1}
+    assert verify_output(out) == []
+
+
+def test_records_with_taken_ids_get_ids_of_their_own_and_the_output_verifies(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = ARTICLE_HTML.encode("utf-8")
+    (warc_id,) = write_warc(raw / "x.warc", [Response("https://example.org/a", page)], gzip=False)
+    (raw / "x.warc.gz").write_bytes(gzip.compress((raw / "x.warc").read_bytes(), mtime=0))
+    (raw / "a.txt").write_text("A plain text document with a sentence to keep.\n", encoding="utf-8")
+    same = b"The same document, compressed, with a sentence.\n"
+    (raw / "a.txt.gz").write_bytes(gzip.compress(same, mtime=0))
+    text = "Record number {} of the file, with a sentence of its own."
+    lines = [{"id": "7", "text": text.format(n)} for n in range(3)]
+    (raw / "r.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    _build(raw, out)
+    rejects = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in rejects) == [
+        "a.txt.gz",
+        "r.jsonl/7",
+        "r.jsonl/7#2",
+        f"x.warc.gz/{warc_id}",
+    ]
+    assert {r["reason"] for r in rejects} == {"duplicate_id"}
+    clean = [json.loads(line) for line in (out / "part-00000.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in clean) == ["a", "r/7", f"x/{warc_id}"]
+    assert verify_output(out) == []
 
 
 def test_luigi_command_backfills_days_with_range_daily(tmp_path: Path) -> None:
