@@ -201,7 +201,25 @@ def test_only_real_changes_are_recorded() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=()), max_size=60))
-def test_control_share_counts_the_c0_controls_other_than_white_space(text: str) -> None:
-    """Counted on the UTF-8 bytes (surrogates too), the share is that of the characters themselves."""
+def test_control_count_counts_the_c0_controls_other_than_white_space(text: str) -> None:
+    """Counted on the UTF-8 bytes (surrogates too), the count is that of the characters themselves."""
     controls = sum(1 for c in text if c < "\x09" or "\x0e" <= c < "\x20")
-    assert encoding._control_share(text) == (controls / len(text) if text else 0.0)
+    assert encoding._control_count(text) == controls
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Here's a control character: \x1a", "These control characters \x1a are apparently intentional \x81"],
+)
+def test_a_short_text_with_a_stray_control_character_is_text_and_loses_the_character(text: str) -> None:
+    doc = repair_encoding(decode_item(_item(text.encode("utf-8"))))
+    assert doc.rejection is None
+    assert "\x1a" not in doc.text and doc.text.startswith(("Here's a control character:", "These control"))
+    assert "remove_control_chars" in " ".join(doc.metadata["encoding_fixes"])
+
+
+def test_many_control_characters_are_binary_whatever_the_length() -> None:
+    noise = bytes(range(1, 9)) + bytes(range(14, 32))
+    for data in (b"ab" + noise[: encoding.MIN_CONTROL_CHARS], b"word " * 2000 + noise * 50):
+        doc = decode_item(_item(data))
+        assert doc.rejection is not None and doc.rejection.reason == "binary"
