@@ -7,6 +7,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,10 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from pipeline import __version__
-from pipeline.rules import rules_fingerprint
+
+#: The package's folder: besides its code it ships the data files the stages read (the rule catalogue,
+#: the line model, the lexicons), which change the output as much as a setting does.
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +145,38 @@ class Config:
         return dataclasses.asdict(self)
 
     def digest(self) -> str:
-        """Hex digest of the settings, the rule files and the package version."""
+        """Hex digest of the settings, the package's data files and the package version."""
         payload = json.dumps(
-            {"config": self.to_dict(), "rules": rules_fingerprint(), "version": __version__},
+            {"config": self.to_dict(), "data": data_fingerprint(), "version": __version__},
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _data_files(folder: Path) -> list[Path]:
+    """Every file of ``folder``, recursively, that is not code: not Python, not a cache, not hidden."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix not in (".py", ".pyc")
+        and not any(part.startswith((".", "__pycache__")) for part in path.relative_to(folder).parts)
+    )
+
+
+@lru_cache(maxsize=1)
+def data_fingerprint(folder: Path = PACKAGE_DIR) -> str:
+    """Digest of every data file shipped in the package (names and bytes).
+
+    All of them, not a list of the ones a stage reads: a retrained ``lineclass_model.json``, an edited
+    lexicon or rule file, or a data file added later, gives new intermediate file names, so stale
+    results are never reused.
+    """
+    digest = hashlib.sha256()
+    for path in _data_files(folder):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 _SECTIONS = {

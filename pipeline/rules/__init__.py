@@ -269,12 +269,3 @@ def load_rules(directory: str | None = None) -> RuleSet:
     """Load and compile every rule file of ``directory`` (the shipped catalogue by default)."""
     return _compile(Path(directory) if directory else RULES_DIR)
 
-
-@lru_cache(maxsize=1)
-def rules_fingerprint() -> str:
-    """Digest of the shipped rule files, so a changed catalogue never reuses stale outputs."""
-    digest = hashlib.sha256()
-    for path in _rule_files(RULES_DIR):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
