@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import sys
+import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,12 @@ class InputConfig:
     # Address space one document's HTML extraction may add before it becomes an out_of_memory reject
     # (lxml on pathological markup can take tens of times the page size); 0 = no limit.
     max_document_memory_mb: int = 2048
+
+    def __post_init__(self) -> None:
+        if self.shard_files < 1:
+            raise ValueError(f"input.shard_files must be at least 1, not {self.shard_files!r}")
+        if self.max_document_bytes < 1 or self.max_document_memory_mb < 0:
+            raise ValueError("input.max_document_bytes must be at least 1, max_document_memory_mb 0 or more")
 
 
 # extract.table_format: rows as lines of plain cells, or as trafilatura's markdown rows.
@@ -188,18 +195,42 @@ _SECTIONS = {
 }
 
 
+#: TOML value types a setting of each annotated type takes; a float setting also takes an integer.
+_TOML_TYPES: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (float, int), str: (str,)}
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _typed(section: str, cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` checked against the types of ``cls``'s fields (floats made float), or a ValueError."""
+    types = typing.get_type_hints(cls)
+    typed: dict[str, Any] = {}
+    for key, value in values.items():
+        wanted = types[key]
+        # bool is an int to Python, never a number of files to a user.
+        if isinstance(value, bool) != (wanted is bool) or not isinstance(value, _TOML_TYPES[wanted]):
+            raise ValueError(
+                f"{section}.{key} must be {_TYPE_NAMES[wanted]}, not {value!r} ({type(value).__name__})"
+            )
+        typed[key] = wanted(value)  # an integer given for a float setting becomes a float
+    return typed
+
+
 def config_from_dict(data: dict[str, Any]) -> Config:
-    """Build a :class:`Config` from nested dicts, refusing unknown sections and keys."""
+    """Build a :class:`Config` from nested dicts, refusing unknown sections and keys and values of the
+    wrong type (each setting's type is its field's annotation); a value out of range is refused by the
+    section's own check."""
     sections: dict[str, Any] = {}
     for name, values in data.items():
         if name not in _SECTIONS:
             raise ValueError(f"unknown config section [{name}]")
+        if not isinstance(values, dict):
+            raise ValueError(f"[{name}] must be a table of settings, not {values!r}")
         cls = _SECTIONS[name]
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown keys in [{name}]: {', '.join(sorted(unknown))}")
-        sections[name] = cls(**values)
+        sections[name] = cls(**_typed(name, cls, values))
     return Config(**sections)
 
 

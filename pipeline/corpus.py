@@ -64,7 +64,7 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
     names and stale ones are never reused.
     """
     files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
-    size = max(1, config.input.shard_files)
+    size = config.input.shard_files
     config_digest = config.digest()
     chunks: list[list[RawFile]] = []
     previous_id = None

@@ -36,6 +36,8 @@ FORMATS: dict[str, str] = {
     ".warc": "warc",
 }
 COMPRESSIONS: tuple[str, ...] = (".gz", ".zst")
+#: What a document's bytes are (``RawItem.content_type``): a record of a container is one of these too.
+CONTENT_TYPES: tuple[str, ...] = ("text", "html")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pipeline.extract import extract_text, warm_up
 from pipeline.guard import DocumentTooBig, memory_limit
 from pipeline.learned import learned_for
 from pipeline.lineclass import load_model
-from pipeline.readers import RawItem, read_items, split_name
+from pipeline.readers import CONTENT_TYPES, RawItem, read_items, split_name
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
 from pipeline.tagging import detect_language, tag_metadata
@@ -174,7 +174,12 @@ def clean_document(
     url: str | None = None,
     config: Config | None = None,
 ) -> Document:
-    """Run every stage on one document given as text or bytes (``format`` is ``text`` or ``html``)."""
+    """Run every stage on one document given as text or bytes (``format`` is ``text`` or ``html``).
+
+    Raises ``ValueError`` for any other ``format``.
+    """
+    if format not in CONTENT_TYPES:
+        raise ValueError(f"format must be one of {', '.join(CONTENT_TYPES)}, not {format!r}")
     config = config or Config()
     data = content.encode("utf-8") if isinstance(content, str) else content
     declared = "utf-8" if isinstance(content, str) else None

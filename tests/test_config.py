@@ -1,12 +1,23 @@
-"""Settings: loading from TOML, and the digest that names the intermediate files."""
+"""Settings (loading from TOML, the digest that names the intermediate files) and the API's arguments."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
-from pipeline import lineclass, tagging
-from pipeline.config import PACKAGE_DIR, _data_files, data_fingerprint
+import pytest
+
+from pipeline import clean_document, lineclass, tagging
+from pipeline.cli import main
+from pipeline.config import (
+    PACKAGE_DIR,
+    Config,
+    _data_files,
+    config_from_dict,
+    data_fingerprint,
+    load_config,
+)
 from pipeline.rules import RULES_DIR
 
 
@@ -42,3 +53,56 @@ def test_a_retrained_model_or_an_edited_lexicon_changes_the_fingerprint(tmp_path
     fingerprints = [data_fingerprint(folder) for folder in (retrained, edited, recompiled)]
     assert fingerprints[0] != original and fingerprints[1] != original
     assert fingerprints[2] == original
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[input]\nshard_files = "200"\n', "input.shard_files must be an integer, not '200'"),
+        ("[input]\nshard_files = 2.5\n", "input.shard_files must be an integer"),
+        ("[input]\nshard_files = true\n", "input.shard_files must be an integer"),
+        ("[input]\nshard_files = 0\n", "input.shard_files must be at least 1"),
+        ('[corpus]\nfind_duplicates = "no"\n', "corpus.find_duplicates must be true or false"),
+        ("[corpus]\nfind_duplicates = 0\n", "corpus.find_duplicates must be true or false"),
+        ("[output]\ncompression = 1\n", "output.compression must be a string"),
+        ('[extract]\ntimeout_seconds = "30"\n', "extract.timeout_seconds must be a number"),
+        ("input = 3\n", "[input] must be a table of settings"),
+    ],
+    ids=["str-for-int", "float-for-int", "bool-for-int", "zero-shards", "str-for-bool", "int-for-bool",
+         "int-for-str", "str-for-float", "not-a-table"],
+)
+def test_a_setting_of_the_wrong_type_or_range_is_a_clear_error(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_config(path)
+
+
+def test_an_integer_for_a_float_setting_is_that_float() -> None:
+    config = config_from_dict({"extract": {"timeout_seconds": 30}, "corpus": {"near_duplicate_threshold": 1}})
+    assert config.extract.timeout_seconds == 30.0 and isinstance(config.extract.timeout_seconds, float)
+    assert config_from_dict({"extract": {"timeout_seconds": 30}}).digest() == Config().digest()
+
+
+def test_the_command_line_refuses_a_bad_setting_with_exit_2_and_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "raw").mkdir()
+    config = tmp_path / "settings.toml"
+    config.write_text('[input]\nshard_files = "200"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["run", "--raw", str(tmp_path / "raw"), "--out", str(out), "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"error: config {config}: input.shard_files must be an integer, not '200' (str)"
+    ]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["htm", "HTML", "jsonl", "warc", ""])
+def test_clean_document_refuses_an_unknown_format(fmt: str) -> None:
+    with pytest.raises(ValueError, match="format must be one of text, html"):
+        clean_document("<p>A page.</p>", format=fmt)
