@@ -12,6 +12,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import zstandard
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ArchiveIterator, ARCIterator
 from warcio.recordloader import ArcWarcRecord
+from warcio.timeutils import timestamp_to_iso_date
 
 from pipeline.document import Rejection, Source
 
@@ -34,6 +36,7 @@ FORMATS: dict[str, str] = {
     ".htm": "html",
     ".jsonl": "jsonl",
     ".warc": "warc",
+    ".arc": "arc",
 }
 COMPRESSIONS: tuple[str, ...] = (".gz", ".zst")
 #: What a document's bytes are (``RawItem.content_type``): a record of a container is one of these too.
@@ -281,7 +284,7 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
             doc_id, source, rejection=Rejection(STAGE, "unsupported_format", f"unknown extension: {path}")
         )
         return
-    if fmt == "warc":
+    if fmt in WEB_ARCHIVE_FORMATS:
         yield from _warc_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
         return
     if fmt == "jsonl":
@@ -414,6 +417,8 @@ def _jsonl_url(record: Mapping[str, Any]) -> str | None:
     return url if isinstance(url, str) and url.strip() else None
 
 
+#: Web archive formats, read record by record with warcio.
+WEB_ARCHIVE_FORMATS = ("warc", "arc")
 #: HTTP media types whose bodies are HTML pages; every other response is skipped, not rejected.
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: Without a Content-Type header, a body that starts like this (after white space) is taken as HTML.
@@ -448,20 +453,48 @@ def _drain(stream: Any) -> None:
         pass
 
 
+#: An ARC record's Archive-date: 14 digits, YYYYMMDDhhmmss (UTC).
+_ARC_DATE = re.compile(r"\d{14}")
+
+
+def _record_content_type(record: ArcWarcRecord) -> tuple[bool, str | None]:
+    """Whether a record can hold a page, and the Content-Type that says what it holds.
+
+    A ``response`` (WARC) or an ARC record holds the server's HTTP response: a page when its status is
+    2xx. A WARC ``resource`` record holds the content itself, with no HTTP headers: that is how
+    Webrecorder and other browser-based archivers store the pages they capture.
+    """
+    if record.rec_type == "response" and record.http_headers is not None:
+        # Redirects and error pages are not documents.
+        ok = record.http_headers.get_statuscode().startswith("2")
+        return ok, record.http_headers.get_header("content-type")
+    if record.rec_type == "resource" and record.format == "warc":
+        return True, record.content_type
+    return False, None
+
+
+def _record_url_and_date(record: ArcWarcRecord) -> tuple[str | None, str | None]:
+    """The page's URL and its fetch time (ISO 8601), from the WARC or ARC record's own header."""
+    if record.format == "arc":
+        url = record.rec_headers.get_header("uri")
+        stamp = (record.rec_headers.get_header("archive-date") or "").strip()
+        date = timestamp_to_iso_date(stamp) if _ARC_DATE.fullmatch(stamp) else None
+        return _strip_brackets(url), date
+    date = (record.rec_headers.get_header("WARC-Date") or "").strip()
+    return _strip_brackets(record.rec_headers.get_header("WARC-Target-URI")), date or None
+
+
 def _warc_record_item(record: ArcWarcRecord, item_id: str, source: Source, max_bytes: int) -> RawItem | None:
-    """The item of one WARC record: None when the record is not an HTML page (skipped)."""
-    if record.rec_type != "response" or record.http_headers is None:
+    """The item of one WARC or ARC record: None when the record is not an HTML page (skipped)."""
+    holds_page, content_type = _record_content_type(record)
+    if not holds_page:
         return None
-    status = record.http_headers.get_statuscode()
-    if not status.startswith("2"):  # redirects and error pages are not documents
-        return None
-    media, charset = media_type_and_charset(record.http_headers.get_header("content-type"))
+    media, charset = media_type_and_charset(content_type)
     if media is not None and media not in HTML_MEDIA_TYPES:
         return None
-    url = _strip_brackets(record.rec_headers.get_header("WARC-Target-URI"))
+    url, date = _record_url_and_date(record)
     item_source = Source(path=source.path, format=source.format, url=url)
-    date = record.rec_headers.get_header("WARC-Date")
-    metadata = {"warc_date": date.strip()} if date and date.strip() else {}
+    metadata = {"warc_date": date} if date else {}
     body = _read_bounded(record.content_stream(), max_bytes)
     if media is None and not body.lstrip()[:20].lower().startswith(_HTML_SNIFF):
         return None
@@ -479,21 +512,28 @@ def _warc_record_item(record: ArcWarcRecord, item_id: str, source: Source, max_b
 def _warc_items(
     full_path: Path, file_id: str, source: Source, compression: str | None, max_bytes: int
 ) -> Iterator[RawItem]:
-    """One item per HTML response record of a WARC file, streamed record by record.
+    """One item per HTML page of a WARC or ARC file, streamed record by record.
 
-    Request, metadata, warcinfo, revisit and non-HTML or non-2xx response records are skipped. A
-    record cut short (a truncated download) or a broken record ends the file with one reject; the
+    A page is a 2xx response record with an HTML body, or a WARC resource record holding HTML. Request,
+    metadata, warcinfo, revisit, the ARC version block and non-HTML or non-2xx responses are skipped.
+    A record cut short (a truncated download) or a broken record ends the file with one reject; the
     records before it are kept. The file's own gzip (per record, as crawlers write it, or whole-file)
-    or zstandard layer is undone here, so warcio only ever parses plain WARC.
+    or zstandard layer is undone here, so warcio only ever parses plain WARC or ARC. An ARC record has
+    no id of its own: its 0-based place in the file stands for one.
     """
+    kind = source.format or "warc"
     done = 0  # records read whole so far: the 0-based index of the next one
     record_id: str | None = None
     pages = 0
     try:
         with open_decompressed(full_path, compression) as stream:
-            for record in ArchiveIterator(stream):
-                if record.format != "warc":  # warcio also parses ARC, and reads junk as ARC headers
-                    raise ValueError(f"not a WARC record (parsed as {record.format})")
+            records = ARCIterator(stream) if kind == "arc" else ArchiveIterator(stream)
+            for record in records:
+                if record.format != kind:  # warcio reads junk in a WARC file as ARC headers
+                    raise ValueError(f"not a {kind.upper()} record (parsed as {record.format})")
+                if kind == "arc" and not (record.rec_headers.get_header("length") or "").isdigit():
+                    # Any line of five words parses as an ARC header; a record has a length in bytes.
+                    raise ValueError("not an ARC record: its header line has no length")
                 record_id = _strip_brackets(record.rec_headers.get_header("WARC-Record-ID"))
                 item_id = f"{file_id}/{record_id or done}"
                 item = _warc_record_item(record, item_id, source, max_bytes)
@@ -509,13 +549,14 @@ def _warc_items(
     except Exception as exc:  # noqa: BLE001 - a broken record rejects the rest of the file, never a crash
         reason, detail = _file_rejection(exc)
         if reason == "unreadable" and not isinstance(exc, OSError):
-            reason = "invalid_warc"
+            reason = f"invalid_{kind}"
         elif isinstance(exc, EOFError) and compression is None:
-            reason = "invalid_warc"
+            reason = f"invalid_{kind}"
         bad_id = f"{file_id}/{record_id or done}"
         yield RawItem(bad_id, source, rejection=Rejection(STAGE, reason, detail[:300]))
         return
     if done == 0:
-        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", "the WARC file holds no records"))
+        detail = f"the {kind.upper()} file holds no records"
+        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", detail))
     else:
         log.debug("%s: %d HTML pages among %d records", file_id, pages, done)

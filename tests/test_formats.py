@@ -13,7 +13,7 @@ import jsonschema
 import luigi
 import pytest
 import zstandard
-from warcs import Response, write_warc
+from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
 from pipeline.tasks import CleanCorpus
 from pipeline.writers import hf_features, output_schema, read_jsonl
@@ -66,6 +66,11 @@ def raw_formats(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dolma = {"id": "d-7", "source": "cc", "metadata": {"url": "https://news.example.org/bakery"}}
     dolma["html"] = article(*TOPICS[3])
     (raw / "dolma.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(json.dumps(dolma).encode()))
+    (raw / "captures").mkdir()
+    webrecorder = ("https://news.example.org/webrecorder", article(*TOPICS[0]).encode(), "text/html")
+    write_resource_warc(raw / "captures" / "session.warc.gz", [webrecorder])
+    old_page = ArcPage("http://news.example.org/1996/river", "19961104142103", article(*TOPICS[1]).encode())
+    write_arc(raw / "captures" / "IA-001102.arc.gz", [old_page])
     return raw
 
 
@@ -93,7 +98,7 @@ def records_of(out: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_format_flows_to_the_corpus(gzip_capped: tuple[Path, dict[str, Any]]) -> None:
     out, manifest = gzip_capped
     by_id = {r["id"]: r for r in records_of(out, manifest)}
-    warc = [r for r in by_id.values() if r["source"]["format"] == "warc"]
+    warc = [r for r in by_id.values() if r["source"]["path"].startswith("crawl/")]
     urls = sorted(r["source"]["url"] for r in warc)
     # CC-MAIN-0001: budget and river (the image and the redirect are skipped); damaged: the pages
     # before the cut
@@ -112,6 +117,18 @@ def test_every_format_flows_to_the_corpus(gzip_capped: tuple[Path, dict[str, Any
         "format": "jsonl",
         "url": "https://news.example.org/bakery",
     }
+    (resource,) = [r for r in by_id.values() if r["source"]["path"] == "captures/session.warc.gz"]
+    assert resource["id"].startswith("captures/session/urn:uuid:") and resource["metadata"]["warc_date"]
+    assert resource["source"]["url"] == "https://news.example.org/webrecorder"
+    assert resource["title"] == TOPICS[0][0]
+    arc = by_id["captures/IA-001102/1"]
+    assert arc["source"] == {
+        "path": "captures/IA-001102.arc.gz",
+        "format": "arc",
+        "url": "http://news.example.org/1996/river",
+    }
+    assert arc["metadata"]["warc_date"] == "1996-11-04T14:21:03Z"
+    assert TOPICS[1][1] in arc["text"]
     rejects = list(read_jsonl(out / "rejected.jsonl"))
     assert [(r["source"]["path"], r["reason"]) for r in rejects] == [
         ("crawl/damaged.warc.gz", "corrupt_compression")

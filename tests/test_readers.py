@@ -13,7 +13,7 @@ import pytest
 import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from warcs import Response, write_warc
+from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
 from pipeline.document import Source
 from pipeline.readers import (
@@ -263,6 +263,56 @@ def test_broken_and_empty_warcs_are_rejects(tmp_path: Path) -> None:
     assert garbage.rejection is not None and garbage.rejection.reason == "invalid_warc"
     assert _reason(tmp_path, "empty.warc.gz") == "empty"
     assert _reason(tmp_path, "big.warc.gz") == "too_large"
+
+
+def test_warc_resource_records_holding_html_are_pages(tmp_path: Path) -> None:
+    """Webrecorder stores a captured page as a resource record: the page itself, no HTTP headers."""
+    pages = [
+        ("https://example.org/story", PAGE % (1, b""), "text/html; charset=utf-8"),
+        ("https://example.org/style.css", b"p { color: red }", "text/css"),
+        ("https://example.org/x", b"<html><p>xhtml</p></html>", "application/xhtml+xml"),
+    ]
+    ids = write_resource_warc(tmp_path / "capture.warc.gz", pages)
+    items = list(read_items(tmp_path, "capture.warc.gz", 10_000))
+    assert [i.id for i in items] == [f"capture/{ids[0]}", f"capture/{ids[2]}"]
+    first = items[0]
+    assert (first.data, first.content_type, first.declared_charset) == (PAGE % (1, b""), "html", "utf-8")
+    assert first.source == Source(path="capture.warc.gz", format="warc", url="https://example.org/story")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first.metadata["warc_date"])
+
+
+ARC_PAGES = [
+    ArcPage("http://example.org/a.html", "19961104142103", PAGE % (0, b"")),
+    ArcPage("http://example.org/logo.gif", "19961104142104", b"GIF89a", content_type="image/gif"),
+    ArcPage("http://example.org/gone", "19961104142105", b"<html>Gone</html>", status="404 Not Found"),
+    ArcPage("http://example.org/b.html", "19961104142109", PAGE % (1, b""), "text/html; charset=iso-8859-1"),
+]
+
+
+@pytest.mark.parametrize("name", ["old.arc", "old.arc.gz"])
+def test_arc_files_are_read_like_warc_with_url_and_date(tmp_path: Path, name: str) -> None:
+    write_arc(tmp_path / name, ARC_PAGES, gzip=name.endswith(".gz"))
+    assert split_name(name) == ("old", "arc", ".gz" if name.endswith(".gz") else None)
+    items = list(read_items(tmp_path, name, 10_000))
+    # An ARC record has no id: its place in the file (the version block is record 0) stands for one.
+    assert [i.id for i in items] == ["old/1", "old/4"]
+    assert all(i.rejection is None and i.content_type == "html" for i in items)
+    assert [i.data for i in items] == [PAGE % (0, b""), PAGE % (1, b"")]
+    assert items[0].source == Source(path=name, format="arc", url="http://example.org/a.html")
+    assert [i.metadata["warc_date"] for i in items] == ["1996-11-04T14:21:03Z", "1996-11-04T14:21:09Z"]
+    assert [i.declared_charset for i in items] == [None, "iso-8859-1"]
+
+
+def test_a_cut_or_broken_arc_keeps_the_pages_before_and_one_reject(tmp_path: Path) -> None:
+    write_arc(tmp_path / "full.arc", ARC_PAGES, gzip=False)
+    data = (tmp_path / "full.arc").read_bytes()
+    (tmp_path / "cut.arc").write_bytes(data[: data.index(b"http://example.org/b.html") + 200])
+    items = list(read_items(tmp_path, "cut.arc", 10_000))
+    assert [i.id for i in items] == ["cut/1", "cut/4"]
+    assert items[0].rejection is None
+    assert items[1].rejection is not None and items[1].rejection.reason == "invalid_arc"
+    (tmp_path / "junk.arc").write_bytes(b"this is not a web archive\n" * 10)
+    assert _reason(tmp_path, "junk.arc") == "invalid_arc"
 
 
 def test_media_type_and_charset() -> None:
