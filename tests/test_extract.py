@@ -15,6 +15,8 @@ from trafilatura.utils import load_html
 
 from pipeline import clean_document
 from pipeline.config import Config, ExtractConfig
+from pipeline.document import Source
+from pipeline.encoding import decode_item
 from pipeline.extract import (
     _BLOCK_TAGS,
     _HIDDEN_TAGS,
@@ -22,11 +24,13 @@ from pipeline.extract import (
     _norm_line,
     _not_extracted,
     _second_runs,
+    extract_text,
     norm_lines,
     own_extraction_kept,
     page_lines,
     render_text,
 )
+from pipeline.readers import RawItem
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -67,6 +71,43 @@ def test_metadata_is_kept() -> None:
     assert doc.metadata["categories"] == ["Local"]
     assert doc.metadata["tags"] == ["harbour"]
     assert doc.source.url == "https://gazette.example/harbour"
+
+
+def _dated_page(head: str = "", byline: str = "", url: str = "https://gazette.example/harbour") -> str:
+    """A news page as sites write them: a footer with a copyright year, and whatever date it shows."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour rebuilt after the storm | The Coast Gazette</title>{head}
+<link rel="canonical" href="{url}"></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<article><h1>Harbour rebuilt after the storm</h1>{byline}<p>{BODY}</p><p>{BODY}</p></article>
+<footer><p>© 2024 The Coast Gazette. All rights reserved.</p><p>Contact us | Privacy</p></footer>
+</body></html>"""
+
+
+def _date_of(page: str) -> str | None:
+    item = RawItem("p", Source("p.html", "html"), page.encode(), "html")
+    doc = extract_text(decode_item(item), ExtractConfig())
+    assert not doc.rejected
+    return doc.metadata["date"]
+
+
+def test_a_copyright_year_is_not_a_publication_date() -> None:
+    assert _date_of(_dated_page()) is None
+    assert _date_of(_dated_page(byline="<p>Updated for the 2023 season.</p>")) is None
+
+
+@pytest.mark.parametrize(
+    ("page", "date"),
+    [
+        (_dated_page(head='<meta property="article:published_time" content="2021-03-05">'), "2021-03-05"),
+        (_dated_page(byline='<p>By Jane, <time datetime="2019-07-08">8 July</time></p>'), "2019-07-08"),
+        (_dated_page(byline='<div class="date">Published: 03.02.2020</div>'), "2020-02-03"),
+        (_dated_page(url="https://gazette.example/2018/06/14/harbour"), "2018-06-14"),
+    ],
+    ids=["meta", "time-element", "labelled-date", "url"],
+)
+def test_dated_evidence_gives_the_date_however_late_the_copyright(page: str, date: str) -> None:
+    assert _date_of(page) == date
 
 
 def test_every_dropped_page_line_is_recorded() -> None:
