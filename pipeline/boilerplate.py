@@ -7,8 +7,8 @@ Order of decisions (the first that claims a line wins):
 1. ``[[block]]`` rules of the catalogue (a comment form from "Leave a Reply" to "%d bloggers like this:");
 2. ``[[line]]`` rules of the catalogue (whole-line phrases and patterns), and lines that are nothing
    but a list marker (``structure.empty_item``);
-3. the title: picked from the lines above the first prose line (``title.heading``) and every other
-   copy of it (``title.repeat``);
+3. the title: picked from the lines above the first prose line, never the last line left
+   (``title.heading``), and every other copy of it (``title.repeat``);
 4. structure, for plain text: the learned line classifier of :mod:`pipeline.lineclass`
    (``model.line_score``), which judges each line by its shape, its neighbours and its place in the
    page; or, with ``line_model = false``, the hand rules: short lines above the first prose line
@@ -260,7 +260,9 @@ def classify_lines(
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
-        header = [i for i in live if i < first_prose]
+        # A title stands above a body: the last line left is never one, so a document of one line (a
+        # short review, a one-line JSONL record) keeps it as its body instead of becoming its own title.
+        header = [i for i in live[:-1] if i < first_prose]
         found = find_title(infos, header)
         if found is not None:
             verdicts[found] = "title.heading"

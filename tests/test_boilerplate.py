@@ -51,6 +51,24 @@ def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
     assert [r.rule for r in doc.removed] == ["share.click_here", "title.heading", "title.repeat"]
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["café café café café"],
+        ["Great kettle, would buy again"],
+        ["", "  Short note to self  ", ""],
+        ["A one-line record", "Share this"],
+    ],
+    ids=["latin-1-line", "review", "blank-lines-around", "only-line-after-the-rules"],
+)
+@pytest.mark.parametrize("cfg", [CFG, MODEL_CFG], ids=["hand-rules", "line-model"])
+def test_a_documents_only_line_is_its_body_not_its_title(lines: list[str], cfg: BoilerplateConfig) -> None:
+    doc = strip_boilerplate(_doc(lines), load_rules(), cfg)
+    assert doc.title is None
+    assert [line.strip() for line in _lines(doc)] == [lines[0].strip() or lines[1].strip()]
+    assert not [r for r in doc.removed if r.rule.startswith("title.")]
+
+
 def test_a_given_title_with_the_site_name_still_finds_the_headline() -> None:
     """An HTML page's metadata title often ends in the site's name; the headline in the body does not."""
     lines = ["Council backs budget after long debate", *PROSE]
