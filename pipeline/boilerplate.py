@@ -134,18 +134,29 @@ def _title_score(info: LineInfo, has_suffix: bool, repeated: bool) -> float:
     return score
 
 
+def _title_shaped(info: LineInfo, min_words: int) -> bool:
+    """A line that can be a title: not too long, no sentence or list punctuation at its end."""
+    unpunctuated = not info.text.rstrip().endswith((".", ":", ";", ","))
+    return min_words <= info.words <= TITLE_MAX_WORDS and unpunctuated
+
+
 def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
-    """Index of the line that is the title among the ``header`` lines, or None."""
+    """Index of the line that is the title among the ``header`` lines, or None.
+
+    A line alone above the body is its title when it has a title's shape, however short ("Budget
+    approved"); among several header lines (menus, bylines, the headline) the scores decide, and a
+    line of one or two words there is more likely a menu item than the headline.
+    """
+    if len(header) == 1:
+        alone = lines[header[0]]
+        if _title_shaped(alone, 1) and not _BYLINE_OR_DATE.search(alone.text):
+            return header[0]
+        return None
     # Each header line split once: comparing every candidate with every other header line
     # re-split them all (quadratic in the header, a fifth of the stage's time on text pages).
     splits = {j: split_site_suffix(lines[j].text) for j in header}
     keys = Counter(normalize_line(main) for main, _ in splits.values())
-    candidates = [
-        i
-        for i in header
-        if 2 <= lines[i].words <= TITLE_MAX_WORDS
-        and not lines[i].text.rstrip().endswith((".", ":", ";", ","))
-    ]
+    candidates = [i for i in header if _title_shaped(lines[i], 2)]
     best: tuple[float, int] | None = None
     for i in candidates:
         main, suffix = splits[i]

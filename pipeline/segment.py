@@ -201,7 +201,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def segment_paragraphs(doc: Document) -> Document:
-    """Split a document's body into typed paragraphs, move bylines to the log, rebuild ``text``."""
+    """Split a document's body into typed paragraphs, move bylines to the log, rebuild ``text``; the
+    title's white space is made the text's."""
     if doc.rejected:
         return doc
     if doc.paragraph_types and doc.text == "\n\n".join(doc.paragraphs):
@@ -221,7 +222,16 @@ def segment_paragraphs(doc: Document) -> Document:
             for p, kind in zip(paragraphs, types, strict=True)
         ]
     text = "\n\n".join(paragraphs)
-    if tuple(paragraphs) == doc.paragraphs and text == doc.text and types == doc.paragraph_types:
+    # The title gets the white space of the text: a no-break space the paragraphs lose, it loses too.
+    title = (_squeeze(doc.title) or None) if doc.title is not None else None
+    if (
+        tuple(paragraphs) == doc.paragraphs
+        and text == doc.text
+        and types == doc.paragraph_types
+        and title == doc.title
+    ):
         return doc
-    segmented = dataclasses.replace(doc, text=text, paragraphs=tuple(paragraphs), paragraph_types=types)
+    segmented = dataclasses.replace(
+        doc, text=text, title=title, paragraphs=tuple(paragraphs), paragraph_types=types
+    )
     return segmented.with_removed(removals)

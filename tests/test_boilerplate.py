@@ -51,6 +51,21 @@ def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
     assert [r.rule for r in doc.removed] == ["share.click_here", "title.heading", "title.repeat"]
 
 
+@pytest.mark.parametrize("cfg", [CFG, MODEL_CFG], ids=["hand-rules", "line-model"])
+@pytest.mark.parametrize("title", ["Budget approved", "Budget", "Why the council said yes"])
+def test_a_short_line_alone_above_the_body_is_the_title(title: str, cfg: BoilerplateConfig) -> None:
+    doc = strip_boilerplate(_doc([title, "", *PROSE]), load_rules(), cfg)
+    assert doc.title == title
+    assert _lines(doc) == PROSE
+    assert [(r.text, r.rule) for r in doc.removed] == [(title, "title.heading")]
+
+
+@pytest.mark.parametrize("line", ["By Jane Doe", "May 3, 2016", "Contents:"])
+def test_a_byline_date_or_label_alone_above_the_body_is_no_title(line: str) -> None:
+    doc = strip_boilerplate(_doc([line, "", *PROSE]), load_rules(), CFG)
+    assert doc.title is None
+
+
 @pytest.mark.parametrize(
     "lines",
     [
@@ -181,9 +196,11 @@ def test_a_single_subheading_inside_the_prose_is_kept() -> None:
 
 
 def test_html_documents_skip_the_structural_zones() -> None:
-    doc = strip_boilerplate(
-        _doc(["Short opener", *PROSE, "Short closer"], content_type="html"), load_rules(), CFG
+    # The extractor gives an HTML document its title (from the markup).
+    page = dataclasses.replace(
+        _doc(["Short opener", *PROSE, "Short closer"], content_type="html"), title="Budget news"
     )
+    doc = strip_boilerplate(page, load_rules(), CFG)
     assert "Short opener" in doc.text and "Short closer" in doc.text
 
 

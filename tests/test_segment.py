@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import textwrap
 from collections import Counter
@@ -48,6 +49,23 @@ def test_hyphen_at_a_wrap_is_mended_only_when_the_document_knows_the_word() -> N
 
 def test_white_space_is_normalised_inside_paragraphs() -> None:
     assert split_paragraphs("White House\u00a0 Concerned   today") == ["White House Concerned today"]
+
+
+@pytest.mark.parametrize("content_type", ["text", "html"])
+def test_the_title_is_normalised_like_the_text(content_type: str) -> None:
+    text = "The White House\u00a0said on Monday that it was concerned about the reports."
+    doc = Document(
+        id="t",
+        source=Source(f"t.{content_type}", content_type),
+        text=text,
+        title=" White House\u00a0Concerned\u200b ",
+        metadata={"content_type": content_type},
+    )
+    once = segment_paragraphs(doc)
+    assert once.paragraphs == ("The White House said on Monday that it was concerned about the reports.",)
+    assert once.title == "White House Concerned"
+    assert segment_paragraphs(once) == once
+    assert segment_paragraphs(dataclasses.replace(doc, title="\u00a0 ")).title is None
 
 
 def test_paragraph_types() -> None:
