@@ -19,7 +19,7 @@ from pipeline.lineclass import load_model
 from pipeline.readers import CONTENT_TYPES, RawItem, read_items, split_name
 from pipeline.rules import load_rules
 from pipeline.segment import segment_paragraphs
-from pipeline.tagging import detect_language, tag_metadata
+from pipeline.tagging import count_words, detect_language, tag_metadata
 
 StageFn = Callable[[Document], Document]
 
@@ -33,13 +33,19 @@ STAGE_NAMES: tuple[str, ...] = (
 )
 
 
-def require_body(doc: Document, min_chars: int) -> Document:
-    """Reject a document whose cleaned body is shorter than ``min_chars`` characters."""
-    if doc.rejected or len(doc.text.strip()) >= min_chars:
+def require_body(doc: Document, min_chars: int, min_words: int = 0) -> Document:
+    """Reject a document whose cleaned body is shorter than ``min_chars`` characters
+    (``empty_after_cleaning``) or has fewer than ``min_words`` words (``no_text``)."""
+    if doc.rejected:
         return doc
-    return doc.reject(
-        "segment_paragraphs", "empty_after_cleaning", f"{len(doc.text.strip())} characters left"
-    )
+    if len(doc.text.strip()) < min_chars:
+        return doc.reject(
+            "segment_paragraphs", "empty_after_cleaning", f"{len(doc.text.strip())} characters left"
+        )
+    words = count_words(doc.text) if min_words else 0
+    if words < min_words:
+        return doc.reject("segment_paragraphs", "no_text", f"{words} words left, fewer than {min_words}")
+    return doc
 
 
 def repair_unless_html(doc: Document) -> Document:
@@ -83,7 +89,7 @@ def stage_functions(
         return strip_boilerplate(doc, rules=rules, cfg=config.boilerplate, learned=keys)
 
     def segment(doc: Document) -> Document:
-        return require_body(segment_paragraphs(doc), config.output.min_body_chars)
+        return require_body(segment_paragraphs(doc), config.output.min_body_chars, config.output.min_words)
 
     budget = config.input.max_document_memory_mb * 1024 * 1024
 

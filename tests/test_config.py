@@ -1,4 +1,4 @@
-"""Settings (loading from TOML, the digest that names the intermediate files) and the API's arguments."""
+"""Settings: loading them from TOML, and the digest that names the intermediate files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import clean_document, lineclass, tagging
+from pipeline import lineclass, tagging
 from pipeline.cli import main
 from pipeline.config import (
     PACKAGE_DIR,
@@ -100,9 +100,3 @@ def test_the_command_line_refuses_a_bad_setting_with_exit_2_and_one_line(
         f"error: config {config}: input.shard_files must be an integer, not '200' (str)"
     ]
     assert not out.exists()
-
-
-@pytest.mark.parametrize("fmt", ["htm", "HTML", "jsonl", "warc", ""])
-def test_clean_document_refuses_an_unknown_format(fmt: str) -> None:
-    with pytest.raises(ValueError, match="format must be one of text, html"):
-        clean_document("<p>A page.</p>", format=fmt)

@@ -1,0 +1,57 @@
+"""The chain of stages: clean_document's arguments and the body a clean document must keep."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import clean_document
+from pipeline.config import Config, config_from_dict
+from pipeline.document import Document, Rejection, Source
+from pipeline.stages import require_body
+
+
+@pytest.mark.parametrize("fmt", ["htm", "HTML", "jsonl", "warc", ""])
+def test_clean_document_refuses_an_unknown_format(fmt: str) -> None:
+    with pytest.raises(ValueError, match="format must be one of text, html"):
+        clean_document("<p>A page.</p>", format=fmt)
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt"),
+    [
+        ('"' * 20_000, "text"),
+        ("... --- ...", "text"),
+        ("┒(⌣˛⌣)┎", "text"),
+        ("Home About", "text"),
+        ("<html><body><div><p>Home About</p></div></body></html>", "html"),
+    ],
+    ids=["quotes", "punctuation", "emoticon", "menu-words", "html-menu"],
+)
+def test_a_body_without_words_is_a_no_text_reject(content: str, fmt: str) -> None:
+    doc = clean_document(content, format=fmt)
+    assert doc.rejection is not None
+    assert (doc.rejection.stage, doc.rejection.reason) == ("segment_paragraphs", "no_text")
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["Great kettle, would buy again", "café café café café", "Budget approved\n\nThe vote is on Tuesday."],
+)
+def test_short_documents_with_words_stay_clean(content: str) -> None:
+    doc = clean_document(content)
+    assert doc.rejection is None and doc.metadata["word_count"] >= 3
+
+
+def test_the_word_floor_is_a_setting_and_counts_words_like_word_count() -> None:
+    doc = Document("d", Source("d.txt", "text"), text="Hi guys 😍", metadata={"content_type": "text"})
+    assert require_body(doc, 1, 3).rejection == Rejection(
+        "segment_paragraphs", "no_text", "2 words left, fewer than 3"
+    )
+    assert require_body(doc, 1, 2).rejection is None
+    empty = Document("e", Source("e.txt", "text"), text=" ", metadata={"content_type": "text"})
+    assert require_body(empty, 1, 3).rejection == Rejection(
+        "segment_paragraphs", "empty_after_cleaning", "0 characters left"
+    )
+    assert Config().output.min_words == 3
+    relaxed = config_from_dict({"output": {"min_words": 0}})
+    assert clean_document("...", config=relaxed).rejection is None
