@@ -37,6 +37,7 @@ from pipeline.document import Document, Removal
 from pipeline.lineclass import RULE_ID as MODEL_RULE
 from pipeline.lineclass import load_model
 from pipeline.rules import RuleSet, line_key, normalize_line
+from pipeline.segment import paragraph_lines, squeezed_lines
 
 STAGE = "strip_boilerplate"
 #: The line model judges a line against its page; a page of fewer lines than this is too little
@@ -92,6 +93,23 @@ def is_prose(info: LineInfo, cfg: BoilerplateConfig) -> bool:
     if info.terminal and info.words >= cfg.good_min_words_punct:
         return True
     return info.words >= PROSE_MIN_WORDS_UNPUNCTUATED
+
+
+def prose_lines(text: str, cfg: BoilerplateConfig) -> set[int]:
+    """The indices of the lines of ``text`` that belong to a prose paragraph, hard wraps re-joined.
+
+    A paragraph wrapped at 60 columns is a run of short lines without end punctuation, none of which
+    reads as prose on its own; joined back, it does (learned boilerplate must never take such lines).
+    """
+    lines = squeezed_lines(text)
+    prose: set[int] = set()
+    # A line taken for part of a wrapped paragraph that is none is only not learned, so wraps are
+    # looked for wherever they may stand.
+    for group in paragraph_lines(lines, loose=True):
+        paragraph = lines[group[0]] if len(group) == 1 else " ".join(lines[i] for i in group)
+        if is_prose(line_info(paragraph), cfg):
+            prose.update(group)
+    return prose
 
 
 def is_substantial(info: LineInfo, cfg: BoilerplateConfig) -> bool:
@@ -261,10 +279,12 @@ def classify_lines(
     norms = [info.norm for info in infos]
     verdicts: list[str | None] = [None] * len(lines)
     _apply_blocks(norms, verdicts, rules)
+    # A line of a wrapped prose paragraph is never learned, nor taken as a learned line of another page.
+    prose = prose_lines("\n".join(lines), cfg) if learned else set()
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
             verdicts[i] = rules.match_line(line, norms[i])
-            if verdicts[i] is None and learned and line_key(line, norms[i]) in learned:
+            if verdicts[i] is None and learned and i not in prose and line_key(line, norms[i]) in learned:
                 verdicts[i] = LEARNED_RULE
         elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
             verdicts[i] = EMPTY_ITEM_RULE

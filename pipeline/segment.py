@@ -136,15 +136,12 @@ def _join(out: str, line: str, vocabulary: Callable[[], Counter[str]]) -> str:
     return f"{out} {line}"
 
 
-def _rejoin(block: Sequence[str], full: Sequence[bool], vocabulary: Callable[[], Counter[str]]) -> list[str]:
-    paragraphs = [block[0]]
-    # A full line continues on the next; a line with room left for the next word ends a paragraph.
-    for line, is_full in zip(block[1:], full, strict=True):
-        if is_full:
-            paragraphs[-1] = _join(paragraphs[-1], line, vocabulary)
-        else:
-            paragraphs.append(line)
-    return paragraphs
+def _joined(lines: Sequence[str], vocabulary: Callable[[], Counter[str]]) -> str:
+    """The lines of one hard-wrapped paragraph joined back into one line."""
+    out = lines[0]
+    for line in lines[1:]:
+        out = _join(out, line, vocabulary)
+    return out
 
 
 def is_caption(text: str, words: int | None = None) -> bool:
@@ -181,23 +178,57 @@ def is_byline(text: str) -> bool:
     return first not in _BYLINE_NOT_NAME
 
 
-def split_paragraphs(text: str) -> list[str]:
-    """The paragraphs of a body given as lines with blank lines between blocks."""
-    blocks: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        clean = _squeeze(line)
-        if clean:
-            blocks[-1].append(clean)
+def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]]:
+    """The indices of the lines that make each paragraph of a body given as (squeezed) lines.
+
+    Blank lines separate blocks; in a hard-wrapped block a full line continues on the next, and a line
+    with room left for the next word ends a paragraph; elsewhere each line is a paragraph of its own.
+
+    ``loose`` finds wrapped paragraphs wherever they stand: a line too long to be a wrapped one also
+    ends a block (an HTML page's text has no blank lines between its paragraphs), and each block is
+    judged at its own width, not the document's. It also takes some runs of one-line paragraphs for
+    wraps (headlines of 40-100 characters), so segmentation, which would glue them together, does
+    without; a test that only needs to know whether a line may belong to running text uses it.
+    """
+    blocks: list[list[int]] = [[]]
+    for i, line in enumerate(lines):
+        if loose and len(line) > WRAP_MAX_WIDTH:
+            if blocks[-1]:
+                blocks.append([])
+            blocks[-1].append(i)
+            blocks.append([])
+        elif line:
+            blocks[-1].append(i)
         elif blocks[-1]:
             blocks.append([])
+    texts = [[lines[i] for i in block] for block in blocks]
+    doc_width = None if loose else wrap_width(texts)
+    paragraphs: list[list[int]] = []
+    for block, text in zip(blocks, texts, strict=True):
+        full = wrapped_lines(text, doc_width)
+        if not full:
+            paragraphs.extend([i] for i in block)
+            continue
+        paragraphs.append([block[0]])
+        for i, is_full in zip(block[1:], full, strict=True):
+            if is_full:
+                paragraphs[-1].append(i)
+            else:
+                paragraphs.append([i])
+    return paragraphs
+
+
+def squeezed_lines(text: str) -> list[str]:
+    """The lines of ``text`` with white space squeezed as paragraphs have it (blank lines empty)."""
+    return [_squeeze(line) for line in text.split("\n")]
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """The paragraphs of a body given as lines with blank lines between blocks."""
+    lines = squeezed_lines(text)
     # The document's own spellings decide "depart-/ment"; counted only when a line ends in a hyphen.
     vocabulary = cache(lambda: Counter(w.lower() for w in _WORD.findall(text)))
-    doc_width = wrap_width(blocks)
-    paragraphs: list[str] = []
-    for block in blocks:
-        full = wrapped_lines(block, doc_width)
-        paragraphs.extend(_rejoin(block, full, vocabulary) if full else block)
-    return paragraphs
+    return [_joined([lines[i] for i in group], vocabulary) for group in paragraph_lines(lines)]
 
 
 def segment_paragraphs(doc: Document) -> Document:

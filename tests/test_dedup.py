@@ -22,6 +22,7 @@ from pipeline.dedup import (
 from pipeline.document import Document, Source
 from pipeline.learned import (
     BATCH,
+    BATCH_MIN_DOCS,
     count_lines,
     learn_boilerplate,
     learned_for,
@@ -76,7 +77,8 @@ def test_repeated_site_lines_are_learned_but_shared_sentences_are_not() -> None:
     ]
     # Two outlets of unknown site ran the same wire sentence; a menu line repeats across the pool.
     pool = [
-        _doc(f"p{i}", f"{_text(10 + i)}\nMenu Sections" + (f"\n{wire}" if i < 2 else "")) for i in range(4)
+        _doc(f"p{i}", f"{_text(10 + i)}\nMenu Sections" + (f"\n{wire}" if i < 2 else ""))
+        for i in range(BATCH_MIN_DOCS)
     ]
     cfg = BoilerplateConfig()
     counts = merge_counts([count_lines(site_docs[:3], cfg), count_lines(site_docs[3:] + pool, cfg)])
@@ -217,3 +219,18 @@ def test_minhash_of_many_shingles_is_computed_in_chunks() -> None:
 
     grams = [f"shingle {i}".encode() for i in range(10_000)]
     assert (minhash(grams) == np.minimum(minhash(grams[:5000]), minhash(grams[5000:]))).all()
+
+
+def test_lines_of_a_wrapped_prose_paragraph_are_never_learned_nor_removed_as_learned() -> None:
+    import textwrap
+
+    paragraph = " ".join(_text(99, sentences=4).split("\n")).replace(".", ",")
+    wrapped = textwrap.fill(paragraph, 60)
+    assert all(not line.endswith(".") for line in wrapped.split("\n")[:-1])
+    docs = [_doc(f"w{i}", f"{_text(i)}\n\n{wrapped}\n\n{_text(50 + i)}") for i in range(2 * BATCH_MIN_DOCS)]
+    assert learn_boilerplate(count_lines(docs, BoilerplateConfig())) == {}
+    # A wrap line that happens to be a learned line elsewhere stays inside its paragraph.
+    first = wrapped.split("\n")[0]
+    learned = frozenset({line_key(first)})
+    cleaned = strip_boilerplate(docs[0], load_rules(), BoilerplateConfig(), learned=learned)
+    assert first in cleaned.text.split("\n")

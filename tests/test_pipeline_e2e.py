@@ -372,6 +372,9 @@ def test_learning_and_duplicates_can_be_switched_off(tmp_path: Path) -> None:
     """The line counts and signatures ride on ExtractText and TagMetadata; switched off, both are empty."""
     raw = tmp_path / "raw"
     _dedup_batch(raw)
+    # Pages of unknown site: a line is learned from BATCH_MIN_DOCS of them on.
+    for n, other in enumerate(sorted(SEEDS.glob("00[1-3]*.txt"))):
+        (raw / f"z-copy-{n}.txt").write_bytes(other.read_bytes())
     for path in sorted(raw.iterdir()):  # a short line every page repeats, unknown to the rule catalogue
         path.write_text(path.read_text(encoding="utf-8") + "\nQuokka Gazette Weekly\n", encoding="utf-8")
     runs = {}
@@ -407,3 +410,59 @@ def test_with_several_workers_the_scheduling_process_freezes_its_objects_before_
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+FILLER = (
+    "The committee met on Tuesday to discuss the annual budget and the plans for new schools and roads in "
+    "the northern district, and the members agreed that the spending should rise by a tenth over the next "
+    "four years while taxes stay where they are for households and small firms"
+)
+
+
+def test_learning_keeps_a_shared_wrapped_paragraph_and_learns_a_site_footer(tmp_path: Path) -> None:
+    """Twelve documents without URLs share a paragraph hard-wrapped at 60 columns (plain text, and HTML
+    that breaks its lines with <br>): each wrap line is short and unpunctuated, but the paragraph is prose
+    and stays in every document. A footer line on every page of one host is still learned."""
+    import textwrap
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wrapped = textwrap.fill(FILLER, 60)
+    for i in range(6):
+        own = (
+            f"Report {i} covers topic number {i} at length, in sentences of its own that no other "
+            f"document of the batch has, and it goes on for a while."
+        )
+        (raw / f"doc{i}.txt").write_text(f"{own}\n\n{wrapped}\n\n{own}\n", encoding="utf-8")
+        br_wrapped = wrapped.replace("\n", "<br>\n")
+        (raw / f"page{i}.html").write_text(
+            f"<html><body><article><p>{own}</p><p>{br_wrapped}</p><p>{own}</p></article></body></html>",
+            encoding="utf-8",
+        )
+    footer = "Quokka Gazette Weekly Digest"
+    site = [
+        {"id": str(i), "url": f"https://www.example.org/{i}", "text": f"{_article(i)}\n{footer}"}
+        for i in range(4)
+    ]
+    (raw / "site.jsonl").write_text("".join(json.dumps(r) + "\n" for r in site), encoding="utf-8")
+    _build(raw, tmp_path / "out")
+    records = _records(tmp_path / "out")
+    shared = [doc_id for doc_id in records if not doc_id.startswith("site/")]
+    assert len(shared) == 12
+    for doc_id in shared:
+        text = " ".join(records[doc_id]["text"].split())
+        assert FILLER in text, doc_id
+        assert "learned.repeated_line" not in {r["rule"] for r in records[doc_id]["removed"]}
+    for i in range(4):
+        removed = records[f"site/{i}"]["removed"]
+        assert [r["rule"] for r in removed if r["text"] == footer] == ["learned.repeated_line"]
+        assert footer not in records[f"site/{i}"]["text"]
+
+
+def _article(seed: int) -> str:
+    """A few sentences of their own for one page of a site."""
+    words = "council budget schools roads vote hearing district plan members spending city night".split()
+    return "\n".join(
+        " ".join(words[(seed * 7 + s * 3 + k) % len(words)] for k in range(12)).capitalize() + "."
+        for s in range(6)
+    )
