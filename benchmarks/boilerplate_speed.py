@@ -40,12 +40,12 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def time_all(docs: list[Any], repeat: int) -> tuple[dict[str, float], str]:
     """Seconds per step over ``docs`` (decoded, not yet repaired) and a digest of the part file."""
+    from pipeline.clean.chain import stage_functions
+    from pipeline.clean.tag_metadata import detect_language
     from pipeline.config import Config
-    from pipeline.corpus import write_shard_outputs
-    from pipeline.dedup import find_duplicates, mark_duplicate, signature
-    from pipeline.learned import count_lines, learn_boilerplate
-    from pipeline.stages import stage_functions
-    from pipeline.tagging import detect_language
+    from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
+    from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate
+    from pipeline.run.writers import write_shard_outputs
 
     config = Config()
     detect_language("load the language model before timing")
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no eval sets at {args.eval}")
         return 0
     sys.path.insert(0, str(args.root.resolve()))
+    from pipeline.clean.chain import decode_item, stage_functions
+    from pipeline.clean.formats import RawItem, Source
     from pipeline.config import Config
-    from pipeline.readers import RawItem, Source
-    from pipeline.stages import decode_item, stage_functions
 
     fns = stage_functions(Config())
     docs = []

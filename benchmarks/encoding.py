@@ -25,9 +25,9 @@ from pathlib import Path
 
 import ftfy
 
+from pipeline.clean.formats import RawItem
+from pipeline.clean.repair_encoding import FTFY_CONFIG, decode_item, repair_encoding
 from pipeline.document import Document, Source
-from pipeline.encoding import FTFY_CONFIG, decode_item, repair_encoding
-from pipeline.readers import RawItem
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"

@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import PIPELINE_ENV, pipeline_command  # noqa: E402
+from pipeline.clean.chain import STAGE_NAMES, stage_functions  # noqa: E402
+from pipeline.clean.formats import RawItem  # noqa: E402
+from pipeline.clean.repair_encoding import decode_item  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.document import Source  # noqa: E402
-from pipeline.encoding import decode_item  # noqa: E402
-from pipeline.readers import RawItem  # noqa: E402
-from pipeline.stages import STAGE_NAMES, stage_functions  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 BENCH_CONFIG = "[input]\nshard_files = 32\n"

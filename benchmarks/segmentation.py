@@ -22,7 +22,7 @@ from pathlib import Path
 
 import regex
 
-from pipeline.segment import split_paragraphs
+from pipeline.clean.segment_paragraphs import split_paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"

@@ -122,11 +122,11 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
     to a temporary folder). Each worker learns and deduplicates over its own share of the files, which
     costs the same per document as over the whole batch.
     """
+    from pipeline.clean.chain import load_documents, stage_functions
     from pipeline.config import Config
-    from pipeline.corpus import write_shard_outputs
-    from pipeline.dedup import find_duplicates, mark_duplicate, signature
-    from pipeline.learned import count_lines, learn_boilerplate
-    from pipeline.stages import load_documents, stage_functions
+    from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
+    from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate
+    from pipeline.run.writers import write_shard_outputs
 
     config = Config()
     times: dict[str, float] = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import regex
 
-from pipeline.tagging import detect_language, spun_signals
+from pipeline.clean.tag_metadata import detect_language, spun_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"

@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.lineclass import (  # noqa: E402
+from pipeline.clean.lineclass import (  # noqa: E402
     Forest,
     LineModel,
     blocks_of,
@@ -133,7 +133,7 @@ def load_pages(eval_dir: Path) -> list[dict]:
 
 
 def fit_forest(X: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int = 0) -> dict:
-    """Gradient-boosted trees (scikit-learn), exported as node arrays for pipeline.lineclass.Forest.
+    """Gradient-boosted trees (scikit-learn), exported as node arrays for pipeline.clean.lineclass.Forest.
 
     ``seed`` is the random state of the row subsampling.
     """
@@ -171,7 +171,7 @@ def _leaf(tree: dict, row: np.ndarray) -> int:
 
 
 def predict(model: dict, X: np.ndarray) -> np.ndarray:
-    """Probabilities of an exported model (same arithmetic as pipeline.lineclass.Forest)."""
+    """Probabilities of an exported model (same arithmetic as pipeline.clean.lineclass.Forest)."""
     forest = Forest.from_dict(model)
     return np.array(forest.probs(np.asarray(X, dtype=np.float64)))
 
@@ -303,20 +303,20 @@ def out_of_fold(pages: list[dict], folds: int, eval_dir: Path | None = None, see
 
 
 def _clean_with(model: dict, pages: list[dict], eval_dir: Path) -> None:
-    import pipeline.boilerplate
+    import pipeline.clean.strip_boilerplate
     from pipeline import clean_document
 
     line_model = LineModel(Forest.from_dict(model["stage1"]), Forest.from_dict(model["stage2"]), THRESHOLD)
     # The stage looks its model up through this name; for these pages it gets the fold's model.
-    shipped = pipeline.boilerplate.load_model
-    pipeline.boilerplate.load_model = lambda: line_model  # type: ignore[assignment]
+    shipped = pipeline.clean.strip_boilerplate.load_model
+    pipeline.clean.strip_boilerplate.load_model = lambda: line_model  # type: ignore[assignment]
     try:
         for page in pages:
             path = eval_dir / page["set"] / "textdump" / f"{page['gold']['id']}.txt"
             doc = clean_document(path.read_bytes(), doc_id=page["gold"]["id"], format="text")
             page["cleaned"] = "" if doc.rejected else doc.text
     finally:
-        pipeline.boilerplate.load_model = shipped
+        pipeline.clean.strip_boilerplate.load_model = shipped
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,17 +24,17 @@ from luigi.retcodes import retcode
 from luigi.tools.range import RangeDaily
 
 from pipeline import __version__
+from pipeline.clean.chain import preload_models
+from pipeline.clean.formats import may_hold_html
 from pipeline.config import load_config
-from pipeline.corpus import MANIFEST
-from pipeline.inspect_doc import UnknownDocument, format_inspection, inspect_document
-from pipeline.locking import AlreadyRunning, output_locks
-from pipeline.progress import ProgressReporter
-from pipeline.readers import may_hold_html
-from pipeline.report import REPORT, write_report
-from pipeline.stages import preload_models
-from pipeline.stats import NotAnOutputFolder, corpus_stats, format_table
-from pipeline.tasks import CleanCorpus, CleanDay, day_dir
-from pipeline.verify import verify_output
+from pipeline.run.locking import AlreadyRunning, output_locks
+from pipeline.run.progress import ProgressReporter
+from pipeline.run.tasks import CleanCorpus, CleanDay, day_dir
+from pipeline.run.writers import MANIFEST
+from pipeline.tools.inspect import UnknownDocument, format_inspection, inspect_document
+from pipeline.tools.report import REPORT, write_report
+from pipeline.tools.stats import NotAnOutputFolder, corpus_stats, format_table
+from pipeline.tools.verify import verify_output
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.boilerplate import split_site_suffix, strip_boilerplate
+from pipeline.clean.lineclass import RULE_ID, load_model
+from pipeline.clean.strip_boilerplate import split_site_suffix, strip_boilerplate
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Source
-from pipeline.lineclass import RULE_ID, load_model
 from pipeline.rules import load_rules
 
 # The hand-written structural rules (the classifier switched off); the model has its own tests below.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import lineclass, tagging
+import pipeline.clean.lineclass as lineclass
+import pipeline.clean.tag_metadata as tagging
 from pipeline.cli import main
 from pipeline.config import (
     PACKAGE_DIR,
@@ -43,10 +44,10 @@ def _package_copy(tmp_path: Path, name: str) -> Path:
 def test_a_retrained_model_or_an_edited_lexicon_changes_the_fingerprint(tmp_path: Path) -> None:
     original = data_fingerprint(_package_copy(tmp_path, "original"))
     retrained = _package_copy(tmp_path, "retrained")
-    model = retrained / "lineclass_model.json"
+    model = retrained / "clean" / "lineclass_model.json"
     model.write_text(model.read_text(encoding="utf-8").replace("0", "1", 1), encoding="utf-8")
     edited = _package_copy(tmp_path, "edited")
-    with open(edited / "lexicon" / "agencies.txt", "a", encoding="utf-8") as handle:
+    with open(edited / "rules" / "lexicon" / "agencies.txt", "a", encoding="utf-8") as handle:
         handle.write("Example Wire = EW\n")
     recompiled = _package_copy(tmp_path, "recompiled")
     (recompiled / "stages.py").write_text("# code is covered by the version, not by this digest\n")

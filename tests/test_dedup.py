@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.boilerplate import strip_boilerplate
+from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.config import BoilerplateConfig
-from pipeline.dedup import (
+from pipeline.corpus.find_duplicates import (
     SignatureFiles,
     duplicates_by_shard,
     find_duplicates,
@@ -19,8 +19,7 @@ from pipeline.dedup import (
     signature,
     write_signatures,
 )
-from pipeline.document import Document, Source
-from pipeline.learned import (
+from pipeline.corpus.learn_boilerplate import (
     BATCH,
     BATCH_MIN_DOCS,
     count_lines,
@@ -29,6 +28,7 @@ from pipeline.learned import (
     line_key,
     merge_counts,
 )
+from pipeline.document import Document, Source
 from pipeline.rules import load_rules
 
 WORDS = "council budget schools roads vote hearing district plan members spending city night".split()
@@ -116,7 +116,7 @@ def _reference_duplicates(signatures: list, threshold: float = 0.8) -> dict[str,
     """Every pair of documents that share a band or a content hash, checked one by one (quadratic)."""
     import itertools
 
-    from pipeline.dedup import BANDS, ROWS
+    from pipeline.corpus.find_duplicates import BANDS, ROWS
 
     parent = {s.id: s.id for s in signatures}
 
@@ -184,7 +184,7 @@ def test_search_over_shard_files_equals_the_search_in_memory(tmp_path: Path) -> 
 
 
 def test_a_member_is_compared_with_every_group_of_its_bucket() -> None:
-    from pipeline.dedup import NUM_PERM, ROWS, Signature
+    from pipeline.corpus.find_duplicates import NUM_PERM, ROWS, Signature
 
     shared = tuple(range(ROWS))  # one LSH band in common puts all three in one bucket
     a = Signature("a", "ha", shared + tuple(range(1000, 1000 + NUM_PERM - ROWS)))
@@ -204,7 +204,7 @@ def test_minhash_equals_datasketch(grams: set[bytes]) -> None:
     import numpy as np
     from datasketch import MinHash
 
-    from pipeline.dedup import NUM_PERM, SEED, minhash
+    from pipeline.corpus.find_duplicates import NUM_PERM, SEED, minhash
 
     theirs = MinHash(num_perm=NUM_PERM, seed=SEED)
     if grams:
@@ -215,7 +215,7 @@ def test_minhash_equals_datasketch(grams: set[bytes]) -> None:
 def test_minhash_of_many_shingles_is_computed_in_chunks() -> None:
     import numpy as np
 
-    from pipeline.dedup import minhash
+    from pipeline.corpus.find_duplicates import minhash
 
     grams = [f"shingle {i}".encode() for i in range(10_000)]
     assert (minhash(grams) == np.minimum(minhash(grams[:5000]), minhash(grams[5000:]))).all()

@@ -11,10 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import encoding
+import pipeline.clean.repair_encoding as encoding
+from pipeline.clean.formats import RawItem
+from pipeline.clean.repair_encoding import (
+    FTFY_CONFIG,
+    decode_bytes,
+    decode_item,
+    fix_text_explained,
+    repair_encoding,
+)
 from pipeline.document import Source
-from pipeline.encoding import FTFY_CONFIG, decode_bytes, decode_item, fix_text_explained, repair_encoding
-from pipeline.readers import RawItem
 
 TEXT = "Café “quoted” — naïve façade, 5 €."
 

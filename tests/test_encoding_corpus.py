@@ -18,9 +18,9 @@ from pathlib import Path
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252 for building mojibake
 import pytest
 
+from pipeline.clean.formats import RawItem
+from pipeline.clean.repair_encoding import decode_item, repair_encoding
 from pipeline.document import Source
-from pipeline.encoding import decode_item, repair_encoding
-from pipeline.readers import RawItem
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"

@@ -14,10 +14,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from pipeline import clean_document
-from pipeline.config import Config, ExtractConfig
-from pipeline.document import Source
-from pipeline.encoding import decode_item
-from pipeline.extract import (
+from pipeline.clean.extract_text import (
     _BLOCK_TAGS,
     _HIDDEN_TAGS,
     RULE_NOT_MAIN,
@@ -30,7 +27,10 @@ from pipeline.extract import (
     page_lines,
     render_text,
 )
-from pipeline.readers import RawItem
+from pipeline.clean.formats import RawItem
+from pipeline.clean.repair_encoding import decode_item
+from pipeline.config import Config, ExtractConfig
+from pipeline.document import Source
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."

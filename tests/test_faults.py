@@ -17,8 +17,8 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.clean.chain import load_documents, stage_functions
 from pipeline.config import Config
-from pipeline.stages import load_documents, stage_functions
 from pipeline.tasks import CleanCorpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +232,7 @@ def test_readers_and_stages_never_crash_on_random_bytes(
 _MEMORY_SCRIPT = """
 import dataclasses, json, resource
 from pipeline.config import Config, InputConfig
-from pipeline.stages import clean_document
+from pipeline.clean.chain import clean_document
 page = "<html><body>" + "".join(
     f"<div><p>Paragraph {i} of a long page with enough words to keep.</p></div>" for i in range(20000)
 ) + "</body></html>"

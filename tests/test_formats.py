@@ -15,8 +15,8 @@ import pytest
 import zstandard
 from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
+from pipeline.run.files import hf_features, output_schema, read_jsonl
 from pipeline.tasks import CleanCorpus
-from pipeline.writers import hf_features, output_schema, read_jsonl
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TOPICS = [

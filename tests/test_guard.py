@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.guard import DocumentTimeout, time_limit
+from pipeline.clean.guard import DocumentTimeout, time_limit
 
 
 def _busy(seconds: float) -> None:

@@ -9,7 +9,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.lineclass import _shape, stopword_set
+from pipeline.clean.lineclass import _shape, stopword_set
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from pipeline.pagetype import declared_types, kind_of, page_kind, thread_url, type_name
+from pipeline.clean.pagetype import declared_types, kind_of, page_kind, thread_url, type_name
 
 BODY = "<p>" + "Some text of the page, long enough to be a page. " * 5 + "</p>"
 

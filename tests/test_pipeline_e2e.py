@@ -15,7 +15,7 @@ from warcs import Response, write_warc
 
 from pipeline import cli
 from pipeline.tasks import CleanCorpus
-from pipeline.verify import verify_output
+from pipeline.tools.verify import verify_output
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

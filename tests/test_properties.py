@@ -11,15 +11,15 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.boilerplate import strip_boilerplate
+from pipeline.clean.chain import clean_document
+from pipeline.clean.repair_encoding import repair_encoding
+from pipeline.clean.segment_paragraphs import segment_paragraphs
+from pipeline.clean.strip_boilerplate import strip_boilerplate
+from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.config import Config
 from pipeline.document import Document, Rejection, Removal, Source, document_from_dict, document_to_dict
-from pipeline.encoding import repair_encoding
 from pipeline.rules import load_rules
-from pipeline.segment import segment_paragraphs
-from pipeline.stages import clean_document
-from pipeline.tagging import tag_metadata
-from pipeline.writers import read_documents, write_documents
+from pipeline.run.files import read_documents, write_documents
 
 CFG = Config()
 LINES = st.sampled_from(

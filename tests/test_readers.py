@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
-from pipeline.document import Source
-from pipeline.readers import (
+from pipeline.clean.formats import (
     bounded_lines,
     discover,
     may_hold_html,
@@ -24,6 +23,7 @@ from pipeline.readers import (
     read_items,
     split_name,
 )
+from pipeline.document import Source
 
 
 def test_split_name_strips_format_and_compression() -> None:

@@ -14,10 +14,10 @@ from corpus_batch import build_batch, cleaned_batch  # noqa: F401 - a session fi
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.corpus import plan_shards
-from pipeline.progress import Known, ProgressReporter, Snapshot, format_progress, measure
-from pipeline.report import write_report
-from pipeline.stats import corpus_stats
+from pipeline.run.progress import Known, ProgressReporter, Snapshot, format_progress, measure
+from pipeline.run.writers import plan_shards
+from pipeline.tools.report import write_report
+from pipeline.tools.stats import corpus_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = {"counts", "rejects", "rules", "languages", "lengths", "quality", "samples"}

@@ -20,7 +20,7 @@ import luigi.rpc
 import pytest
 
 from pipeline import cli
-from pipeline.locking import output_lock
+from pipeline.run.locking import output_lock
 from pipeline.tasks import SHIPPED_LUIGI_CFG, CleanCorpus, CleanDay
 
 ROOT = Path(__file__).resolve().parent.parent

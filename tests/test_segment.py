@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.clean.segment_paragraphs import paragraph_type, segment_paragraphs, split_paragraphs
 from pipeline.document import Document, Source
-from pipeline.segment import paragraph_type, segment_paragraphs, split_paragraphs
 
 WRAPPED = """The committee met on Tuesday to discuss the new budget for the
 coming year, and members said the plan would raise spending on

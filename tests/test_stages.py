@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline import clean_document
+from pipeline.clean.chain import require_body
 from pipeline.config import Config, config_from_dict
 from pipeline.document import Document, Rejection, Source
-from pipeline.stages import require_body
 
 
 @pytest.mark.parametrize("fmt", ["htm", "HTML", "jsonl", "warc", ""])

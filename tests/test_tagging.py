@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import clean_document
-from pipeline.document import Document, Removal, Source
-from pipeline.tagging import (
+from pipeline.clean.tag_metadata import (
     _ALPHA,
     _WORD,
     NgramIndex,
@@ -24,6 +23,7 @@ from pipeline.tagging import (
     spun_signals,
     tag_metadata,
 )
+from pipeline.document import Document, Removal, Source
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

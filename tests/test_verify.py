@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.tasks import CleanCorpus
-from pipeline.verify import verify_output
+from pipeline.tools.verify import verify_output
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

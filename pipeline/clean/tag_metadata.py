@@ -20,7 +20,7 @@ import regex
 from pipeline.document import Document
 
 STAGE = "tag_metadata"
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 
 # A word starts with a letter or a digit and goes on with letters, digits, apostrophes and hyphens.
 _WORD_START = r"[\p{L}\p{N}]"

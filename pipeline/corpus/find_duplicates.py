@@ -21,7 +21,7 @@ import numpy as np
 import regex
 
 from pipeline.document import Document
-from pipeline.writers import atomic_path, read_jsonl, write_jsonl
+from pipeline.run.files import atomic_path, read_jsonl, write_jsonl
 
 _TOKEN = regex.compile(r"\w+")
 #: Words per shingle (5-grams, as in the issue and in common near-dup practice).

@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.corpus import MANIFEST
-from pipeline.writers import output_schema, read_jsonl
+from pipeline.run.files import output_schema, read_jsonl
+from pipeline.run.writers import MANIFEST
 
 #: Problems reported in full before the rest are only counted.
 MAX_REPORTED = 20

@@ -24,7 +24,7 @@ from pipeline.document import Document, document_from_dict, document_to_dict, du
 
 TEMP_PREFIX = ".tmp-"
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
-SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.json"
 
 
 def _file_mode() -> int:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from pipeline.corpus import STAGES_DIR
+from pipeline.run.writers import STAGES_DIR
 
 LOCK_NAME = ".lock"
 

@@ -39,8 +39,8 @@ import ftfy.badness
 import ftfy.chardata
 import regex
 
+from pipeline.clean.formats import RawItem
 from pipeline.document import Document
-from pipeline.readers import RawItem
 
 STAGE = "repair_encoding"
 

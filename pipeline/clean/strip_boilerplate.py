@@ -9,7 +9,7 @@ Order of decisions (the first that claims a line wins):
    but a list marker (``structure.empty_item``);
 3. the title: picked from the lines above the first prose line, never the last line left
    (``title.heading``), and every other copy of it (``title.repeat``);
-4. structure, for plain text: the learned line classifier of :mod:`pipeline.lineclass`
+4. structure, for plain text: the learned line classifier of :mod:`pipeline.clean.lineclass`
    (``model.line_score``), which judges each line by its shape, its neighbours and its place in the
    page; or, with ``line_model = false``, the hand rules: short lines above the first prose line
    (``structure.header_zone``), below the last one (``structure.footer_zone``), and runs of short
@@ -32,19 +32,19 @@ from dataclasses import dataclass
 
 import regex
 
+from pipeline.clean.lineclass import RULE_ID as MODEL_RULE
+from pipeline.clean.lineclass import load_model
+from pipeline.clean.segment_paragraphs import paragraph_lines, squeezed_lines
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
-from pipeline.lineclass import RULE_ID as MODEL_RULE
-from pipeline.lineclass import load_model
 from pipeline.rules import RuleSet, line_key, normalize_line
-from pipeline.segment import paragraph_lines, squeezed_lines
 
 STAGE = "strip_boilerplate"
 #: The line model judges a line against its page; a page of fewer lines than this is too little
 #: context (it dropped the only sentence of one-line documents and the last of a three-sentence
 #: one), so short documents get the hand rules instead.
 MODEL_MIN_LINES = 5
-#: Rule id of the lines learned from the batch (pipeline.learned).
+#: Rule id of the lines learned from the batch (pipeline.corpus.learn_boilerplate).
 LEARNED_RULE = "learned.repeated_line"
 #: Rule id of a line that is only a list marker: an empty list item as the extractor renders it ("- "
 #: for an ``<li>`` without text: forum member widgets, icon lists, spacer items) or a bullet a text dump
@@ -272,7 +272,7 @@ def classify_lines(
     ``site_hints``: names the site goes by (its ``site_name``), to tell a site suffix of a given title.
 
     ``learned`` holds the :func:`~pipeline.rules.line_key` of lines learned as boilerplate from the
-    batch (see :mod:`pipeline.learned`); the catalogue's own rules take precedence over them.
+    batch (see :mod:`pipeline.corpus.learn_boilerplate`); the catalogue's own rules take precedence over them.
     """
     given_title = title is not None
     infos = [line_info(line) for line in lines]

@@ -25,11 +25,11 @@ from typing import Any
 
 import regex
 
-from pipeline.corpus import STAGES_DIR, stage_path
+from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import Document, Removal, document_from_dict
-from pipeline.segment import split_paragraphs
-from pipeline.stats import iter_clean, iter_rejects, read_manifest
-from pipeline.writers import read_documents
+from pipeline.run.files import read_documents
+from pipeline.run.writers import STAGES_DIR, stage_path
+from pipeline.tools.stats import iter_clean, iter_rejects, read_manifest
 
 _SPACE = regex.compile(r"\s+")
 _SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
@@ -129,7 +129,7 @@ def align_kept_and_removed(
 def _page_lines(html: str) -> list[str]:
     from trafilatura.utils import load_html
 
-    from pipeline.extract import page_lines
+    from pipeline.clean.extract_text import page_lines
 
     tree = load_html(html)
     return page_lines(tree) if tree is not None else []

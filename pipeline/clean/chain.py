@@ -8,18 +8,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from pipeline.boilerplate import strip_boilerplate
+from pipeline.clean.extract_text import extract_text, warm_up
+from pipeline.clean.formats import CONTENT_TYPES, RawItem, read_items, split_name
+from pipeline.clean.guard import DocumentTooBig, memory_limit
+from pipeline.clean.lineclass import load_model
+from pipeline.clean.repair_encoding import decode_item, fix_text_explained, repair_encoding
+from pipeline.clean.segment_paragraphs import segment_paragraphs
+from pipeline.clean.strip_boilerplate import strip_boilerplate
+from pipeline.clean.tag_metadata import count_words, detect_language, tag_metadata
 from pipeline.config import Config, ExtractConfig
+from pipeline.corpus.learn_boilerplate import learned_for
 from pipeline.document import Document, Rejection, Source
-from pipeline.encoding import decode_item, fix_text_explained, repair_encoding
-from pipeline.extract import extract_text, warm_up
-from pipeline.guard import DocumentTooBig, memory_limit
-from pipeline.learned import learned_for
-from pipeline.lineclass import load_model
-from pipeline.readers import CONTENT_TYPES, RawItem, read_items, split_name
 from pipeline.rules import load_rules
-from pipeline.segment import segment_paragraphs
-from pipeline.tagging import count_words, detect_language, tag_metadata
 
 StageFn = Callable[[Document], Document]
 

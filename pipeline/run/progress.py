@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.corpus import STAGES_DIR, Shard, stage_path
-from pipeline.stages import STAGE_NAMES
-from pipeline.writers import write_json
+from pipeline.clean.chain import STAGE_NAMES
+from pipeline.run.files import write_json
+from pipeline.run.writers import STAGES_DIR, Shard, stage_path
 
 PROGRESS_DIR = "_progress"
 #: Every task in a chain, the writer last.

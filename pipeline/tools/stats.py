@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.corpus import MANIFEST, REJECTED
-from pipeline.writers import read_jsonl
+from pipeline.run.files import read_jsonl
+from pipeline.run.writers import MANIFEST, REJECTED
 
 
 class NotAnOutputFolder(ValueError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.boilerplate import prose_lines
+from pipeline.clean.strip_boilerplate import prose_lines
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document
 from pipeline.rules import line_key, normalize_line

@@ -1,9 +1,9 @@
 """Raw inputs -> raw items: which files are input, their ids, and their (decompressed) bytes.
 
-Nothing here decodes text; :mod:`pipeline.encoding` turns bytes into text. Every problem with a file
-(unknown extension, unreadable, corrupt compression, too large, empty) becomes a rejected item with a
-reason, so one bad file never stops a batch. Containers (.jsonl, .warc) yield one item per record: a
-record that fails is a reject and the rest of the file still flows.
+Nothing here decodes text; :mod:`pipeline.clean.repair_encoding` turns bytes into text. Every
+problem with a file (unknown extension, unreadable, corrupt compression, too large, empty) becomes a
+rejected item with a reason, so one bad file never stops a batch. Containers (.jsonl, .warc) yield one
+item per record: a record that fails is a reject and the rest of the file still flows.
 """
 
 from __future__ import annotations

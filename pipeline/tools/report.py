@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.inspect_doc import Inspection, inspect_clean
-from pipeline.stats import CorpusStats, iter_clean, iter_rejects, read_manifest
-from pipeline.writers import atomic_path
+from pipeline.run.files import atomic_path
+from pipeline.tools.inspect import Inspection, inspect_clean
+from pipeline.tools.stats import CorpusStats, iter_clean, iter_rejects, read_manifest
 
 REPORT = "report.html"
 # Bars shown in a ranked chart; the rest are summed into one "other" bar.

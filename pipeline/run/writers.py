@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.clean.chain import STAGE_NAMES
+from pipeline.clean.formats import RawFile, discover, split_name
 from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
-from pipeline.readers import RawFile, discover, split_name
-from pipeline.stages import STAGE_NAMES
-from pipeline.writers import (
+from pipeline.run.files import (
     TEMP_PREFIX,
     atomic_path,
     read_jsonl,

@@ -33,7 +33,7 @@ import numpy as np
 import regex
 
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 RULE_ID = "model.line_score"
 
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")

@@ -1,0 +1,566 @@
+"""Luigi wiring only: which task runs which stage on which shard, and where its file goes.
+
+    per shard:  RawShard (external) -> RepairEncoding -> ExtractText (+ its line counts)
+    batch:      every ExtractText's line counts -> LearnBoilerplate
+    per shard:  ExtractText + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs
+                -> TagMetadata (+ its dedup signatures)
+    batch:      every TagMetadata's signatures -> FindDuplicates
+    per shard:  TagMetadata + FindDuplicates -> WriteShard
+    batch:      every WriteShard -> CleanCorpus (manifest, parts, rejects)
+
+The line counts and the signatures are side outputs of the stage before them, not tasks of their own:
+as tasks they read that stage's whole file again and cost a task process each, for work that takes a
+fraction of the reading (docs/benchmarks.md, "Fewer tasks a shard, lighter stage files").
+
+Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
+(one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
+
+Every intermediate file name carries the shard's digest (its files and the settings), so a changed
+input or setting never reuses stale work; the manifest records the batch fingerprint, so a re-run on
+the same input does nothing.
+"""
+
+from __future__ import annotations
+
+import configparser
+import datetime
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import luigi
+
+from pipeline.clean.chain import load_documents, stage_functions
+from pipeline.clean.extract_text import release_caches
+from pipeline.config import Config, load_config
+from pipeline.corpus.find_duplicates import (
+    Signature,
+    SignatureFiles,
+    duplicates_by_shard,
+    mark_duplicate,
+    signature,
+    write_signatures,
+)
+from pipeline.corpus.learn_boilerplate import (
+    LineCounter,
+    counts_from_dict,
+    counts_to_dict,
+    learn_boilerplate,
+    merge_counts,
+)
+from pipeline.document import Document
+from pipeline.run.files import read_documents, write_documents, write_json
+from pipeline.run.progress import record_progress
+from pipeline.run.writers import (
+    COMPRESSION_SUFFIX,
+    MANIFEST,
+    STAGES_DIR,
+    Shard,
+    assemble_corpus,
+    batch_fingerprint,
+    plan_for,
+    plan_shards,
+    remember_plan,
+    stage_path,
+    write_shard_outputs,
+)
+
+log = logging.getLogger(__name__)
+SHIPPED_LUIGI_CFG = Path(__file__).resolve().parent.parent / "luigi.cfg"
+#: Documents between two progress reports of a shard task. With a central scheduler every report is
+#: an RPC to luigid, so a report per document would cost more than the cleaning of short documents.
+PROGRESS_EVERY = 100
+
+
+def apply_shipped_luigi_config() -> None:
+    """Fill in luigi settings from the shipped ``luigi.cfg`` that the user's own config leaves unset."""
+    shipped = configparser.ConfigParser()
+    shipped.read(SHIPPED_LUIGI_CFG)
+    config = luigi.configuration.get_config()
+    for section in shipped.sections():
+        if not config.has_section(section):
+            config.add_section(section)
+        for key, value in shipped.items(section):
+            if not config.has_option(section, key):
+                config.set(section, key, value)
+
+
+apply_shipped_luigi_config()
+
+
+def shard_paths(
+    raw_dir: str, out_dir: str, config_path: str, fingerprint: str, shard: int, digest: str
+) -> tuple[str, ...]:
+    """The input paths of one shard, from its batch's plan (kept once per process, not in every task)."""
+    planned = plan_for(raw_dir, out_dir, load_config(config_path or None), fingerprint)[shard]
+    if planned.digest != digest:
+        raise RuntimeError(f"shard {shard} of {raw_dir} is not the one this task was planned with")
+    return planned.paths
+
+
+#: A stage's side output: what sees each document on its way to the stage file, and what then writes it.
+SideOutput = tuple[Callable[[Document], object], Callable[[], object]]
+
+
+class RawShard(luigi.ExternalTask):
+    """The input files of one shard, as they lie in the raw folder."""
+
+    raw_dir = luigi.Parameter()
+    # The batch's output folder: never input, even inside the raw folder (the digest covers the plan).
+    out_dir = luigi.Parameter(significant=False, default="")
+    config_path = luigi.Parameter(default="", significant=False)
+    shard = luigi.IntParameter()
+    digest = luigi.Parameter()
+    fingerprint = luigi.Parameter(significant=False, default="")
+
+    def output(self) -> list[luigi.LocalTarget]:
+        # Files that vanished or dangle are not "missing data": reading them yields a reject.
+        paths = shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
+        targets = [luigi.LocalTarget(os.path.join(self.raw_dir, path)) for path in paths]
+        return [t for t in targets if t.exists()]
+
+
+class ShardStage(luigi.Task):
+    """Base of the per-shard stages: read the previous stage's file, map the stage, write atomically."""
+
+    raw_dir = luigi.Parameter()
+    out_dir = luigi.Parameter()
+    config_path = luigi.Parameter(default="", significant=False)
+    shard = luigi.IntParameter()
+    digest = luigi.Parameter()
+    # The batch this shard belongs to (its digest already covers it): names the plan that lists the
+    # shard's files (not a parameter of every task: a batch of millions of files would be held by each)
+    # and the batch-level tasks.
+    fingerprint = luigi.Parameter(significant=False, default="")
+
+    stage: ClassVar[str] = ""
+    previous: ClassVar[type[luigi.Task]] = RawShard
+    # Earlier stages first (breadth-first over the shards). Luigi otherwise prefers the tasks it
+    # planned first, the later stages, so a run ended with one shard's whole chain of stages running
+    # alone before each batch-wide task while the other processes waited. Each stage sets its own.
+    priority = 0
+
+    def requires(self) -> Any:
+        return self.clone(self.previous)
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)))
+
+    def documents_path(self) -> str:
+        """The previous stage's file for this shard."""
+        target = self.input()
+        # Nested when this stage also needs a batch-level file and the previous one has side outputs.
+        while isinstance(target, dict):
+            target = target["docs"]
+        return str(target.path)
+
+    def documents_output(self) -> str:
+        """This stage's file for this shard."""
+        target = self.output()
+        return str(target["docs"].path if isinstance(target, dict) else target.path)
+
+    def paths(self) -> tuple[str, ...]:
+        """The shard's input files, relative to the raw folder."""
+        return shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
+
+    def input_documents(self, config: Config) -> Iterable[Document]:
+        """The documents this stage reads: the previous stage's output."""
+        return read_documents(self.documents_path())
+
+    def expected_documents(self) -> int | None:
+        """How many documents this stage will see (the previous stage's lines), for progress reports."""
+        with open(self.documents_path(), "rb") as handle:
+            return sum(1 for _ in handle)
+
+    def stage_function(self, config: Config) -> Callable[[Document], Document]:
+        """The pure function this task maps over its shard."""
+        return stage_functions(config)[self.stage]
+
+    def run(self) -> None:
+        config = load_config(self.config_path or None)
+        fn = self.stage_function(config)
+        docs = self._tracked(fn(doc) for doc in self.input_documents(config))
+        side = self.side_output(config)
+        write_documents(self.documents_output(), _tap(docs, side[0]) if side else docs)
+        if side:
+            side[1]()
+
+    def side_output(self, config: Config) -> SideOutput | None:
+        """The stage's side output, if it has one (line counts, dedup signatures)."""
+        return None
+
+    def batch_task(self, cls: type[BatchTask]) -> BatchTask:
+        """The batch-level task ``cls`` of this shard's batch."""
+        return cls(
+            raw_dir=self.raw_dir,
+            out_dir=self.out_dir,
+            config_path=self.config_path,
+            fingerprint=self.fingerprint,
+        )
+
+    def _tracked(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """Pass ``docs`` through, reporting documents done (and the share of the shard) to the scheduler."""
+        total = self.expected_documents()
+        files: set[str] = set()
+        label = f"{self.stage} shard {self.shard:05d}"
+        # The shard's files are looked up in the batch plan (which reads the settings): once a task.
+        planned_files = len(self.paths())
+        n_files = max(1, planned_files)
+        self.set_status_message(f"{label}: started, {planned_files} files")
+        self.set_progress_percentage(0)
+        done = 0
+        for doc in docs:
+            yield doc
+            done += 1
+            files.add(doc.source.path)
+            if done % PROGRESS_EVERY == 0:
+                if total:
+                    message, share = f"{done}/{total} documents", done / total
+                else:
+                    message = f"{done} documents from {len(files)}/{n_files} files"
+                    share = len(files) / n_files
+                self.set_status_message(f"{label}: {message}")
+                self.set_progress_percentage(min(99, int(100 * share)))
+                record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=False)
+        self.set_status_message(f"{label}: {done} documents, done")
+        record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=True)
+        self.set_progress_percentage(100)
+
+
+class RepairEncoding(ShardStage):
+    """Raw files -> decoded documents with mojibake repaired."""
+
+    stage = "repair_encoding"
+    priority = 90
+    previous = RawShard
+
+    def input_documents(self, config: Config) -> Iterable[Document]:
+        return load_documents(self.raw_dir, self.paths(), config)
+
+    def expected_documents(self) -> int | None:
+        # A raw file may hold one document or thousands (.jsonl): progress counts files instead.
+        return None
+
+
+class ExtractText(ShardStage):
+    """HTML documents -> main text and metadata (trafilatura); and, per site, how many documents each
+    distinct short line of the shard occurs in (what ``LearnBoilerplate`` adds up)."""
+
+    stage = "extract_text"
+    priority = 80
+    previous = RepairEncoding
+
+    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        return {
+            "docs": luigi.LocalTarget(str(base)),
+            "counts": luigi.LocalTarget(str(base.with_suffix(".counts.json"))),
+        }
+
+    def side_output(self, config: Config) -> SideOutput:
+        counter = LineCounter(config.boilerplate)
+        path = self.output()["counts"].path
+        see = counter.add if config.corpus.learn_boilerplate else _ignore
+        return see, lambda: write_json(path, counts_to_dict(counter.counts()))
+
+    def run(self) -> None:
+        super().run()
+        release_caches()
+
+
+class BatchTask(luigi.Task):
+    """Base of the tasks that read something of every shard of a batch and write one small file."""
+
+    raw_dir = luigi.Parameter()
+    out_dir = luigi.Parameter()
+    config_path = luigi.Parameter(default="", significant=False)
+    fingerprint = luigi.Parameter()
+
+    stage: ClassVar[str] = ""
+    per_shard: ClassVar[type[ShardStage]]
+
+    def requires(self) -> list[ShardStage]:
+        config = load_config(self.config_path or None)
+        return [
+            self.per_shard(
+                raw_dir=self.raw_dir,
+                out_dir=self.out_dir,
+                config_path=self.config_path,
+                shard=s.index,
+                digest=s.digest,
+                fingerprint=self.fingerprint,
+            )
+            for s in plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
+        ]
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(
+            str(Path(self.out_dir) / STAGES_DIR / self.stage / f"batch-{self.fingerprint[:16]}.json")
+        )
+
+
+class LearnBoilerplate(BatchTask):
+    """Every shard's line counts -> the lines that are boilerplate per site."""
+
+    stage = "learn_boilerplate"
+    per_shard = ExtractText
+
+    def run(self) -> None:
+        self.set_status_message(f"merging line counts of {len(self.input())} shards")
+        counts = merge_counts(
+            counts_from_dict(json.loads(Path(t["counts"].path).read_text(encoding="utf-8")))
+            for t in self.input()
+        )
+        learned = learn_boilerplate(counts)
+        write_json(self.output().path, {site: sorted(keys) for site, keys in learned.items()})
+
+
+class StripBoilerplate(ShardStage):
+    """Body lines -> body lines without boilerplate (catalogue, structure, learned lines), each logged."""
+
+    stage = "strip_boilerplate"
+    priority = 60
+    previous = ExtractText
+
+    def requires(self) -> dict[str, luigi.Task]:
+        return {"docs": self.clone(self.previous), "learned": self.batch_task(LearnBoilerplate)}
+
+    def stage_function(self, config: Config) -> Callable[[Document], Document]:
+        data = json.loads(Path(self.input()["learned"].path).read_text(encoding="utf-8"))
+        learned = {site: frozenset(keys) for site, keys in data.items()}
+        return stage_functions(config, learned)[self.stage]
+
+
+class SegmentParagraphs(ShardStage):
+    """Body lines -> typed paragraphs."""
+
+    stage = "segment_paragraphs"
+    priority = 50
+    previous = StripBoilerplate
+
+
+class TagMetadata(ShardStage):
+    """Paragraphs -> paragraphs with metadata and quality signals; and the dedup signature (content
+    hash, MinHash) of every clean document (what ``FindDuplicates`` reads)."""
+
+    stage = "tag_metadata"
+    priority = 40
+    previous = SegmentParagraphs
+
+    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        return {
+            "docs": luigi.LocalTarget(str(base)),
+            "ids": luigi.LocalTarget(str(base.with_suffix(".ids.jsonl"))),
+            "minhash": luigi.LocalTarget(str(base.with_suffix(".minhash.npy"))),
+        }
+
+    def side_output(self, config: Config) -> SideOutput:
+        signatures: list[Signature] = []
+        out = self.output()
+
+        def collect(doc: Document) -> None:
+            if not doc.rejected:
+                signatures.append(signature(doc))
+
+        see = collect if config.corpus.find_duplicates else _ignore
+        return see, lambda: write_signatures(out["ids"].path, out["minhash"].path, signatures)
+
+
+class FindDuplicates(BatchTask):
+    """Every shard's signatures -> for each shard, ``{duplicate id: kept id}`` of its documents.
+
+    The per-shard maps go beside the batch's output file, which is written last (so it marks them all
+    done) and holds the counts.
+    """
+
+    stage = "find_duplicates"
+    per_shard = TagMetadata
+
+    def shard_map(self, shard: int) -> Path:
+        """Where the duplicates of one shard's documents go."""
+        return Path(self.output().path).with_suffix("") / f"shard-{shard:05d}.json"
+
+    def run(self) -> None:
+        config = load_config(self.config_path or None)
+        shards = self.requires()
+        self.set_status_message(f"reading signatures of {len(shards)} shards")
+        files = SignatureFiles([(t["ids"].path, t["minhash"].path) for t in self.input()])
+        total = 0
+        maps = duplicates_by_shard(files, config.corpus.near_duplicate_threshold)
+        for task, duplicates in zip(shards, maps, strict=True):
+            write_json(self.shard_map(task.shard), duplicates)
+            total += len(duplicates)
+        write_json(self.output().path, {"documents": len(files), "duplicates": total, "shards": len(shards)})
+
+
+class WriteShard(ShardStage):
+    """Tagged documents, with their duplicates marked -> the shard's clean part, its rejects and its stats."""
+
+    stage = "write"
+    priority = 20
+    previous = TagMetadata
+
+    def requires(self) -> dict[str, luigi.Task]:
+        return {"docs": self.clone(self.previous), "duplicates": self.batch_task(FindDuplicates)}
+
+    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+        compression = load_config(self.config_path or None).output.compression
+        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        return {
+            "part": luigi.LocalTarget(str(base) + COMPRESSION_SUFFIX[compression]),
+            "rejects": luigi.LocalTarget(str(base.with_suffix(".rejected.jsonl"))),
+            "stats": luigi.LocalTarget(str(base.with_suffix(".stats.json"))),
+        }
+
+    def run(self) -> None:
+        out = self.output()
+        config = load_config(self.config_path or None)
+        finder = self.requires()["duplicates"]
+        assert isinstance(finder, FindDuplicates)
+        duplicates = json.loads(finder.shard_map(self.shard).read_text(encoding="utf-8"))
+        drop = config.corpus.drop_duplicates
+        docs = self._tracked(
+            mark_duplicate(doc, duplicates, drop) for doc in read_documents(self.documents_path())
+        )
+        stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
+        write_json(out["stats"].path, stats)
+
+
+def _tap(docs: Iterator[Document], see: Callable[[Document], object]) -> Iterator[Document]:
+    """``docs`` unchanged, each shown to ``see`` on its way."""
+    for doc in docs:
+        see(doc)
+        yield doc
+
+
+def _ignore(doc: Document) -> None:
+    """A side output that takes nothing from the documents (its step is switched off)."""
+
+
+class CleanCorpus(luigi.Task):
+    """The whole batch: every shard's chain, then the part files, ``rejected.jsonl`` and the manifest."""
+
+    raw_dir = luigi.Parameter(default="data/raw")
+    out_dir = luigi.Parameter(default="data/clean")
+    config_path = luigi.Parameter(default="", significant=False)
+
+    _shards: list[Shard] | None = None
+    _config: Config | None = None
+
+    def config(self) -> Config:
+        """The settings of this run."""
+        if self._config is None:
+            self._config = load_config(self.config_path or None)
+        return self._config
+
+    def shards(self) -> list[Shard]:
+        """The batch's shards, planned once per task instance."""
+        if self._shards is None:
+            self._shards = plan_shards(self.raw_dir, self.config(), self.out_dir)
+        return self._shards
+
+    def requires(self) -> list[WriteShard]:
+        fingerprint = remember_plan(self.shards())
+        return [
+            WriteShard(
+                raw_dir=self.raw_dir,
+                out_dir=self.out_dir,
+                config_path=self.config_path,
+                shard=s.index,
+                digest=s.digest,
+                fingerprint=fingerprint,
+            )
+            for s in self.shards()
+        ]
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(Path(self.out_dir) / MANIFEST))
+
+    def complete(self) -> bool:
+        path = Path(self.output().path)
+        if not path.exists():
+            return False
+        try:
+            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return manifest.get("fingerprint") == batch_fingerprint(self.shards())
+
+    def run(self) -> None:
+        self.set_status_message(f"assembling {len(self.shards())} shards into {self.out_dir}")
+        outputs = []
+        for target in self.input():
+            stats = json.loads(Path(target["stats"].path).read_text(encoding="utf-8"))
+            outputs.append((Path(target["part"].path), Path(target["rejects"].path), stats))
+        manifest = assemble_corpus(self.out_dir, outputs, batch_fingerprint(self.shards()), self.config())
+        self.set_status_message(json.dumps(manifest["counts"]))
+
+
+class RawDay(luigi.ExternalTask):
+    """One day's raw folder, ``RAW/YYYY-MM-DD``, delivered by whatever feeds the pipeline."""
+
+    date = luigi.DateParameter()
+    raw_root = luigi.Parameter(default="data/raw")
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(str(day_dir(self.raw_root, self.date)))
+
+
+def day_dir(root: str | Path, date: datetime.date) -> Path:
+    """The partition of ``root`` for one day: ``root/YYYY-MM-DD``."""
+    return Path(root) / date.isoformat()
+
+
+class CleanDay(luigi.WrapperTask):
+    """One day: ``RAW/YYYY-MM-DD`` cleaned into ``OUT/YYYY-MM-DD`` (a whole :class:`CleanCorpus`).
+
+    Asked for on its own, a day without a raw folder is missing data (Luigi's ``missing_data`` exit
+    code). In a range (``RangeDaily --of CleanDay``) such a day counts as done, see :meth:`bulk_complete`.
+    """
+
+    date = luigi.DateParameter()
+    raw_root = luigi.Parameter(default="data/raw", positional=False)
+    out_root = luigi.Parameter(default="data/clean", positional=False)
+    config_path = luigi.Parameter(default="", significant=False, positional=False)
+
+    def has_raw_data(self) -> bool:
+        """Whether the day's raw folder exists."""
+        return day_dir(self.raw_root, self.date).is_dir()
+
+    def corpus(self) -> CleanCorpus:
+        """The day's batch."""
+        return CleanCorpus(  # type: ignore[call-arg]
+            raw_dir=str(day_dir(self.raw_root, self.date)),
+            out_dir=str(day_dir(self.out_root, self.date)),
+            config_path=self.config_path,
+        )
+
+    def requires(self) -> luigi.Task:
+        if not self.has_raw_data():
+            return RawDay(date=self.date, raw_root=self.raw_root)
+        return self.corpus()
+
+    @classmethod
+    def bulk_complete(cls, parameter_tuples: Iterable[Any]) -> list[Any]:
+        """The dates among ``parameter_tuples`` that a range has nothing to do for.
+
+        A day is done when its output is complete for its current input, and also when it has no raw
+        folder at all ("no data": nothing to clean yet, not a failure). A later range run picks the day
+        up once its folder appears, so a late delivery is cleaned by the next scheduled run.
+        """
+        # RangeDaily passes ``functools.partial(CleanDay, **of_params)`` as ``cls``.
+        make: Callable[..., CleanDay] = cls
+        done = []
+        for date in parameter_tuples:
+            day = make(date)
+            if not day.has_raw_data() or day.complete():
+                done.append(date)
+        return done
