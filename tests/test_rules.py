@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from pipeline.rules import RULES_DIR, ThreadRule, load_rules, normalize_line, space_squeezer, squeeze_spaces
+from pipeline.rules import RULES_DIR, ThreadRule, load_rules, normalize_line
 
-CASES = json.loads((Path(__file__).parent / "cases" / "boilerplate_lines.json").read_text(encoding="utf-8"))
-
-# White space as the catalogue's matching sees it (what squeeze_spaces' shortcut must agree with).
+# White space as the catalogue's matching sees it.
 _SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
-
+CASES = json.loads((Path(__file__).parent / "cases" / "boilerplate_lines.json").read_text(encoding="utf-8"))
 
 @pytest.mark.parametrize(("line", "rule"), CASES["drop"], ids=[c[0][:40] for c in CASES["drop"]])
 def test_catalogue_drops_boilerplate_line(line: str, rule: str) -> None:
@@ -81,16 +77,3 @@ def test_thread_rules_declare_their_longest_signature() -> None:
         "comments.comment_stamps": 20,
     }
 
-
-@settings(max_examples=500, deadline=None)
-@given(
-    st.text(
-        alphabet=" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2003\u2028\u200b\u200c\u200d\ufeffab.", max_size=40
-    )
-)
-def test_squeeze_spaces_is_the_regex_squeeze(line: str) -> None:
-    """The str.split() shortcut gives what the white-space regex gives, odd separators included."""
-    assert squeeze_spaces(line) == _SPACE.sub(" ", line).strip()
-    # Segmentation's squeezer leaves the zero-width joiners in.
-    segment_space = regex.compile(r"[\s\p{Zs}\u200b\ufeff]+")
-    assert space_squeezer("\u200b\ufeff")(line) == segment_space.sub(" ", line).strip()

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from pipeline import clean_document
 from pipeline.clean.tag_metadata import (
     _ALPHA,
-    _WORD,
     NgramIndex,
     _duplicate_ngram_chars,
     _top_ngram_chars,
@@ -24,6 +23,7 @@ from pipeline.clean.tag_metadata import (
     tag_metadata,
 )
 from pipeline.document import Document, Removal, Source
+from pipeline.text import WORD
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -220,7 +220,7 @@ def test_ngram_rules_match_their_word_tuple_definitions(words: list[str]) -> Non
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab1٣’'- \n.é", max_size=80))
 def test_alpha_word_fraction_counts_words_with_a_letter(text: str) -> None:
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     expected = round(sum(1 for w in words if _ALPHA.search(w)) / len(words), 4) if words else 0.0
     assert quality_signals([text], None, 0.0)["alpha_word_fraction"] == expected
 
@@ -229,14 +229,14 @@ def test_alpha_word_fraction_counts_words_with_a_letter(text: str) -> None:
 @given(st.lists(st.text(alphabet="theofΣİA1٣’'- .é/", max_size=30), min_size=1, max_size=6))
 def test_word_signals_match_their_word_list_definitions(paragraphs: list[str]) -> None:
     """The shortcuts (three-word search, one lower() over all words) agree with per-word definitions."""
-    words = _WORD.findall("\n".join(paragraphs))
+    words = WORD.findall("\n".join(paragraphs))
     lowered = [w.lower() for w in words]
     signals = quality_signals(paragraphs, "en", 1.0)
-    under = sum(1 for p in paragraphs if len(_WORD.findall(p)) < 3)
+    under = sum(1 for p in paragraphs if len(WORD.findall(p)) < 3)
     assert signals["paragraphs_under_3_words_fraction"] == round(under / len(paragraphs), 4)
     assert signals["gopher_stopword_count"] == sum(1 for w in lowered if w in {"the", "of", "and", "to"})
     if words:
         expected = _reference_top_ngram_chars(lowered, 2) / len("\n".join(paragraphs))
         assert signals["top_2gram_char_fraction"] == round(expected, 4)
     # Words handed in by tag_metadata (from the body with blank lines) give the same signals.
-    assert quality_signals(paragraphs, "en", 1.0, _WORD.findall("\n\n".join(paragraphs))) == signals
+    assert quality_signals(paragraphs, "en", 1.0, WORD.findall("\n\n".join(paragraphs))) == signals

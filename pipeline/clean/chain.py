@@ -15,11 +15,12 @@ from pipeline.clean.lineclass import load_model
 from pipeline.clean.repair_encoding import decode_item, fix_text_explained, repair_encoding
 from pipeline.clean.segment_paragraphs import segment_paragraphs
 from pipeline.clean.strip_boilerplate import strip_boilerplate
-from pipeline.clean.tag_metadata import count_words, detect_language, tag_metadata
+from pipeline.clean.tag_metadata import detect_language, tag_metadata
 from pipeline.config import Config, ExtractConfig
 from pipeline.corpus.learn_boilerplate import learned_for
 from pipeline.document import Document, Rejection, Source
 from pipeline.rules import load_rules
+from pipeline.text import count_words
 
 StageFn = Callable[[Document], Document]
 

@@ -30,9 +30,9 @@ from trafilatura.xml import xmltotxt
 
 from pipeline.clean.guard import DocumentTimeout, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
-from pipeline.clean.segment_paragraphs import LIST_MARKER
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
+from pipeline.text import LIST_MARKER
 
 STAGE = "extract_text"
 RULE_NOT_MAIN = "extract.not_main_content"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,11 +31,12 @@ from pathlib import Path
 import numpy as np
 import regex
 
+from pipeline.text import CLOSERS, DOTTED_WORD, DOTTED_WORD_ASCII, SENTENCE_STOPS
+
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 RULE_ID = "model.line_score"
 
-_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
 _LINKISH = regex.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|html?|php)\b", regex.IGNORECASE)
 _SEPARATORS = regex.compile(r"\s[|»›·•/>]\s|\s\|\s?|^\s*[|»›·•>]")
 _BULLET = regex.compile(r"^\s*(?:[-*•·▪►»–—]|\d{1,2}[.)])\s")
@@ -46,14 +46,10 @@ _COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|all rights reserved|copyright", re
 _CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]+")
 _DIGIT_RUN = regex.compile(r"\p{N}+")
 _UPPER_RUN = regex.compile(r"\p{Lu}+")
-# On ASCII text \p{L} is A-Za-z and \p{N} is 0-9, and the standard library's engine is quicker.
-_ASCII_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*")
 _ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 _ASCII_DIGITS = b"0123456789"
 _WORD_PUNCTUATION = str.maketrans("", "", "'’.-")
-_STOPS = (".", "!", "?", "…", "。", "！", "？")
-_CLOSERS = "'\"”’»)]"
 _SEPARATOR_CHARS = "|»›·•/>"
 _BULLET_STARTS = "-*•·▪►»–—"
 
@@ -77,13 +73,13 @@ def _shape(line: str, stops: frozenset[str]) -> list[float]:
     """The features of one line on its own: its length, final punctuation, stopwords, case, marks."""
     # The hot spot of the text path: one call per line of every page. Each count is taken the cheapest
     # exact way (tests/test_lineclass.py checks every feature against a plain regex version). Every
-    # letter and digit is inside a _WORD match, so letters and digits are counted on the words' own
+    # letter and digit is inside a DOTTED_WORD match, so letters and digits are counted on the words' own
     # characters; on ASCII text the Unicode classes reduce to byte sets that bytes.translate counts.
     # The searches run only when the text holds what they look for.
     text = line.strip()
     n_chars = len(text)
     if text.isascii():
-        words = _ASCII_WORD.findall(text)
+        words = DOTTED_WORD_ASCII.findall(text)
         data = text.encode("ascii")
         letters = n_chars - len(data.translate(None, _ASCII_LETTERS))
         upper = n_chars - len(data.translate(None, _ASCII_UPPER))
@@ -92,7 +88,7 @@ def _shape(line: str, stops: frozenset[str]) -> list[float]:
         low = text.lower()
         exotic_case = False
     else:
-        words = _WORD.findall(text)
+        words = DOTTED_WORD.findall(text)
         # Only the letters and digits of the words: what the word pattern allows besides them removed.
         core = "".join(words).translate(_WORD_PUNCTUATION)
         digits = 0 if core.isalpha() else sum(map(len, _DIGIT_RUN.findall(core)))
@@ -125,7 +121,7 @@ def _shape(line: str, stops: frozenset[str]) -> list[float]:
         math.log1p(n_words),
         math.log1p(n_chars),
         # Final punctuation: a stop, then any closing quotes or brackets (the text is stripped).
-        1.0 if text.rstrip(_CLOSERS).endswith(_STOPS) else 0.0,
+        1.0 if text.rstrip(CLOSERS).endswith(SENTENCE_STOPS) else 0.0,
         n_stop / n_words if n_words else 0.0,
         math.log1p(n_stop),
         cjk_chars / max(n_chars, 1),

@@ -28,16 +28,15 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import regex
 
 from pipeline.clean.lineclass import RULE_ID as MODEL_RULE
 from pipeline.clean.lineclass import load_model
-from pipeline.clean.segment_paragraphs import paragraph_lines, squeezed_lines
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
 from pipeline.rules import RuleSet, line_key, normalize_line
+from pipeline.text import DOTTED_WORD, LineInfo, is_prose, is_substantial, line_info, prose_lines
 
 STAGE = "strip_boilerplate"
 #: The line model judges a line against its page; a page of fewer lines than this is too little
@@ -52,8 +51,6 @@ LEARNED_RULE = "learned.repeated_line"
 EMPTY_ITEM_RULE = "structure.empty_item"
 _LONE_MARKER = regex.compile(r"[-–—*•·◦▪]")
 
-_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*")
-_TERMINAL = regex.compile(r"[.!?…。！？]['\"”’»)\]]*\s*$")
 # Separators between a page title and the site name: "Story | Site", "Story - Site".
 _PIPE_SEPARATORS = (" | ", " ‖ ", " :: ", " · ", " • ")
 _DASH_SEPARATORS = (" - ", " – ", " — ", " « ", " » ")
@@ -65,56 +62,6 @@ _BYLINE_OR_DATE = regex.compile(
 )
 # A title has at most this many words; longer lines above the body are prose or captions.
 TITLE_MAX_WORDS = 30
-# A line this long reads as prose even without final punctuation (captions, run-on ledes).
-PROSE_MIN_WORDS_UNPUNCTUATED = 25
-
-
-@dataclass(frozen=True, slots=True)
-class LineInfo:
-    """What the structural rules need to know about one line."""
-
-    text: str
-    words: int
-    terminal: bool
-
-    @property
-    def norm(self) -> str:
-        """The line as phrase look-up sees it."""
-        return normalize_line(self.text)
-
-
-def line_info(text: str) -> LineInfo:
-    """Word count and final punctuation of a line."""
-    return LineInfo(text, len(_WORD.findall(text)), bool(_TERMINAL.search(text)))
-
-
-def is_prose(info: LineInfo, cfg: BoilerplateConfig) -> bool:
-    """A line that reads as running text: a punctuated sentence, or a long line."""
-    if info.terminal and info.words >= cfg.good_min_words_punct:
-        return True
-    return info.words >= PROSE_MIN_WORDS_UNPUNCTUATED
-
-
-def prose_lines(text: str, cfg: BoilerplateConfig) -> set[int]:
-    """The indices of the lines of ``text`` that belong to a prose paragraph, hard wraps re-joined.
-
-    A paragraph wrapped at 60 columns is a run of short lines without end punctuation, none of which
-    reads as prose on its own; joined back, it does (learned boilerplate must never take such lines).
-    """
-    lines = squeezed_lines(text)
-    prose: set[int] = set()
-    # A line taken for part of a wrapped paragraph that is none is only not learned, so wraps are
-    # looked for wherever they may stand.
-    for group in paragraph_lines(lines, loose=True):
-        paragraph = lines[group[0]] if len(group) == 1 else " ".join(lines[i] for i in group)
-        if is_prose(line_info(paragraph), cfg):
-            prose.update(group)
-    return prose
-
-
-def is_substantial(info: LineInfo, cfg: BoilerplateConfig) -> bool:
-    """A line long enough to keep even outside the prose, such as a photo caption."""
-    return is_prose(info, cfg) or info.words >= cfg.good_min_words
 
 
 def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, str | None]:
@@ -130,7 +77,7 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
                 continue
             head, _, tail = title.rpartition(sep)
             head, tail = head.strip(), tail.strip()
-            head_words, tail_words = len(_WORD.findall(head)), len(_WORD.findall(tail))
+            head_words, tail_words = len(DOTTED_WORD.findall(head)), len(DOTTED_WORD.findall(tail))
             if head_words < 2 or not tail:
                 continue
             tail_norm = normalize_line(tail)
@@ -276,7 +223,7 @@ def classify_lines(
     """
     given_title = title is not None
     infos = [line_info(line) for line in lines]
-    norms = [info.norm for info in infos]
+    norms = [normalize_line(line) for line in lines]
     verdicts: list[str | None] = [None] * len(lines)
     _apply_blocks(norms, verdicts, rules)
     # A line of a wrapped prose paragraph is never learned, nor taken as a learned line of another page.

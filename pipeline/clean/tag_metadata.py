@@ -18,20 +18,17 @@ import numpy as np
 import regex
 
 from pipeline.document import Document
+from pipeline.text import SENTENCE_ENDS, WORD, WORD_REST, WORD_START
 
 STAGE = "tag_metadata"
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 
-# A word starts with a letter or a digit and goes on with letters, digits, apostrophes and hyphens.
-_WORD_START = r"[\p{L}\p{N}]"
-_WORD_REST = r"[\p{L}\p{N}'’-]"
-_WORD = regex.compile(_WORD_START + _WORD_REST + "*")
 _ALPHA = regex.compile(r"\p{L}")
-# Three words (see _WORD) somewhere in a text: a word, what ends it, a word, what ends it, a word's
+# Three words (see text.WORD) somewhere in a text: a word, what ends it, a word, what ends it, a word's
 # start. A search stops at the third word instead of listing every word of a long paragraph.
-_WORD_AND_END = _WORD_START + _WORD_REST + r"*+[^\p{L}\p{N}]++"
-_THREE_WORDS = regex.compile(_WORD_AND_END * 2 + _WORD_START)
-# A word (see _WORD) without a letter, on its own line: one regex call counts them over all words.
+_WORD_AND_END = WORD_START + WORD_REST + r"*+[^\p{L}\p{N}]++"
+_THREE_WORDS = regex.compile(_WORD_AND_END * 2 + WORD_START)
+# A word (see text.WORD) without a letter, on its own line: one regex call counts them over all words.
 # A word starts with a letter or a digit, so one without a letter starts with a digit.
 _NO_LETTER_WORD = regex.compile(r"^\p{N}[\p{N}'’-]*$", regex.MULTILINE)
 _TERMINAL = regex.compile(r"[.!?…。！？\"”’»)]\s*$")
@@ -76,7 +73,6 @@ C4_POLICY_PHRASES = (
     "use of cookies",
     "use cookies",
 )
-_SENTENCE_END = regex.compile(r"[.!?…。！？]+['\"”’»)\]]*(?=\s|$)")
 _ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\s*$")
 # FineWeb counts lines of at most this many characters as short (FineWebQualityFilter).
 SHORT_LINE_CHARS = 30
@@ -139,11 +135,6 @@ def _language_identifier() -> Any:
 
 
 LANGUAGE_SAMPLE_CHARS = 2_000
-
-
-def count_words(text: str) -> int:
-    """The number of words of ``text``, as ``metadata.word_count`` counts them."""
-    return len(_WORD.findall(text))
 
 
 def detect_language(text: str) -> tuple[str | None, float]:
@@ -358,11 +349,11 @@ def quality_signals(
 ) -> dict[str, Any]:
     """Gopher / C4 / FineWeb document signals as values (paragraphs are the lines of these rules).
 
-    ``words`` are the paragraphs' words (``_WORD``) when the caller has already found them.
+    ``words`` are the paragraphs' words (``text.WORD``) when the caller has already found them.
     """
     text = "\n".join(paragraphs)
     if words is None:
-        words = _WORD.findall(text)
+        words = WORD.findall(text)
     n_words = len(words)
     # Words never hold a line break, so one lower() over the joined words lowers each word alone
     # (a final sigma still sees the end of its word).
@@ -404,7 +395,7 @@ def quality_signals(
         "paragraphs_under_3_words_fraction": _ratio(
             sum(1 for p in paragraphs if not _THREE_WORDS.search(p)), n_paragraphs
         ),
-        "sentence_count": len(_SENTENCE_END.findall(text)),
+        "sentence_count": len(SENTENCE_ENDS.findall(text)),
         "max_word_length": max(map(len, words), default=0),
         "contains_lorem_ipsum": "lorem ipsum" in low_text,
         "contains_curly_bracket": "{" in text,
@@ -431,7 +422,7 @@ def tag_metadata(doc: Document) -> Document:
         return doc
     meta = dict(doc.metadata)
     language, score = detect_language(doc.text)
-    words = _WORD.findall(doc.text)
+    words = WORD.findall(doc.text)
     agency = meta.get("source_agency")
     categories = list(meta.get("categories") or [])
     tags = list(meta.get("tags") or [])

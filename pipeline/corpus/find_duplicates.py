@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import regex
 
 from pipeline.document import Document
 from pipeline.run.files import atomic_path, read_jsonl, write_jsonl
+from pipeline.text import TOKEN
 
-_TOKEN = regex.compile(r"\w+")
 #: Words per shingle (5-grams, as in the issue and in common near-dup practice).
 SHINGLE_WORDS = 5
 #: MinHash permutations: 128 values below 2**32, 512 bytes per document.
@@ -46,7 +45,7 @@ class Signature:
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     """Lower-cased word ``size``-grams of ``text`` (the whole text when shorter)."""
-    words = _TOKEN.findall(text.lower())
+    words = TOKEN.findall(text.lower())
     if len(words) < size:
         return {" ".join(words).encode("utf-8")} if words else set()
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.clean.strip_boilerplate import prose_lines
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document
 from pipeline.rules import line_key, normalize_line
+from pipeline.text import prose_lines
 
 BATCH = ""  # the site key of documents whose site is unknown
 #: A line must appear in at least this many documents of a site to be learned ...

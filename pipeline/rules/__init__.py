@@ -14,15 +14,16 @@ content while dropping a lone "Advertisement".
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import regex
+
+from pipeline.text import squeeze_spaces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,29 +34,6 @@ RULES_DIR = Path(__file__).resolve().parent
 
 # Decoration around a boilerplate line that does not change what it is ("Share:", "[Advertisement]").
 _EDGE = " \t:;,.!?|•·»«›‹>/\\-–—_*#=+~()[]{}\"'“”‘’„…"
-
-
-def space_squeezer(zero_width: str) -> Callable[[str], str]:
-    """A function making every run of white space in a line one space and stripping the line.
-
-    White space is ``\\s``, ``\\p{Zs}`` and the ``zero_width`` characters. str.split() breaks at the
-    same white space except at the separators U+001C-U+001F (white space to split() only) and the
-    zero-width characters: a line holding none of those takes split(), 4x faster than the regex on the
-    43,000 lines of 1,000 extracted pages.
-    """
-    space = regex.compile(rf"[\s\p{{Zs}}{zero_width}]+")
-    differs = re.compile(f"[\x1c-\x1f{zero_width}]")
-
-    def squeeze(line: str) -> str:
-        if differs.search(line):
-            return space.sub(" ", line).strip()
-        return " ".join(line.split())
-
-    return squeeze
-
-
-#: Matching treats zero-width spaces and joiners and the BOM as spaces.
-squeeze_spaces = space_squeezer("\u200b\u200c\u200d\ufeff")
 
 
 def normalize_line(line: str) -> str:
@@ -268,4 +246,3 @@ def _compile(directory: Path) -> RuleSet:
 def load_rules(directory: str | None = None) -> RuleSet:
     """Load and compile every rule file of ``directory`` (the shipped catalogue by default)."""
     return _compile(Path(directory) if directory else RULES_DIR)
-

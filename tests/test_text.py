@@ -1,0 +1,34 @@
+"""Text primitives the stages share: white space, sentence ends, and the words each stage counts."""
+
+from __future__ import annotations
+
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.text import CLAUSE_END, SENTENCE_END, SENTENCE_ENDS, squeeze_paragraph, squeeze_spaces
+
+# White space as the catalogue's matching sees it (what squeeze_spaces' shortcut must agree with).
+_SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2003\u2028\u200b\u200c\u200d\ufeffab.", max_size=40
+    )
+)
+def test_squeeze_spaces_is_the_regex_squeeze(line: str) -> None:
+    """The str.split() shortcut gives what the white-space regex gives, odd separators included."""
+    assert squeeze_spaces(line) == _SPACE.sub(" ", line).strip()
+    # Segmentation's squeezer leaves the zero-width joiners in.
+    segment_space = regex.compile(r"[\s\p{Zs}\u200b\ufeff]+")
+    assert squeeze_paragraph(line) == segment_space.sub(" ", line).strip()
+
+
+@given(st.text(alphabet=".!?…。！？:'\"”’»)]\\^- ab\n\t[", max_size=8))
+def test_sentence_end_patterns_are_built_as_written(text: str) -> None:
+    """The patterns built from SENTENCE_STOPS and CLOSERS are the classes their comments describe."""
+    assert bool(SENTENCE_END.search(text)) == bool(regex.search(r"[.!?…。！？]['\"”’»)\]]*\s*$", text))
+    assert bool(CLAUSE_END.search(text)) == bool(regex.search(r"[.!?…。！？:]['\"”’»)\]]*$", text))
+    assert SENTENCE_ENDS.findall(text) == regex.findall(r"[.!?…。！？]+['\"”’»)\]]*(?=\s|$)", text)
