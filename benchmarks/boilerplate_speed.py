@@ -89,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no eval sets at {args.eval}")
         return 0
     sys.path.insert(0, str(args.root.resolve()))
-    from pipeline.clean.chain import decode_item, stage_functions
-    from pipeline.clean.formats import RawItem, Source
+    from pipeline.clean.chain import stage_functions
+    from pipeline.clean.read_documents import decode_item
+    from pipeline.clean.readers import RawItem, Source
     from pipeline.config import Config
 
     fns = stage_functions(Config())

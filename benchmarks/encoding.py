@@ -25,7 +25,7 @@ from pathlib import Path
 
 import ftfy
 
-from pipeline.clean.formats import RawItem
+from pipeline.clean.readers import RawItem
 from pipeline.clean.repair_encoding import FTFY_CONFIG, decode_item, repair_encoding
 from pipeline.document import Document, Source
 

@@ -122,7 +122,9 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
     to a temporary folder). Each worker learns and deduplicates over its own share of the files, which
     costs the same per document as over the whole batch.
     """
-    from pipeline.clean.chain import load_documents, stage_functions
+    from pipeline.clean import strip_boilerplate
+    from pipeline.clean.chain import STAGES, stage_functions
+    from pipeline.clean.read_documents import read_documents
     from pipeline.config import Config
     from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
     from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate
@@ -138,16 +140,17 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
         times[name] = times.get(name, 0.0) + now - clock
         clock = now
 
-    docs = list(load_documents(raw, paths, config))
-    lap("read")
+    docs = list(read_documents(raw, paths, config))
+    lap(STAGES[0])
+    strip = STAGES.index(strip_boilerplate.STAGE)
     fns = stage_functions(config)
-    for name in ("repair_encoding", "extract_text"):
+    for name in STAGES[1:strip]:
         docs = [fns[name](doc) for doc in docs]
         lap(name)
     learned = learn_boilerplate(count_lines(docs, config.boilerplate))
     lap("learn_boilerplate")
     fns = stage_functions(config, learned)
-    for name in ("strip_boilerplate", "segment_paragraphs", "tag_metadata"):
+    for name in STAGES[strip:]:
         docs = [fns[name](doc) for doc in docs]
         lap(name)
     duplicates = find_duplicates(

@@ -1,4 +1,4 @@
-"""WARC reading speed: our reader (``pipeline.clean.formats.read_items``) against warcio alone, same file.
+"""WARC reading speed: our reader (``pipeline.clean.readers.read_items``) against warcio alone, same file.
 
 Builds one WARC of the eval sets' HTML pages (``html/*.html.gz``), each stored as an HTTP 200
 ``text/html`` response with a request and a metadata record beside it, the way crawlers write them,
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from pipeline.clean.formats import read_items  # noqa: E402
+from pipeline.clean.readers import read_items  # noqa: E402
 
 
 def build_warc(eval_dir: Path, target: Path, limit: int | None, compress: bool) -> tuple[int, int]:

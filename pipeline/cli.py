@@ -25,7 +25,7 @@ from luigi.tools.range import RangeDaily
 
 from pipeline import __version__
 from pipeline.clean.chain import preload_models
-from pipeline.clean.formats import may_hold_html
+from pipeline.clean.readers import may_hold_html
 from pipeline.config import load_config
 from pipeline.run.locking import AlreadyRunning, output_locks
 from pipeline.run.progress import ProgressReporter

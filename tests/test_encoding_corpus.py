@@ -18,8 +18,9 @@ from pathlib import Path
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252 for building mojibake
 import pytest
 
-from pipeline.clean.formats import RawItem
-from pipeline.clean.repair_encoding import decode_item, repair_encoding
+from pipeline.clean.read_documents import decode_item
+from pipeline.clean.readers import RawItem
+from pipeline.clean.repair_encoding import repair_encoding
 from pipeline.document import Source
 
 ROOT = Path(__file__).resolve().parent.parent

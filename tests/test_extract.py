@@ -27,8 +27,8 @@ from pipeline.clean.extract_text import (
     page_lines,
     render_text,
 )
-from pipeline.clean.formats import RawItem
-from pipeline.clean.repair_encoding import decode_item
+from pipeline.clean.read_documents import decode_item
+from pipeline.clean.readers import RawItem
 from pipeline.config import Config, ExtractConfig
 from pipeline.document import Source
 

@@ -17,7 +17,8 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.chain import load_documents, stage_functions
+from pipeline.clean.chain import stage_functions
+from pipeline.clean.read_documents import read_documents
 from pipeline.config import Config
 from pipeline.tasks import CleanCorpus
 
@@ -222,7 +223,7 @@ def test_readers_and_stages_never_crash_on_random_bytes(
     (tmp_path / name).write_bytes(data)
     config = Config()
     fns = stage_functions(config)
-    for doc in load_documents(tmp_path, [name], config):
+    for doc in read_documents(tmp_path, [name], config):
         for fn in fns.values():
             doc = fn(doc)
         assert doc.rejected or doc.text == "\n\n".join(doc.paragraphs)

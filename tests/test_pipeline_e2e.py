@@ -14,7 +14,8 @@ import pytest
 from warcs import Response, write_warc
 
 from pipeline import cli
-from pipeline.tasks import CleanCorpus
+from pipeline.clean.chain import STAGES
+from pipeline.tasks import CleanCorpus, ShardStage
 from pipeline.tools.verify import verify_output
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -352,7 +353,7 @@ def test_two_workers_run_each_stage_across_all_shards_before_the_next(tmp_path: 
     finally:
         luigi.Task._event_callbacks[luigi.Task][luigi.Event.START].discard(started)
     order = log.read_text(encoding="utf-8").split()
-    stages = ["RepairEncoding", "ExtractText", "StripBoilerplate", "SegmentParagraphs", "TagMetadata"]
+    stages = [ShardStage.by_stage[stage].__name__ for stage in STAGES]
     assert [order.count(s) for s in stages] == [5] * len(stages)
     # START is written by each task's own process, so the log can lag the dispatch: when a later
     # stage's first task is handed out, every earlier-stage task has been, but the other worker's may
@@ -369,7 +370,7 @@ def _records(out: Path) -> dict[str, dict]:
 
 
 def test_learning_and_duplicates_can_be_switched_off(tmp_path: Path) -> None:
-    """The line counts and signatures ride on ExtractText and TagMetadata; switched off, both are empty."""
+    """The line counts and signatures ride on RepairEncoding and TagMetadata; switched off, both are empty."""
     raw = tmp_path / "raw"
     _dedup_batch(raw)
     # Pages of unknown site: a line is learned from BATCH_MIN_DOCS of them on.

@@ -19,7 +19,7 @@ from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.config import Config
 from pipeline.document import Document, Rejection, Removal, Source, document_from_dict, document_to_dict
 from pipeline.rules import load_rules
-from pipeline.run.files import read_documents, write_documents
+from pipeline.run.files import read_stage_file, write_stage_file
 
 CFG = Config()
 LINES = st.sampled_from(
@@ -98,8 +98,8 @@ def test_documents_round_trip_through_json_and_stage_files(text: str, html: str)
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "stage.jsonl")
-        assert write_documents(path, [marked, doc]) == 2
-        assert list(read_documents(path)) == [marked, doc]
+        assert write_stage_file(path, [marked, doc]) == 2
+        assert list(read_stage_file(path)) == [marked, doc]
         # The standard library reads every line of it as the same record.
         lines = path.read_bytes().split(b"\n")[:-1]
         assert [json.loads(line) for line in lines] == [document_to_dict(marked), document_to_dict(doc)]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
-from pipeline.clean.formats import (
+from pipeline.clean.readers import (
     bounded_lines,
     discover,
     may_hold_html,
@@ -70,7 +70,7 @@ def test_compressed_inputs_are_read(tmp_path: Path) -> None:
 
 def _reason(tmp_path: Path, name: str, limit: int = 1000) -> str | None:
     (item,) = read_items(tmp_path, name, limit)
-    return item.rejection.reason if item.rejection else None
+    return item.problem.reason if item.problem else None
 
 
 def test_bad_files_become_rejects_with_reasons(tmp_path: Path) -> None:
@@ -101,9 +101,9 @@ def test_jsonl_records_are_items_and_a_broken_line_is_a_reject(tmp_path: Path) -
     items = list(read_items(tmp_path, "batch.jsonl", 1000))
     assert [i.id for i in items] == ["batch/a1", "batch/1", "batch/2", "batch/3"]
     assert items[0].source.url == "https://example.org/a" and items[0].content_type == "text"
-    assert items[1].rejection is not None and items[1].rejection.reason == "invalid_json"
+    assert items[1].problem is not None and items[1].problem.reason == "invalid_json"
     assert items[2].content_type == "html"
-    assert items[3].rejection is not None and items[3].rejection.reason == "empty"
+    assert items[3].problem is not None and items[3].problem.reason == "empty"
 
 
 @settings(max_examples=300, deadline=None)
@@ -126,8 +126,8 @@ def test_jsonl_is_streamed_past_any_file_size_and_an_over_long_line_is_a_reject(
     (tmp_path / "big.jsonl").write_bytes(b"".join(lines))
     items = list(read_items(tmp_path, "big.jsonl", 100))
     assert len(items) == 120
-    assert items[7].rejection is not None and items[7].rejection.reason == "too_large"
-    assert all(i.rejection is None for k, i in enumerate(items) if k != 7)
+    assert items[7].problem is not None and items[7].problem.reason == "too_large"
+    assert all(i.problem is None for k, i in enumerate(items) if k != 7)
 
 
 def test_truncated_jsonl_keeps_the_records_before_the_cut(tmp_path: Path) -> None:
@@ -137,16 +137,16 @@ def test_truncated_jsonl_keeps_the_records_before_the_cut(tmp_path: Path) -> Non
     data = gzip.compress(body, mtime=0)
     (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) * 3 // 4])
     items = list(read_items(tmp_path, "cut.jsonl.gz", 100_000))
-    assert items[-1].id == "cut" and items[-1].rejection is not None
-    assert items[-1].rejection.reason == "corrupt_compression"
-    kept = [i for i in items[:-1] if i.rejection is None]
+    assert items[-1].id == "cut" and items[-1].problem is not None
+    assert items[-1].problem.reason == "corrupt_compression"
+    kept = [i for i in items[:-1] if i.problem is None]
     assert len(kept) > 100 and [i.id for i in kept] == [f"cut/r{k}" for k in range(len(kept))]
 
 
 def test_jsonl_without_records_is_an_empty_reject(tmp_path: Path) -> None:
     (tmp_path / "none.jsonl").write_bytes(b"\n  \n")
     assert [
-        (i.id, i.rejection.reason if i.rejection else None) for i in read_items(tmp_path, "none.jsonl", 100)
+        (i.id, i.problem.reason if i.problem else None) for i in read_items(tmp_path, "none.jsonl", 100)
     ] == [("none", "empty")]
 
 
@@ -204,7 +204,7 @@ def test_warc_html_responses_become_items_with_url_charset_and_date(tmp_path: Pa
     ids = write_warc(tmp_path / "crawl.warc.gz", responses)
     items = list(read_items(tmp_path, "crawl.warc.gz", 10_000))
     assert [i.id for i in items] == [f"crawl/{ids[k]}" for k in (0, 1, 4, 6)]
-    assert all(i.rejection is None and i.content_type == "html" for i in items)
+    assert all(i.problem is None and i.content_type == "html" for i in items)
     first = items[0]
     assert first.data == PAGE % (0, b"")
     assert first.source == Source(path="crawl.warc.gz", format="warc", url="https://example.org/0")
@@ -249,10 +249,10 @@ def test_truncated_warc_keeps_the_records_before_the_damage_and_one_reject(tmp_p
     (tmp_path / name).write_bytes(data[: int(len(data) * 0.8)])
     items = list(read_items(tmp_path, name, 10_000))
     good, bad = items[:-1], items[-1]
-    assert 10 <= len(good) < 40 and all(i.rejection is None for i in good)
+    assert 10 <= len(good) < 40 and all(i.problem is None for i in good)
     assert [i.data for i in good] == [p.body for p in pages[: len(good)]]
-    assert bad.rejection is not None and bad.id.startswith("cut/")
-    assert bad.rejection.reason == ("invalid_warc" if name == "cut.warc" else "corrupt_compression")
+    assert bad.problem is not None and bad.id.startswith("cut/")
+    assert bad.problem.reason == ("invalid_warc" if name == "cut.warc" else "corrupt_compression")
 
 
 def test_broken_and_empty_warcs_are_rejects(tmp_path: Path) -> None:
@@ -260,7 +260,7 @@ def test_broken_and_empty_warcs_are_rejects(tmp_path: Path) -> None:
     (tmp_path / "empty.warc.gz").write_bytes(gzip.compress(b""))
     write_warc(tmp_path / "big.warc.gz", [Response("https://example.org/big", b"<html>" + b"x" * 5000)])
     (garbage,) = read_items(tmp_path, "garbage.warc", 1000)
-    assert garbage.rejection is not None and garbage.rejection.reason == "invalid_warc"
+    assert garbage.problem is not None and garbage.problem.reason == "invalid_warc"
     assert _reason(tmp_path, "empty.warc.gz") == "empty"
     assert _reason(tmp_path, "big.warc.gz") == "too_large"
 
@@ -296,7 +296,7 @@ def test_arc_files_are_read_like_warc_with_url_and_date(tmp_path: Path, name: st
     items = list(read_items(tmp_path, name, 10_000))
     # An ARC record has no id: its place in the file (the version block is record 0) stands for one.
     assert [i.id for i in items] == ["old/1", "old/4"]
-    assert all(i.rejection is None and i.content_type == "html" for i in items)
+    assert all(i.problem is None and i.content_type == "html" for i in items)
     assert [i.data for i in items] == [PAGE % (0, b""), PAGE % (1, b"")]
     assert items[0].source == Source(path=name, format="arc", url="http://example.org/a.html")
     assert [i.metadata["warc_date"] for i in items] == ["1996-11-04T14:21:03Z", "1996-11-04T14:21:09Z"]
@@ -309,8 +309,8 @@ def test_a_cut_or_broken_arc_keeps_the_pages_before_and_one_reject(tmp_path: Pat
     (tmp_path / "cut.arc").write_bytes(data[: data.index(b"http://example.org/b.html") + 200])
     items = list(read_items(tmp_path, "cut.arc", 10_000))
     assert [i.id for i in items] == ["cut/1", "cut/4"]
-    assert items[0].rejection is None
-    assert items[1].rejection is not None and items[1].rejection.reason == "invalid_arc"
+    assert items[0].problem is None
+    assert items[1].problem is not None and items[1].problem.reason == "invalid_arc"
     (tmp_path / "junk.arc").write_bytes(b"this is not a web archive\n" * 10)
     assert _reason(tmp_path, "junk.arc") == "invalid_arc"
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from pipeline import clean_document
-from pipeline.clean.chain import require_body
+from pipeline.clean.chain import STAGES, stage_functions
+from pipeline.clean.segment_paragraphs import require_body
 from pipeline.config import Config, config_from_dict
 from pipeline.document import Document, Rejection, Source
+from pipeline.tasks import RawShard, ShardStage, WriteShard
 
 
 @pytest.mark.parametrize("fmt", ["htm", "HTML", "jsonl", "warc", ""])
@@ -55,3 +59,16 @@ def test_the_word_floor_is_a_setting_and_counts_words_like_word_count() -> None:
     assert Config().output.min_words == 3
     relaxed = config_from_dict({"output": {"min_words": 0}})
     assert clean_document("...", config=relaxed).rejection is None
+
+
+def test_every_stage_is_a_module_and_a_task_of_its_name() -> None:
+    """``strip_boilerplate``: module pipeline.clean.strip_boilerplate, task StripBoilerplate, in order."""
+    for stage in STAGES:
+        module = importlib.import_module(f"pipeline.clean.{stage}")
+        assert module.STAGE == stage
+        assert ShardStage.by_stage[stage].__name__ == stage.title().replace("_", "")
+    assert list(stage_functions(Config())) == list(STAGES[1:])
+    chain = [ShardStage.by_stage[stage] for stage in STAGES]
+    assert chain[0].previous() is RawShard
+    assert [task.previous() for task in chain[1:]] == chain[:-1]
+    assert WriteShard.previous() is chain[-1]

@@ -28,13 +28,13 @@ from trafilatura.meta import reset_caches
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from pipeline.clean.guard import DocumentTimeout, time_limit
+from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.text import LIST_MARKER
 
-STAGE = "extract_text"
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 RULE_NOT_MAIN = "extract.not_main_content"
 log = logging.getLogger(__name__)
 
@@ -468,6 +468,20 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
         tags=_as_list(meta.tags),
         description=meta.description or None,
     )
+
+
+def extract_text_within(doc: Document, cfg: ExtractConfig, memory_budget: int) -> Document:
+    """:func:`extract_text` with at most ``memory_budget`` bytes of address space for the page (0: no
+    limit); a page that needs more is an ``out_of_memory`` reject instead of a worker killed."""
+    if doc.html is not None:
+        # Once per process, outside the page's budget: loading the date parser's locales is not the
+        # page's cost, and failing an allocation there crashed the interpreter instead of the page.
+        warm_up()
+    try:
+        with memory_limit(memory_budget if doc.html is not None else 0):
+            return extract_text(doc, cfg)
+    except DocumentTooBig:
+        return doc.reject(STAGE, "out_of_memory", f"needed more than {memory_budget >> 20} MB")
 
 
 def release_caches() -> None:

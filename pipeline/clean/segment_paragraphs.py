@@ -26,12 +26,13 @@ from pipeline.text import (
     HYPHEN_AT_END,
     LETTERS,
     LIST_MARKER,
+    count_words,
     paragraph_lines,
     squeeze_paragraph,
     squeezed_lines,
 )
 
-STAGE = "segment_paragraphs"
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 PARAGRAPH_TYPES = ("paragraph", "heading", "list_item", "quote", "caption")
 
 _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
@@ -163,3 +164,16 @@ def segment_paragraphs(doc: Document) -> Document:
         doc, text=text, title=title, paragraphs=tuple(paragraphs), paragraph_types=types
     )
     return segmented.with_removed(removals)
+
+
+def require_body(doc: Document, min_chars: int, min_words: int = 0) -> Document:
+    """Reject a document whose cleaned body is shorter than ``min_chars`` characters
+    (``empty_after_cleaning``) or has fewer than ``min_words`` words (``no_text``)."""
+    if doc.rejected:
+        return doc
+    if len(doc.text.strip()) < min_chars:
+        return doc.reject(STAGE, "empty_after_cleaning", f"{len(doc.text.strip())} characters left")
+    words = count_words(doc.text) if min_words else 0
+    if words < min_words:
+        return doc.reject(STAGE, "no_text", f"{words} words left, fewer than {min_words}")
+    return doc

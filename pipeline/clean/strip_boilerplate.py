@@ -38,7 +38,7 @@ from pipeline.document import Document, Removal
 from pipeline.rules import RuleSet, line_key, normalize_line
 from pipeline.text import DOTTED_WORD, LineInfo, is_prose, is_substantial, line_info, prose_lines
 
-STAGE = "strip_boilerplate"
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: The line model judges a line against its page; a page of fewer lines than this is too little
 #: context (it dropped the only sentence of one-line documents and the last of a three-sentence
 #: one), so short documents get the hand rules instead.

@@ -20,7 +20,7 @@ import regex
 from pipeline.document import Document
 from pipeline.text import SENTENCE_ENDS, WORD, WORD_REST, WORD_START
 
-STAGE = "tag_metadata"
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 
 _ALPHA = regex.compile(r"\p{L}")

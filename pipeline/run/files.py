@@ -146,7 +146,7 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def write_documents(path: str | Path, docs: Iterable[Document]) -> int:
+def write_stage_file(path: str | Path, docs: Iterable[Document]) -> int:
     """Write documents in their internal form (between stages), atomically.
 
     The files between stages are written and read once a stage, the raw markup of an HTML batch
@@ -161,8 +161,8 @@ def _orjson_line(record: Mapping[str, Any]) -> bytes:
     return orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def read_documents(path: str | Path) -> Iterator[Document]:
-    """Read documents written by :func:`write_documents`."""
+def read_stage_file(path: str | Path) -> Iterator[Document]:
+    """Read documents written by :func:`write_stage_file`."""
     with _open_read(Path(path)) as raw:
         for line in raw:
             if line.strip():

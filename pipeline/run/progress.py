@@ -7,9 +7,9 @@ them from a thread, knowing the shard plan, and prints a live line on a terminal
 and then otherwise.
 
 Work is counted in document-stages: a batch of N documents is done after N documents went through
-each of the six stages (five cleaning stages and the writer). "Documents done" is that work divided by
-six. Until a shard's first stage has read it, its document count is its number of files (a ``.jsonl``
-file holds many documents, so the total grows when such a shard is read).
+each task of a shard (every stage, then the writer). "Documents done" is that work divided by the
+number of those tasks. Until a shard's first stage has read it, its document count is its number of
+files (a ``.jsonl`` file holds many documents, so the total grows when such a shard is read).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.clean.chain import STAGE_NAMES
+from pipeline.clean.chain import STAGES
 from pipeline.run.files import write_json
 from pipeline.run.writers import STAGES_DIR, Shard, stage_path
 
 PROGRESS_DIR = "_progress"
 #: Every task in a chain, the writer last.
-ALL_STAGES: tuple[str, ...] = (*STAGE_NAMES, "write")
+ALL_STAGES: tuple[str, ...] = (*STAGES, "write")
 # Off a terminal (cron, CI logs) print a line when this share of the work has been added ...
 LOG_EVERY_FRACTION = 0.10
 # ... or this many seconds have passed since the last line, whichever comes first.

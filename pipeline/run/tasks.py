@@ -1,16 +1,18 @@
 """Luigi wiring only: which task runs which stage on which shard, and where its file goes.
 
-    per shard:  RawShard (external) -> RepairEncoding -> ExtractText (+ its line counts)
-    batch:      every ExtractText's line counts -> LearnBoilerplate
-    per shard:  ExtractText + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs
+    per shard:  RawShard (external) -> ReadDocuments -> ExtractText -> RepairEncoding (+ its line counts)
+    batch:      every RepairEncoding's line counts -> LearnBoilerplate
+    per shard:  RepairEncoding + LearnBoilerplate -> StripBoilerplate -> SegmentParagraphs
                 -> TagMetadata (+ its dedup signatures)
     batch:      every TagMetadata's signatures -> FindDuplicates
     per shard:  TagMetadata + FindDuplicates -> WriteShard
     batch:      every WriteShard -> CleanCorpus (manifest, parts, rejects)
 
-The line counts and the signatures are side outputs of the stage before them, not tasks of their own:
-as tasks they read that stage's whole file again and cost a task process each, for work that takes a
-fraction of the reading (docs/benchmarks.md, "Fewer tasks a shard, lighter stage files").
+Each stage of :data:`pipeline.clean.chain.STAGES` has one task, named after it (``strip_boilerplate``
+-> ``StripBoilerplate``), which reads the file of the stage before it. The line counts and the
+signatures are side outputs of the stage before the step that needs them, not tasks of their own: as
+tasks they would read that stage's whole file again and cost a task process each, for work that takes
+a fraction of the reading.
 
 Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
 (one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
@@ -33,7 +35,15 @@ from typing import Any, ClassVar
 
 import luigi
 
-from pipeline.clean.chain import load_documents, stage_functions
+from pipeline.clean import (
+    extract_text,
+    read_documents,
+    repair_encoding,
+    segment_paragraphs,
+    strip_boilerplate,
+    tag_metadata,
+)
+from pipeline.clean.chain import STAGES, stage_before, stage_functions
 from pipeline.clean.extract_text import release_caches
 from pipeline.config import Config, load_config
 from pipeline.corpus.find_duplicates import (
@@ -52,7 +62,7 @@ from pipeline.corpus.learn_boilerplate import (
     merge_counts,
 )
 from pipeline.document import Document
-from pipeline.run.files import read_documents, write_documents, write_json
+from pipeline.run.files import read_stage_file, write_json, write_stage_file
 from pipeline.run.progress import record_progress
 from pipeline.run.writers import (
     COMPRESSION_SUFFIX,
@@ -139,14 +149,25 @@ class ShardStage(luigi.Task):
     fingerprint = luigi.Parameter(significant=False, default="")
 
     stage: ClassVar[str] = ""
-    previous: ClassVar[type[luigi.Task]] = RawShard
+    #: The task of each stage of the chain, filled in as the stage tasks below are defined.
+    by_stage: ClassVar[dict[str, type[ShardStage]]] = {}
     # Earlier stages first (breadth-first over the shards). Luigi otherwise prefers the tasks it
     # planned first, the later stages, so a run ended with one shard's whole chain of stages running
     # alone before each batch-wide task while the other processes waited. Each stage sets its own.
     priority = 0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.stage in STAGES:
+            ShardStage.by_stage[cls.stage] = cls
+
+    @classmethod
+    def previous(cls) -> type[luigi.Task]:
+        """The task whose output this one reads: the task of the stage before, or the raw files."""
+        return ShardStage.by_stage[stage_before(cls.stage)] if cls.stage != STAGES[0] else RawShard
+
     def requires(self) -> Any:
-        return self.clone(self.previous)
+        return self.clone(self.previous())
 
     def output(self) -> luigi.LocalTarget:
         return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)))
@@ -170,9 +191,10 @@ class ShardStage(luigi.Task):
             self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
         )
 
-    def input_documents(self, config: Config) -> Iterable[Document]:
-        """The documents this stage reads: the previous stage's output."""
-        return read_documents(self.documents_path())
+    def stage_documents(self, config: Config) -> Iterable[Document]:
+        """This stage's documents: the previous stage's, each mapped by the stage's function."""
+        fn = self.stage_function(config)
+        return (fn(doc) for doc in read_stage_file(self.documents_path()))
 
     def expected_documents(self) -> int | None:
         """How many documents this stage will see (the previous stage's lines), for progress reports."""
@@ -185,10 +207,9 @@ class ShardStage(luigi.Task):
 
     def run(self) -> None:
         config = load_config(self.config_path or None)
-        fn = self.stage_function(config)
-        docs = self._tracked(fn(doc) for doc in self.input_documents(config))
+        docs = self._tracked(self.stage_documents(config))
         side = self.side_output(config)
-        write_documents(self.documents_output(), _tap(docs, side[0]) if side else docs)
+        write_stage_file(self.documents_output(), _tap(docs, side[0]) if side else docs)
         if side:
             side[1]()
 
@@ -234,15 +255,14 @@ class ShardStage(luigi.Task):
         self.set_progress_percentage(100)
 
 
-class RepairEncoding(ShardStage):
-    """Raw files -> decoded documents with mojibake repaired."""
+class ReadDocuments(ShardStage):
+    """Raw files -> decoded documents (and rejects for what cannot be read or is not text)."""
 
-    stage = "repair_encoding"
+    stage = read_documents.STAGE
     priority = 90
-    previous = RawShard
 
-    def input_documents(self, config: Config) -> Iterable[Document]:
-        return load_documents(self.raw_dir, self.paths(), config)
+    def stage_documents(self, config: Config) -> Iterable[Document]:
+        return read_documents.read_documents(self.raw_dir, self.paths(), config)
 
     def expected_documents(self) -> int | None:
         # A raw file may hold one document or thousands (.jsonl): progress counts files instead.
@@ -250,12 +270,23 @@ class RepairEncoding(ShardStage):
 
 
 class ExtractText(ShardStage):
-    """HTML documents -> main text and metadata (trafilatura); and, per site, how many documents each
-    distinct short line of the shard occurs in (what ``LearnBoilerplate`` adds up)."""
+    """HTML documents -> main text and metadata (trafilatura); text documents pass through."""
 
-    stage = "extract_text"
+    stage = extract_text.STAGE
     priority = 80
-    previous = RepairEncoding
+
+    def run(self) -> None:
+        super().run()
+        release_caches()
+
+
+class RepairEncoding(ShardStage):
+    """Text -> text with mojibake repaired (ftfy); and, per site, how many documents each distinct short
+    line of the shard occurs in, in the text ``strip_boilerplate`` reads next (what ``LearnBoilerplate``
+    adds up)."""
+
+    stage = repair_encoding.STAGE
+    priority = 70
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
@@ -269,10 +300,6 @@ class ExtractText(ShardStage):
         path = self.output()["counts"].path
         see = counter.add if config.corpus.learn_boilerplate else _ignore
         return see, lambda: write_json(path, counts_to_dict(counter.counts()))
-
-    def run(self) -> None:
-        super().run()
-        release_caches()
 
 
 class BatchTask(luigi.Task):
@@ -310,7 +337,7 @@ class LearnBoilerplate(BatchTask):
     """Every shard's line counts -> the lines that are boilerplate per site."""
 
     stage = "learn_boilerplate"
-    per_shard = ExtractText
+    per_shard = RepairEncoding
 
     def run(self) -> None:
         self.set_status_message(f"merging line counts of {len(self.input())} shards")
@@ -325,12 +352,11 @@ class LearnBoilerplate(BatchTask):
 class StripBoilerplate(ShardStage):
     """Body lines -> body lines without boilerplate (catalogue, structure, learned lines), each logged."""
 
-    stage = "strip_boilerplate"
+    stage = strip_boilerplate.STAGE
     priority = 60
-    previous = ExtractText
 
     def requires(self) -> dict[str, luigi.Task]:
-        return {"docs": self.clone(self.previous), "learned": self.batch_task(LearnBoilerplate)}
+        return {"docs": super().requires(), "learned": self.batch_task(LearnBoilerplate)}
 
     def stage_function(self, config: Config) -> Callable[[Document], Document]:
         data = json.loads(Path(self.input()["learned"].path).read_text(encoding="utf-8"))
@@ -341,18 +367,16 @@ class StripBoilerplate(ShardStage):
 class SegmentParagraphs(ShardStage):
     """Body lines -> typed paragraphs."""
 
-    stage = "segment_paragraphs"
+    stage = segment_paragraphs.STAGE
     priority = 50
-    previous = StripBoilerplate
 
 
 class TagMetadata(ShardStage):
     """Paragraphs -> paragraphs with metadata and quality signals; and the dedup signature (content
     hash, MinHash) of every clean document (what ``FindDuplicates`` reads)."""
 
-    stage = "tag_metadata"
+    stage = tag_metadata.STAGE
     priority = 40
-    previous = SegmentParagraphs
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
@@ -406,10 +430,13 @@ class WriteShard(ShardStage):
 
     stage = "write"
     priority = 20
-    previous = TagMetadata
+
+    @classmethod
+    def previous(cls) -> type[luigi.Task]:
+        return ShardStage.by_stage[STAGES[-1]]
 
     def requires(self) -> dict[str, luigi.Task]:
-        return {"docs": self.clone(self.previous), "duplicates": self.batch_task(FindDuplicates)}
+        return {"docs": self.clone(self.previous()), "duplicates": self.batch_task(FindDuplicates)}
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         compression = load_config(self.config_path or None).output.compression
@@ -428,7 +455,7 @@ class WriteShard(ShardStage):
         duplicates = json.loads(finder.shard_map(self.shard).read_text(encoding="utf-8"))
         drop = config.corpus.drop_duplicates
         docs = self._tracked(
-            mark_duplicate(doc, duplicates, drop) for doc in read_documents(self.documents_path())
+            mark_duplicate(doc, duplicates, drop) for doc in read_stage_file(self.documents_path())
         )
         stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
         write_json(out["stats"].path, stats)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.clean.chain import STAGE_NAMES
-from pipeline.clean.formats import RawFile, discover, split_name
+from pipeline.clean.chain import STAGES
+from pipeline.clean.readers import RawFile, discover, split_name
 from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
 from pipeline.run.files import (
@@ -215,7 +215,7 @@ def assemble_corpus(
         "counts": {"input": totals["input"], "clean": totals["clean"], "rejected": totals["rejected"]},
         "rejected_by_reason": dict(sorted(reasons.items())),
         "removed_by_rule": dict(sorted(rules.items())),
-        "stages": list(STAGE_NAMES),
+        "stages": list(STAGES),
         "config": config.to_dict(),
         "config_digest": config.digest(),
         "fingerprint": fingerprint,

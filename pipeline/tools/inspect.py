@@ -9,7 +9,8 @@ stage was given, line by line. So the body is rebuilt from them:
 - ``extract_text`` removals (HTML): the page's visible lines in order, each either removed or found
   again in the extracted text, which anchors the removed ones between extracted lines.
 - A removed line always broke a paragraph (it became a blank line), so its place among the final
-  paragraphs follows from re-splitting the kept lines between removals (``segment.split_paragraphs``).
+  paragraphs follows from re-splitting the kept lines between removals
+  (``segment_paragraphs.split_paragraphs``).
 
 Without the intermediate files (deleted, or the folder copied away) positions are not known: title
 and header lines are shown first, the other removals after the body, and the output says so.
@@ -25,9 +26,11 @@ from typing import Any
 
 import regex
 
+from pipeline.clean import extract_text, strip_boilerplate
+from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import Document, Removal, document_from_dict
-from pipeline.run.files import read_documents
+from pipeline.run.files import read_stage_file
 from pipeline.run.writers import STAGES_DIR, stage_path
 from pipeline.tools.stats import iter_clean, iter_rejects, read_manifest
 
@@ -90,7 +93,7 @@ def _stage_doc(out: Path, stage: str, shard: int, digest: str, doc_id: str) -> D
     path = stage_path(out, stage, shard, digest)
     if not path.exists():
         return None
-    return next((d for d in read_documents(path) if d.id == doc_id), None)
+    return next((d for d in read_stage_file(path) if d.id == doc_id), None)
 
 
 def align_kept_and_removed(
@@ -129,10 +132,8 @@ def align_kept_and_removed(
 def _page_lines(html: str) -> list[str]:
     from trafilatura.utils import load_html
 
-    from pipeline.clean.extract_text import page_lines
-
     tree = load_html(html)
-    return page_lines(tree) if tree is not None else []
+    return extract_text.page_lines(tree) if tree is not None else []
 
 
 def _anchor_extract_removals(
@@ -213,17 +214,17 @@ def fallback_body(doc: Document) -> list[Entry]:
 
 
 def _rebuild_from_stages(out: Path, shard: int, digest: str, doc: Document) -> list[Entry] | None:
-    before_strip = _stage_doc(out, "extract_text", shard, digest, doc.id)
-    after_strip = _stage_doc(out, "strip_boilerplate", shard, digest, doc.id)
+    before_strip = _stage_doc(out, stage_before(strip_boilerplate.STAGE), shard, digest, doc.id)
+    after_strip = _stage_doc(out, strip_boilerplate.STAGE, shard, digest, doc.id)
     if before_strip is None or after_strip is None:
         return None
     html = None
-    if any(r.stage == "extract_text" for r in doc.removed):
-        raw = _stage_doc(out, "repair_encoding", shard, digest, doc.id)
+    if any(r.stage == extract_text.STAGE for r in doc.removed):
+        raw = _stage_doc(out, stage_before(extract_text.STAGE), shard, digest, doc.id)
         html = raw.html if raw is not None else None
     lines = before_strip.text.split("\n")
     kept = [line.rstrip() for line in after_strip.text.split("\n") if line.strip()]
-    cut = [r.text for r in doc.removed if r.stage == "strip_boilerplate"]
+    cut = [r.text for r in doc.removed if r.stage == strip_boilerplate.STAGE]
     nonblank = [line for line in lines if line.strip()]
     verdicts = align_kept_and_removed(nonblank, kept, cut)
     if verdicts is None:
@@ -241,8 +242,8 @@ def rebuild_body(
     ``lines`` is the body as ``strip_boilerplate`` received it, ``cut_flags`` which of them it removed,
     ``html`` the page as ``extract_text`` received it (None for plain text).
     """
-    extract_removed = [r for r in doc.removed if r.stage == "extract_text"]
-    strip_removed = [r for r in doc.removed if r.stage == "strip_boilerplate"]
+    extract_removed = [r for r in doc.removed if r.stage == extract_text.STAGE]
+    strip_removed = [r for r in doc.removed if r.stage == strip_boilerplate.STAGE]
     if len(extract_removed) + len(strip_removed) != len(doc.removed):
         return None
     anchors: list[int] = []
@@ -304,7 +305,7 @@ def _rejected_body(out: Path, manifest: dict[str, Any], doc_id: str) -> tuple[tu
         digest = _current_digest(out, shard, out / part)
         if digest is None:
             continue
-        doc = _stage_doc(out, "tag_metadata", shard, digest, doc_id)
+        doc = _stage_doc(out, STAGES[-1], shard, digest, doc_id)
         if doc is None:
             continue
         if not doc.paragraphs and doc.text:

@@ -1,25 +1,19 @@
-"""Bytes -> text decisions and ftfy repairs, each recorded."""
+"""Bytes -> text: which rule decides the charset, and what is rejected as binary."""
 
 from __future__ import annotations
 
 import codecs
 
-import ftfy
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252 for building mojibake
-import ftfy.badness
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipeline.clean.repair_encoding as encoding
-from pipeline.clean.formats import RawItem
-from pipeline.clean.repair_encoding import (
-    FTFY_CONFIG,
-    decode_bytes,
-    decode_item,
-    fix_text_explained,
-    repair_encoding,
-)
+import pipeline.clean.charset as charset
+from pipeline.clean.charset import decode_bytes
+from pipeline.clean.read_documents import decode_item
+from pipeline.clean.readers import RawItem
+from pipeline.clean.repair_encoding import repair_encoding
 from pipeline.document import Source
 
 TEXT = "Café “quoted” — naïve façade, 5 €."
@@ -78,26 +72,6 @@ def test_binary_input_is_rejected(data: bytes, reason: str) -> None:
     assert doc.rejection is not None and doc.rejection.reason == reason
 
 
-def test_mojibake_is_repaired_and_explained() -> None:
-    broken = TEXT.encode("utf-8").decode("sloppy-windows-1252")
-    fixed, fixes = fix_text_explained(broken)
-    assert fixed == TEXT
-    assert fixes and any("utf-8" in f for f in fixes)
-
-
-def test_clean_text_passes_through_byte_identical() -> None:
-    for text in (TEXT, "Plain ASCII line.\nAnother one.", "Ελληνικά και русский текст — “curly” stays"):
-        assert fix_text_explained(text) == (text, [])
-
-
-def test_repair_encoding_records_fixes_in_metadata() -> None:
-    doc = decode_item(_item(TEXT.encode("utf-8").decode("sloppy-windows-1252").encode("utf-8")))
-    repaired = repair_encoding(doc)
-    assert repaired.text == TEXT
-    assert repaired.metadata["encoding_fixes"]
-    assert repair_encoding(repaired).text == TEXT
-
-
 def test_http_header_charset_is_the_declared_charset() -> None:
     item = RawItem("x", Source("x.html", "html"), f"<p>{TEXT}</p>".encode("cp1252"), "html", "windows-1252")
     doc = decode_item(item)
@@ -135,82 +109,12 @@ def test_utf16_big_endian_without_bom_is_decoded() -> None:
 # --- the fast pre-check ------------------------------------------------------------------------
 
 
-def _badness_alphabet() -> str:
-    """Every character any fixed position of ftfy's BADNESS_RE names, and ASCII letters and space."""
-    pattern = ftfy.badness.BADNESS_RE
-    ((_, (_, branches)),) = list(encoding._re_parser.parse(pattern.pattern, pattern.flags))
-    chars: set[str] = set("aZ .é")
-    for branch in branches:
-        for op, av in branch:
-            chars |= encoding._character_class(op, av) or set()
-    return "".join(sorted(chars))
-
-
-BADNESS_ALPHABET = _badness_alphabet()
-# Lines to throw at the pre-check: mojibake-prone characters, combining marks (NFC), entities,
-# controls, line breaks, surrogates, CJK, and real mojibake made from such text.
-LINE_ALPHABET = BADNESS_ALPHABET + "\u0301\u0308\u200d&#;<>0aé\t\r\x00\x1b\x85\u2028\ufeff\ud83d中ßфΩ"
-_plain = st.text(alphabet=st.sampled_from(LINE_ALPHABET), max_size=24)
-_mojibake = st.text(alphabet=st.sampled_from(LINE_ALPHABET[:400] + "“”’—…"), max_size=12).map(
-    lambda s: s.encode("utf-8", "surrogatepass").decode("sloppy-windows-1252")
-)
-LINES = st.lists(st.one_of(_plain, _mojibake), min_size=1, max_size=4).map("".join)
-
-
-def test_hint_search_equals_badness_on_every_pair() -> None:
-    """Exhaustively: the windowed search around hint characters finds exactly what BADNESS_RE finds."""
-    pairs = [a + b for a in BADNESS_ALPHABET for b in BADNESS_ALPHABET]
-    assert len(pairs) > 100_000
-    for pair in pairs:
-        assert encoding._looks_bad(pair) == ftfy.badness.is_bad(pair), pair
-
-
-@settings(max_examples=500, deadline=None)
-@given(LINES)
-def test_hint_search_equals_badness(line: str) -> None:
-    assert encoding._looks_bad(line) == ftfy.badness.is_bad(line)
-
-
-@settings(max_examples=500, deadline=None)
-@given(LINES, st.booleans())
-def test_precheck_is_safe(line: str, unescape: bool) -> None:
-    """Whatever line the pre-check clears, ftfy (our config) returns unchanged, with no step."""
-    config = FTFY_CONFIG if unescape else FTFY_CONFIG._replace(unescape_html=False)
-    if encoding.unchanged_by_ftfy(line, unescape_html=unescape):
-        assert ftfy.fix_and_explain(line, config) == (line, [])
-
-
-def test_fixer_triggers_cover_every_character_the_plain_fixers_touch() -> None:
-    """All code points outside FIXER_TRIGGERS pass the character-wise fixers unchanged."""
-    others = "".join(chr(c) for c in range(0x110000) if chr(c) not in encoding.FIXER_TRIGGERS)
-    for name in ("fix_c1_controls", "fix_line_breaks", "fix_surrogates", "remove_control_chars"):
-        assert ftfy.FIXERS[name](others) == others, name
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(LINES, max_size=8).map("\n".join))
-def test_stage_output_equals_ftfy_fix_text(text: str) -> None:
-    """Segment by segment with the pre-check gives exactly ftfy.fix_text's output (sticky "<" included)."""
-    assert fix_text_explained(text)[0] == ftfy.fix_text(text, FTFY_CONFIG)
-
-
-def test_entities_are_kept_after_the_first_angle_bracket() -> None:
-    text = "caf&eacute;\n1 < 2\ncaf&eacute;"
-    assert fix_text_explained(text) == ("café\n1 < 2\ncaf&eacute;", ["apply:unescape_html"])
-
-
-def test_only_real_changes_are_recorded() -> None:
-    fixed, fixes = fix_text_explained("clean “line”\nbroken cafÃ©\n")
-    assert fixed == "clean “line”\nbroken café\n"
-    assert fixes == ["encode:latin-1", "decode:utf-8"]
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=()), max_size=60))
 def test_control_count_counts_the_c0_controls_other_than_white_space(text: str) -> None:
     """Counted on the UTF-8 bytes (surrogates too), the count is that of the characters themselves."""
     controls = sum(1 for c in text if c < "\x09" or "\x0e" <= c < "\x20")
-    assert encoding._control_count(text) == controls
+    assert charset._control_count(text) == controls
 
 
 @pytest.mark.parametrize(
@@ -226,6 +130,6 @@ def test_a_short_text_with_a_stray_control_character_is_text_and_loses_the_chara
 
 def test_many_control_characters_are_binary_whatever_the_length() -> None:
     noise = bytes(range(1, 9)) + bytes(range(14, 32))
-    for data in (b"ab" + noise[: encoding.MIN_CONTROL_CHARS], b"word " * 2000 + noise * 50):
+    for data in (b"ab" + noise[: charset.MIN_CONTROL_CHARS], b"word " * 2000 + noise * 50):
         doc = decode_item(_item(data))
         assert doc.rejection is not None and doc.rejection.reason == "binary"

@@ -1,6 +1,6 @@
 """Raw inputs -> raw items: which files are input, their ids, and their (decompressed) bytes.
 
-Nothing here decodes text; :mod:`pipeline.clean.repair_encoding` turns bytes into text. Every
+Nothing here decodes text; :mod:`pipeline.clean.charset` turns bytes into text. Every
 problem with a file (unknown extension, unreadable, corrupt compression, too large, empty) becomes a
 rejected item with a reason, so one bad file never stops a batch. Containers (.jsonl, .warc) yield one
 item per record: a record that fails is a reject and the rest of the file still flows.
@@ -24,9 +24,8 @@ from warcio.archiveiterator import ArchiveIterator, ARCIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import timestamp_to_iso_date
 
-from pipeline.document import Rejection, Source
+from pipeline.document import Source
 
-STAGE = "read"
 log = logging.getLogger(__name__)
 
 #: File extension -> input format (see INTERFACE.md).
@@ -53,6 +52,14 @@ class RawFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Why an input has no bytes to decode: the reason it is rejected for, and a detail."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RawItem:
     """One document's bytes before decoding, or the reason it has none."""
 
@@ -61,7 +68,7 @@ class RawItem:
     data: bytes = b""
     content_type: str = "text"
     declared_charset: str | None = None
-    rejection: Rejection | None = None
+    problem: Problem | None = None
     #: Metadata the container knows about the record (e.g. ``warc_date``), merged into the document's.
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
@@ -281,7 +288,7 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
     source = Source(path=path, format=fmt)
     if fmt is None:
         yield RawItem(
-            doc_id, source, rejection=Rejection(STAGE, "unsupported_format", f"unknown extension: {path}")
+            doc_id, source, problem=Problem("unsupported_format", f"unknown extension: {path}")
         )
         return
     if fmt in WEB_ARCHIVE_FORMATS:
@@ -294,14 +301,14 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
         data = read_file_bytes(Path(raw_dir) / path, compression, max_bytes)
     except Exception as exc:  # noqa: BLE001 - every failure to read is a reject, never a crash
         reason, detail = _file_rejection(exc)
-        yield RawItem(doc_id, source, rejection=Rejection(STAGE, reason, detail))
+        yield RawItem(doc_id, source, problem=Problem(reason, detail))
         return
     if len(data) > max_bytes:
         detail = f"more than {max_bytes} bytes after decompression"
-        yield RawItem(doc_id, source, rejection=Rejection(STAGE, "too_large", detail))
+        yield RawItem(doc_id, source, problem=Problem("too_large", detail))
         return
     if not data.strip():
-        yield RawItem(doc_id, source, rejection=Rejection(STAGE, "empty", "the file holds no text"))
+        yield RawItem(doc_id, source, problem=Problem("empty", "the file holds no text"))
         return
     yield RawItem(doc_id, source, data=data, content_type=fmt)
 
@@ -360,11 +367,11 @@ def _jsonl_file_items(
                 yield item
     except Exception as exc:  # noqa: BLE001 - every failure to read is a reject, never a crash
         reason, detail = _file_rejection(exc)
-        yield RawItem(file_id, source, rejection=Rejection(STAGE, reason, detail))
+        yield RawItem(file_id, source, problem=Problem(reason, detail))
         return
     if not any_item:
         # Every input file ends up somewhere: one without a single record is a reject of its own.
-        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", "the file holds no records"))
+        yield RawItem(file_id, source, problem=Problem("empty", "the file holds no records"))
 
 
 def _jsonl_items(
@@ -375,7 +382,7 @@ def _jsonl_items(
         item_id = f"{file_id}/{index}"
         if line is None:
             detail = f"a line longer than {max_bytes * JSONL_LINE_FACTOR} bytes"
-            yield RawItem(item_id, source, rejection=Rejection(STAGE, "too_large", detail))
+            yield RawItem(item_id, source, problem=Problem("too_large", detail))
             continue
         if not line.strip():
             continue
@@ -384,7 +391,7 @@ def _jsonl_items(
             if not isinstance(record, dict):
                 raise ValueError("a line is not a JSON object")
         except (ValueError, UnicodeDecodeError) as exc:
-            yield RawItem(item_id, source, rejection=Rejection(STAGE, "invalid_json", str(exc)[:200]))
+            yield RawItem(item_id, source, problem=Problem("invalid_json", str(exc)[:200]))
             continue
         own_id = record.get("id")
         if own_id is not None and str(own_id).strip():
@@ -398,12 +405,12 @@ def _jsonl_items(
             body, kind = text, "text"
         else:
             detail = "no non-empty 'text' or 'html' string field"
-            yield RawItem(item_id, item_source, rejection=Rejection(STAGE, "empty", detail))
+            yield RawItem(item_id, item_source, problem=Problem("empty", detail))
             continue
         encoded = body.encode("utf-8", "surrogatepass")
         if len(encoded) > max_bytes:
             detail = f"{len(encoded)} bytes, limit {max_bytes}"
-            yield RawItem(item_id, item_source, rejection=Rejection(STAGE, "too_large", detail))
+            yield RawItem(item_id, item_source, problem=Problem("too_large", detail))
             continue
         yield RawItem(item_id, item_source, data=encoded, content_type=kind, declared_charset="utf-8")
 
@@ -500,10 +507,10 @@ def _warc_record_item(record: ArcWarcRecord, item_id: str, source: Source, max_b
         return None
     if len(body) > max_bytes:
         detail = f"more than {max_bytes} bytes of HTTP body"
-        return RawItem(item_id, item_source, rejection=Rejection(STAGE, "too_large", detail))
+        return RawItem(item_id, item_source, problem=Problem("too_large", detail))
     if not body.strip():
         detail = "the HTTP response has no body"
-        return RawItem(item_id, item_source, rejection=Rejection(STAGE, "empty", detail), metadata=metadata)
+        return RawItem(item_id, item_source, problem=Problem("empty", detail), metadata=metadata)
     return RawItem(
         item_id, item_source, data=body, content_type="html", declared_charset=charset, metadata=metadata
     )
@@ -553,10 +560,10 @@ def _warc_items(
         elif isinstance(exc, EOFError) and compression is None:
             reason = f"invalid_{kind}"
         bad_id = f"{file_id}/{record_id or done}"
-        yield RawItem(bad_id, source, rejection=Rejection(STAGE, reason, detail[:300]))
+        yield RawItem(bad_id, source, problem=Problem(reason, detail[:300]))
         return
     if done == 0:
         detail = f"the {kind.upper()} file holds no records"
-        yield RawItem(file_id, source, rejection=Rejection(STAGE, "empty", detail))
+        yield RawItem(file_id, source, problem=Problem("empty", detail))
     else:
         log.debug("%s: %d HTML pages among %d records", file_id, pages, done)
