@@ -41,7 +41,7 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def time_all(docs: list[Any], repeat: int) -> tuple[dict[str, float], str]:
     """Seconds per step over ``docs`` (decoded, not yet repaired) and a digest of the part file."""
     from pipeline.clean.chain import stage_functions
-    from pipeline.clean.tag_metadata import detect_language
+    from pipeline.clean.language import detect_language
     from pipeline.config import Config
     from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
     from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import regex
 
-from pipeline.clean.tag_metadata import detect_language, spun_signals
+from pipeline.clean.language import detect_language
+from pipeline.clean.quality import spun_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"

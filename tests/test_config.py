@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import pipeline.clean.lineclass as lineclass
-import pipeline.clean.tag_metadata as tagging
 from pipeline.cli import main
 from pipeline.config import (
     PACKAGE_DIR,
@@ -20,15 +19,15 @@ from pipeline.config import (
     load_config,
 )
 from pipeline.rules import RULES_DIR
+from pipeline.rules.lexicons import LEXICON_DIR
 
 
 def test_every_data_file_the_stages_read_is_in_the_digest() -> None:
     covered = set(_data_files(PACKAGE_DIR))
     read = {
         lineclass.MODEL_PATH,
-        lineclass.LEXICON_DIR / "stopwords.txt",
-        tagging.LEXICON_DIR / "agencies.txt",
-        tagging.LEXICON_DIR / "stopwords.txt",
+        LEXICON_DIR / "stopwords.txt",
+        LEXICON_DIR / "agencies.txt",
         *RULES_DIR.glob("*.toml"),
     }
     assert read <= covered

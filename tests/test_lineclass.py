@@ -9,7 +9,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.lineclass import _shape, stopword_set
+from pipeline.clean.lineclass import _shape
+from pipeline.rules.lexicons import all_stopwords as stopword_set
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

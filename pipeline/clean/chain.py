@@ -20,6 +20,7 @@ from pipeline.clean import (
     strip_boilerplate,
     tag_metadata,
 )
+from pipeline.clean.language import detect_language
 from pipeline.clean.lineclass import load_model
 from pipeline.clean.readers import CONTENT_TYPES, RawItem
 from pipeline.config import Config
@@ -91,7 +92,7 @@ def preload_models(html: bool = True) -> None:
     # while this one loads the rest (start-up of a text run 0.73-0.92 s -> 0.61-0.66 s for the three,
     # busy machine). The thread has ended before Luigi forks anything.
     language = threading.Thread(
-        target=tag_metadata.detect_language, args=("a few words to load the language model",)
+        target=detect_language, args=("a few words to load the language model",)
     )
     language.start()
     if html:

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import regex
 
+from pipeline.rules.lexicons import all_stopwords
 from pipeline.text import CLOSERS, DOTTED_WORD, DOTTED_WORD_ASCII, SENTENCE_STOPS
 
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "rules" / "lexicon"
 RULE_ID = "model.line_score"
 
 _LINKISH = regex.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|html?|php)\b", regex.IGNORECASE)
@@ -52,17 +52,6 @@ _ASCII_DIGITS = b"0123456789"
 _WORD_PUNCTUATION = str.maketrans("", "", "'’.-")
 _SEPARATOR_CHARS = "|»›·•/>"
 _BULLET_STARTS = "-*•·▪►»–—"
-
-
-@cache
-def stopword_set() -> frozenset[str]:
-    """The union of every language's stopwords in ``lexicon/stopwords.txt``."""
-    words: set[str] = set()
-    for line in (LEXICON_DIR / "stopwords.txt").read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or ":" not in line:
-            continue
-        words.update(line.split(":", 1)[1].split())
-    return frozenset(words)
 
 
 # Where _shape puts the measurements that stage1_features builds more features from.
@@ -212,7 +201,7 @@ def _block_mean(values: np.ndarray, blocks: Sequence[int]) -> np.ndarray:
 
 def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     """Indices of the non-blank lines and their stage-1 feature rows (one row per line)."""
-    stops = stopword_set()
+    stops = all_stopwords()
     index = [i for i, line in enumerate(lines) if line.strip()]
     if not index:
         return [], np.zeros((0, 0))

@@ -20,6 +20,7 @@ from functools import cache
 
 import regex
 
+from pipeline.clean.credits import is_byline
 from pipeline.document import Document, Removal
 from pipeline.text import (
     CLAUSE_END,
@@ -53,18 +54,8 @@ _CAPTION_CREDIT = regex.compile(
     r"|\((?:AP |AFP |Reuters |EPA )?(?i:photo|image|picture)[^()]{0,80}\)$"
 )
 CAPTION_MAX_WORDS = 60
-# "By Jane Doe", "By JANE DOE and John Roe, Reuters", "By Jane Doe | May 3, 2016": a name of
-# capitalised words after "By", optionally a role or agency and a date after a separator.
-_BYLINE = regex.compile(
-    r"^(?:by|written by|words by|story by|von|par|por)\s+"
-    r"(?P<names>\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]*|van|von|de|da|del|der|bin|al|and|&|,)){0,9})"
-    r"(?:\s*[,|–—-]\s*(?P<rest>[^.!?]{0,80}))?$",
-    regex.IGNORECASE,
-)
-_BYLINE_NOT_NAME = frozenset("the a an this that our my your his her their its all some".split())
 # Only the first and last few paragraphs can be a byline; in between, "By ..." is a sentence.
 BYLINE_EDGE_PARAGRAPHS = 3
-BYLINE_MAX_WORDS = 16
 # A heading is short and unpunctuated.
 HEADING_MAX_WORDS = 12
 
@@ -108,17 +99,6 @@ def paragraph_type(text: str) -> str:
     if 0 < words <= HEADING_MAX_WORDS and not CLAUSE_END.search(text):
         return "heading"
     return "paragraph"
-
-
-def is_byline(text: str) -> bool:
-    """True for a paragraph that only names the authors: "By Jane Doe", "By J. Doe | May 3, 2016"."""
-    if len(text.split()) > BYLINE_MAX_WORDS:
-        return False
-    found = _BYLINE.match(text.strip())
-    if not found:
-        return False
-    first = found.group("names").split()[0].strip(",").lower()
-    return first not in _BYLINE_NOT_NAME
 
 
 def split_paragraphs(text: str) -> list[str]:

@@ -26,17 +26,17 @@ keeps the stage idempotent.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Sequence
 
 import regex
 
 from pipeline.clean.lineclass import RULE_ID as MODEL_RULE
 from pipeline.clean.lineclass import load_model
+from pipeline.clean.title import find_title, split_site_suffix
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
 from pipeline.rules import RuleSet, line_key, normalize_line
-from pipeline.text import DOTTED_WORD, LineInfo, is_prose, is_substantial, line_info, prose_lines
+from pipeline.text import LineInfo, is_prose, is_substantial, line_info, prose_lines
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: The line model judges a line against its page; a page of fewer lines than this is too little
@@ -50,90 +50,6 @@ LEARNED_RULE = "learned.repeated_line"
 #: left alone. No words, so nothing to keep; the gold texts of the three eval sets have no such line.
 EMPTY_ITEM_RULE = "structure.empty_item"
 _LONE_MARKER = regex.compile(r"[-–—*•·◦▪]")
-
-# Separators between a page title and the site name: "Story | Site", "Story - Site".
-_PIPE_SEPARATORS = (" | ", " ‖ ", " :: ", " · ", " • ")
-_DASH_SEPARATORS = (" - ", " – ", " — ", " « ", " » ")
-_BYLINE_OR_DATE = regex.compile(
-    r"^(?:by\s|posted\s|published\s|updated\s|written by\s)|"
-    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})\b",
-    regex.IGNORECASE,
-)
-# A title has at most this many words; longer lines above the body are prose or captions.
-TITLE_MAX_WORDS = 30
-
-
-def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, str | None]:
-    """``("Story", "Site")`` from "Story | Site"; the title unchanged when no suffix is clear.
-
-    A pipe-like separator always splits off a site name (headlines do not use pipes); a dash only
-    when the suffix is short or names a known site (``site_hints``), since headlines do use dashes.
-    """
-    hints = [normalize_line(h) for h in site_hints if h]
-    for separators, pipe in ((_PIPE_SEPARATORS, True), (_DASH_SEPARATORS, False)):
-        for sep in separators:
-            if sep not in title:
-                continue
-            head, _, tail = title.rpartition(sep)
-            head, tail = head.strip(), tail.strip()
-            head_words, tail_words = len(DOTTED_WORD.findall(head)), len(DOTTED_WORD.findall(tail))
-            if head_words < 2 or not tail:
-                continue
-            tail_norm = normalize_line(tail)
-            hinted = any(h and (h in tail_norm or tail_norm in h) for h in hints)
-            if pipe or hinted or (tail_words <= 3 and head_words >= 4):
-                inner, more = split_site_suffix(head, site_hints)
-                return inner, more or tail
-    return title, None
-
-
-def _title_score(info: LineInfo, has_suffix: bool, repeated: bool) -> float:
-    score = min(info.words, 12) / 12
-    if has_suffix:
-        score += 2
-    if repeated:
-        score += 3
-    if info.words <= 2 or _BYLINE_OR_DATE.search(info.text):
-        score -= 5
-    return score
-
-
-def _title_shaped(info: LineInfo, min_words: int) -> bool:
-    """A line that can be a title: not too long, no sentence or list punctuation at its end."""
-    unpunctuated = not info.text.rstrip().endswith((".", ":", ";", ","))
-    return min_words <= info.words <= TITLE_MAX_WORDS and unpunctuated
-
-
-def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
-    """Index of the line that is the title among the ``header`` lines, or None.
-
-    A line alone above the body is its title when it has a title's shape, however short ("Budget
-    approved"); among several header lines (menus, bylines, the headline) the scores decide, and a
-    line of one or two words there is more likely a menu item than the headline.
-    """
-    if len(header) == 1:
-        alone = lines[header[0]]
-        if _title_shaped(alone, 1) and not _BYLINE_OR_DATE.search(alone.text):
-            return header[0]
-        return None
-    # Each header line split once: comparing every candidate with every other header line
-    # re-split them all (quadratic in the header, a fifth of the stage's time on text pages).
-    splits = {j: split_site_suffix(lines[j].text) for j in header}
-    keys = Counter(normalize_line(main) for main, _ in splits.values())
-    candidates = [i for i in header if _title_shaped(lines[i], 2)]
-    best: tuple[float, int] | None = None
-    for i in candidates:
-        main, suffix = splits[i]
-        # Another header line with the same title: the key counts this line too.
-        repeated = keys[normalize_line(main)] > 1
-        key = (_title_score(lines[i], bool(suffix), repeated), i)
-        if best is None or key >= best:
-            best = key
-    if best is None or best[0] < 0:
-        return None
-    return best[1]
-
 
 def _apply_blocks(norms: Sequence[str], verdicts: list[str | None], rules: RuleSet) -> None:
     for block in rules.blocks:
@@ -298,22 +214,16 @@ def strip_boilerplate(
     )
     removals: list[Removal] = []
     kept: list[str] = []
-    site_name = doc.metadata.get("site_name")
     for line, verdict in zip(lines, verdicts, strict=True):
         if verdict is None:
             kept.append(line)
             continue
         removals.append(Removal(line.strip(), verdict, STAGE))
-        if verdict == "title.heading" and not site_name:
-            site_name = split_site_suffix(line)[1]
         kept.append("")
     text = _squeeze_blank_lines(kept)
     if text == doc.text and title == doc.title:
         return doc
-    changed = dataclasses.replace(doc, text=text, title=title).with_removed(removals)
-    if site_name and not doc.metadata.get("site_name"):
-        changed = changed.with_metadata(site_name=site_name)
-    return changed
+    return dataclasses.replace(doc, text=text, title=title).with_removed(removals)
 
 
 def _squeeze_blank_lines(lines: Sequence[str]) -> str:

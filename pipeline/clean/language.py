@@ -1,0 +1,35 @@
+"""The language of a text (py3langid, whose model ships inside its package: nothing is downloaded)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import regex
+
+_ALPHA = regex.compile(r"\p{L}")
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+LANGUAGE_SAMPLE_CHARS = 2_000
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """ISO 639-1 code of ``text`` and its probability; None below 0.5 or for text without letters."""
+    # py3langid's cost grows with the sample (0.8 ms a body at 2,000 characters, 1.3 at 5,000). On the
+    # 435 dev gold texts (196 longer than 5,000 characters) the first 5,000 characters gave the same
+    # language as the first 20,000 every time; the first 2,000 gave the same as the first 5,000 on
+    # those texts (336 longer than 2,000) and on the 2,998 bodies of the 3,000-page speed corpus
+    # (2,250 longer). At 1,500 one mixed English/German page changed language.
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if not _ALPHA.search(sample):
+        return None, 0.0
+    code, score = _language_identifier().classify(sample)
+    score = round(float(score), 4)
+    return (code if score >= 0.5 else None), score
