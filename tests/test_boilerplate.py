@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.clean.lineclass import RULE_ID, load_model
+from pipeline.clean.lineclass import load_model
 from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.clean.title import split_site_suffix
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Source
 from pipeline.rules import load_rules
+from pipeline.rules.ids import LINE_SCORE
 
 # The hand-written structural rules (the classifier switched off); the model has its own tests below.
 CFG = BoilerplateConfig(line_model=False)
@@ -239,7 +240,7 @@ def test_line_model_keeps_the_body_and_drops_the_furniture_of_a_page(page: dict)
     removed = {r.text: r.rule for r in doc.removed}
     for line in page["must_drop"]:
         assert line in removed
-    assert RULE_ID in removed.values()
+    assert LINE_SCORE in removed.values()
 
 
 # Lines the model should drop but keeps (none at present: "Mayor unveils transit plan", the first
@@ -266,7 +267,7 @@ def test_line_model_runs_once_so_the_stage_is_idempotent() -> None:
 def test_line_model_can_be_switched_off() -> None:
     off = dataclasses.replace(MODEL_CFG, line_model=False)
     doc = strip_boilerplate(_doc(PAGES[0]["lines"]), load_rules(), off)
-    assert RULE_ID not in {r.rule for r in doc.removed}
+    assert LINE_SCORE not in {r.rule for r in doc.removed}
 
 
 def test_shipped_model_scores_every_non_blank_line_in_order() -> None:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import regex
 
-from pipeline.rules import RULES_DIR, ThreadRule, load_rules, normalize_line
+from pipeline import clean_document
+from pipeline.rules import (
+    RULES_DIR,
+    ThreadRule,
+    declared,
+    declared_rules,
+    ids,
+    load_rules,
+    normalize_line,
+    rules_of,
+)
 
 # White space as the catalogue's matching sees it.
 _SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
@@ -77,3 +88,34 @@ def test_thread_rules_declare_their_longest_signature() -> None:
         "comments.comment_stamps": 20,
     }
 
+
+
+def test_every_rule_id_in_the_output_is_declared_with_a_reason(seeds_dir: Path) -> None:
+    """Seeds (text) and an HTML page: each removal's rule, catalogue or code, is in the catalogue."""
+    html = "<html><body><nav>Home</nav><article><p>" + "The council met on Tuesday. " * 20 + "</p></article>"
+    docs = [clean_document(path.read_bytes()) for path in sorted(seeds_dir.glob("*.txt"))]
+    docs.append(clean_document(html, format="html"))
+    emitted = {removal.rule for doc in docs for removal in doc.removed}
+    assert {"title.heading", "model.line_score", "extract.not_main_content"} <= emitted
+    assert emitted <= set(declared_rules())
+    assert all(declared_rules()[rule] for rule in emitted)
+
+
+def test_a_rule_id_missing_from_the_catalogue_fails_where_the_code_names_it(tmp_path: Path) -> None:
+    """Renaming a rule in its TOML file without renaming it in code is an error, not a silent loss."""
+    catalogue = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, catalogue, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    title = catalogue / "title.toml"
+    title.write_text(title.read_text(encoding="utf-8").replace('id = "heading"', 'id = "headline"'))
+    assert declared("title.headline", str(catalogue)) == "title.headline"
+    with pytest.raises(KeyError, match="title.heading"):
+        declared("title.heading", str(catalogue))
+    with pytest.raises(KeyError, match="nothing.toml"):
+        rules_of("nothing", str(catalogue))
+    assert ids.TITLE_HEADING in declared_rules() and ids.CREDIT_RULES == rules_of("credits")
+
+
+def test_a_code_rule_without_a_reason_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "extra.toml").write_text('[[code]]\nid = "silent"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="extra.silent"):
+        declared_rules(str(tmp_path))

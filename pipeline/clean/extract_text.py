@@ -32,10 +32,10 @@ from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, 
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
+from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
 from pipeline.text import LIST_MARKER
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
-RULE_NOT_MAIN = "extract.not_main_content"
 log = logging.getLogger(__name__)
 
 _SPACE = regex.compile(r"\s+")

@@ -35,7 +35,6 @@ from pipeline.rules.lexicons import all_stopwords
 from pipeline.text import CLOSERS, DOTTED_WORD, DOTTED_WORD_ASCII, SENTENCE_STOPS
 
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
-RULE_ID = "model.line_score"
 
 _LINKISH = regex.compile(r"https?://|www\.|\S@\S|\.(?:com|org|net|html?|php)\b", regex.IGNORECASE)
 _SEPARATORS = regex.compile(r"\s[|»›·•/>]\s|\s\|\s?|^\s*[|»›·•>]")

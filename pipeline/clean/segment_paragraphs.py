@@ -22,6 +22,7 @@ import regex
 
 from pipeline.clean.credits import is_byline
 from pipeline.document import Document, Removal
+from pipeline.rules.ids import BYLINE
 from pipeline.text import (
     CLAUSE_END,
     HYPHEN_AT_END,
@@ -122,7 +123,7 @@ def segment_paragraphs(doc: Document) -> Document:
         range(len(paragraphs) - BYLINE_EDGE_PARAGRAPHS, len(paragraphs))
     )
     bylines = [i for i in edge if 0 <= i < len(paragraphs) and is_byline(paragraphs[i])]
-    removals = [Removal(paragraphs[i], "credits.byline", STAGE) for i in sorted(bylines)]
+    removals = [Removal(paragraphs[i], BYLINE, STAGE) for i in sorted(bylines)]
     paragraphs = [p for i, p in enumerate(paragraphs) if i not in bylines]
     types = tuple(paragraph_type(p) for p in paragraphs)
     if doc.metadata.get("content_type") == "html":

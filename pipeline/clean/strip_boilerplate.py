@@ -30,12 +30,21 @@ from collections.abc import Sequence
 
 import regex
 
-from pipeline.clean.lineclass import RULE_ID as MODEL_RULE
 from pipeline.clean.lineclass import load_model
 from pipeline.clean.title import find_title, split_site_suffix
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal
 from pipeline.rules import RuleSet, line_key, normalize_line
+from pipeline.rules.ids import (
+    EMPTY_ITEM,
+    FOOTER_ZONE,
+    HEADER_ZONE,
+    LINE_SCORE,
+    LINK_LIST,
+    REPEATED_LINE,
+    TITLE_HEADING,
+    TITLE_REPEAT,
+)
 from pipeline.text import LineInfo, is_prose, is_substantial, line_info, prose_lines
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
@@ -43,12 +52,6 @@ STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: context (it dropped the only sentence of one-line documents and the last of a three-sentence
 #: one), so short documents get the hand rules instead.
 MODEL_MIN_LINES = 5
-#: Rule id of the lines learned from the batch (pipeline.corpus.learn_boilerplate).
-LEARNED_RULE = "learned.repeated_line"
-#: Rule id of a line that is only a list marker: an empty list item as the extractor renders it ("- "
-#: for an ``<li>`` without text: forum member widgets, icon lists, spacer items) or a bullet a text dump
-#: left alone. No words, so nothing to keep; the gold texts of the three eval sets have no such line.
-EMPTY_ITEM_RULE = "structure.empty_item"
 _LONE_MARKER = regex.compile(r"[-–—*•·◦▪]")
 
 def _apply_blocks(norms: Sequence[str], verdicts: list[str | None], rules: RuleSet) -> None:
@@ -78,9 +81,9 @@ def _apply_structure(
         if verdicts[i] is not None or is_substantial(infos[i], cfg):
             continue
         if i < first:
-            verdicts[i] = "structure.header_zone"
+            verdicts[i] = HEADER_ZONE
         elif i > last:
-            verdicts[i] = "structure.footer_zone"
+            verdicts[i] = FOOTER_ZONE
     run: list[int] = []
     for i in [*live, -1]:
         short = i >= 0 and verdicts[i] is None and first < i < last
@@ -89,7 +92,7 @@ def _apply_structure(
             continue
         if len(run) >= cfg.link_list_min_run:
             for j in run:
-                verdicts[j] = "structure.link_list"
+                verdicts[j] = LINK_LIST
         run = []
 
 
@@ -115,7 +118,7 @@ def _apply_model(lines: Sequence[str], verdicts: list[str | None]) -> None:
     index, scores = model.scores(lines)
     for i, score in zip(index, scores, strict=True):
         if verdicts[i] is None and score < model.threshold:
-            verdicts[i] = MODEL_RULE
+            verdicts[i] = LINE_SCORE
 
 
 def classify_lines(
@@ -148,9 +151,9 @@ def classify_lines(
         if verdicts[i] is None and norms[i]:
             verdicts[i] = rules.match_line(line, norms[i])
             if verdicts[i] is None and learned and i not in prose and line_key(line, norms[i]) in learned:
-                verdicts[i] = LEARNED_RULE
+                verdicts[i] = REPEATED_LINE
         elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
-            verdicts[i] = EMPTY_ITEM_RULE
+            verdicts[i] = EMPTY_ITEM
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
@@ -159,7 +162,7 @@ def classify_lines(
         header = [i for i in live[:-1] if i < first_prose]
         found = find_title(infos, header)
         if found is not None:
-            verdicts[found] = "title.heading"
+            verdicts[found] = TITLE_HEADING
             title = split_site_suffix(lines[found])[0].strip()
     if title:
         keys = {normalize_line(title)}
@@ -176,7 +179,7 @@ def classify_lines(
             if verdicts[i] is not None or not any(word in folded for word in first_words):
                 continue
             if normalize_line(split_site_suffix(lines[i])[0]) in keys:
-                verdicts[i] = "title.repeat"
+                verdicts[i] = TITLE_REPEAT
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:
         _apply_model(lines, verdicts)

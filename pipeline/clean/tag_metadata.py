@@ -17,13 +17,22 @@ from pipeline.clean.language import detect_language
 from pipeline.clean.quality import quality_signals
 from pipeline.clean.title import split_site_suffix
 from pipeline.document import Document
+from pipeline.rules.ids import (
+    BYLINE,
+    CREDIT_RULES,
+    FOOTER_ZONE,
+    HEADER_ZONE,
+    TAXONOMY_CATEGORIES,
+    TAXONOMY_TAGS,
+    TITLE_HEADING,
+)
 from pipeline.text import WORD
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 
 # Removed lines that can be a byline or a date line: the header/footer zones of plain text, and
 # bylines moved out by segmentation. Lines cut as ads, menus or comments are not read.
-_BYLINE_RULES = frozenset({"structure.header_zone", "structure.footer_zone", "credits.byline"})
+_BYLINE_RULES = frozenset({HEADER_ZONE, FOOTER_ZONE, BYLINE})
 # "Categories: Geopolitics, Middle East": a label, then the items.
 _LABEL_VALUE = regex.compile(r"^[^:]{1,40}:\s*(?P<value>.+)$")
 _SPLIT_LIST = regex.compile(r"\s*(?:,|;|\||/|·|•)\s*")
@@ -49,17 +58,17 @@ def tag_metadata(doc: Document) -> Document:
     author, date = meta.get("author"), meta.get("date")
     site_name = meta.get("site_name")
     for removal in doc.removed:
-        if removal.rule == "title.heading" and not site_name:
+        if removal.rule == TITLE_HEADING and not site_name:
             # The title line found in a plain-text body: "Story | Site" names the site.
             site_name = split_site_suffix(removal.text)[1]
         if removal.rule in _BYLINE_RULES:
             author = author or find_author(removal.text)
             date = date or find_date(removal.text)
-        if removal.rule.startswith("credits.") and agency is None:
+        if removal.rule in CREDIT_RULES and agency is None:
             agency = credited_agency(removal.text)
-        elif removal.rule == "taxonomy.categories":
+        elif removal.rule == TAXONOMY_CATEGORIES:
             categories.extend(c for c in _list_after_label(removal.text) if c not in categories)
-        elif removal.rule == "taxonomy.tags":
+        elif removal.rule == TAXONOMY_TAGS:
             tags.extend(t for t in _list_after_label(removal.text) if t not in tags)
     dateline = meta.get("dateline")
     if doc.paragraphs and dateline is None:

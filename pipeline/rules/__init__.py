@@ -2,8 +2,11 @@
 
 Each file holds ``[[line]]`` rules (a whole line that is boilerplate), ``[[block]]`` rules (a run of
 lines from a start line to an end line) and ``[[thread]]`` rules (a thread of reader comments, from its
-first signature line to the end of the page). Every rule has an ``id`` and a ``why``; its public id is
-``<file>.<id>``, e.g. ``comments.wordpress_reply_form``.
+first signature line to the end of the page), and ``[[code]]`` entries: rules whose decision is made
+in code (the title, structural zones, the line model, learned lines, extraction, bylines), declared here
+so that every rule id the output can hold has its reason in the catalogue. Every rule has an ``id`` and a
+``why``; its public id is ``<file>.<id>``, e.g. ``comments.wordpress_reply_form``. Code refers to rule
+ids through :mod:`pipeline.rules.ids`, which checks each against this catalogue when it is imported.
 
 A ``[[line]]`` rule matches a line when, after :func:`normalize_line`, the line equals one of its
 ``phrases``, or the stripped line fully matches one of its ``patterns`` (case-insensitive) and has at
@@ -197,14 +200,48 @@ def _rule_id(concept: str, raw: dict[str, Any], path: Path) -> str:
     return rule_id
 
 
+def _catalogue(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every rule file of ``directory`` with its parsed tables, in file-name order."""
+    files = []
+    for path in _rule_files(directory):
+        with open(path, "rb") as handle:
+            files.append((path, tomllib.load(handle)))
+    return files
+
+
+@lru_cache(maxsize=4)
+def declared_rules(directory: str | None = None) -> dict[str, str]:
+    """Every rule id of the catalogue (``<file>.<id>``, of every kind) with its ``why``."""
+    declared: dict[str, str] = {}
+    for path, data in _catalogue(Path(directory) if directory else RULES_DIR):
+        for kind in ("line", "block", "thread", "code"):
+            for raw in data.get(kind, []):
+                rule_id = _rule_id(path.stem, raw, path)
+                declared[rule_id] = raw["why"]
+    return declared
+
+
+def declared(rule_id: str, directory: str | None = None) -> str:
+    """``rule_id`` itself, once checked to be a rule of the catalogue; a ``KeyError`` when it is not."""
+    if rule_id not in declared_rules(directory):
+        raise KeyError(f"rule {rule_id} is not declared in the catalogue ({directory or RULES_DIR})")
+    return rule_id
+
+
+def rules_of(concept: str, directory: str | None = None) -> frozenset[str]:
+    """The ids of every rule in the catalogue file of ``concept`` (``credits`` -> ``credits.*``)."""
+    found = frozenset(r for r in declared_rules(directory) if r.partition(".")[0] == concept)
+    if not found:
+        raise KeyError(f"no rule file {concept}.toml in the catalogue ({directory or RULES_DIR})")
+    return found
+
+
 def _compile(directory: Path) -> RuleSet:
     lines: list[LineRule] = []
     blocks: list[BlockRule] = []
     threads: list[ThreadRule] = []
     phrase_index: dict[str, str] = {}
-    for path in _rule_files(directory):
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+    for path, data in _catalogue(directory):
         concept = path.stem
         for raw in data.get("line", []):
             rule_id = _rule_id(concept, raw, path)

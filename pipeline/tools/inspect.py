@@ -30,6 +30,7 @@ from pipeline.clean import extract_text, strip_boilerplate
 from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import Document, Removal, document_from_dict
+from pipeline.rules.ids import HEADER_ZONE, TITLE_HEADING, TITLE_REPEAT
 from pipeline.run.files import read_stage_file
 from pipeline.run.writers import STAGES_DIR, stage_path
 from pipeline.tools.stats import iter_clean, iter_rejects, read_manifest
@@ -38,7 +39,7 @@ _SPACE = regex.compile(r"\s+")
 _SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
 _PART_INDEX = re.compile(r"^part-(\d{5})\.")
 # Rules whose lines stand above the body, for the fallback when positions are unknown.
-_TOP_RULES = ("title.", "structure.header_zone")
+_TOP_RULES = frozenset({TITLE_HEADING, TITLE_REPEAT, HEADER_ZONE})
 
 
 class UnknownDocument(LookupError):
@@ -203,8 +204,8 @@ def _entries_from_tokens(tokens: Iterable[tuple[str, Any]], doc: Document) -> li
 
 def fallback_body(doc: Document) -> list[Entry]:
     """Positions unknown: title and header removals first, the paragraphs, then every other removal."""
-    top = [r for r in doc.removed if r.rule.startswith(_TOP_RULES)]
-    rest = [r for r in doc.removed if not r.rule.startswith(_TOP_RULES)]
+    top = [r for r in doc.removed if r.rule in _TOP_RULES]
+    rest = [r for r in doc.removed if r.rule not in _TOP_RULES]
     types = list(doc.paragraph_types) or ["paragraph"] * len(doc.paragraphs)
     return [
         *(Entry(r.text, r.rule, r.stage, "removed") for r in top),
