@@ -43,8 +43,9 @@ def time_all(docs: list[Any], repeat: int) -> tuple[dict[str, float], str]:
     from pipeline.clean.chain import stage_functions
     from pipeline.clean.language import detect_language
     from pipeline.config import Config
-    from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
-    from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate
+    from pipeline.corpus.find_duplicates import mark_duplicate, signature
+    from pipeline.corpus.learn_boilerplate import LineCounter, learn_boilerplate
+    from pipeline.run.signature_files import SignatureFiles, duplicates_by_shard, write_signatures
     from pipeline.run.writers import write_shard_outputs
 
     config = Config()
@@ -52,18 +53,26 @@ def time_all(docs: list[Any], repeat: int) -> tuple[dict[str, float], str]:
     fns = stage_functions(config)
     times: dict[str, float] = {}
     times["repair_encoding"], docs = _best(lambda: [fns["repair_encoding"](d) for d in docs], repeat)
-    times["learn_boilerplate"], learned = _best(
-        lambda: learn_boilerplate(count_lines(docs, config.boilerplate)), repeat
-    )
+
+    def learn() -> dict[str, frozenset[str]]:
+        counter = LineCounter(config.boilerplate)
+        for doc in docs:
+            counter.add(doc)
+        return learn_boilerplate(counter.counts())
+
+    times["learn_boilerplate"], learned = _best(learn, repeat)
     fns = stage_functions(config, learned)
     for name in ("strip_boilerplate", "segment_paragraphs", "tag_metadata"):
         times[name], docs = _best(lambda fn=fns[name], d=docs: [fn(doc) for doc in d], repeat)
-    times["find_duplicates"], duplicates = _best(
-        lambda: find_duplicates(
-            [signature(d) for d in docs if not d.rejected], config.corpus.near_duplicate_threshold
-        ),
-        repeat,
-    )
+
+    def find() -> dict[str, str]:
+        with tempfile.TemporaryDirectory() as tmp:
+            files = (Path(tmp, "s.ids.jsonl"), Path(tmp, "s.minhash.npy"))
+            write_signatures(*files, [signature(d) for d in docs if not d.rejected])
+            maps = duplicates_by_shard(SignatureFiles([files]), config.corpus.near_duplicate_threshold)
+            return {doc_id: kept for found in maps for doc_id, kept in found.items()}
+
+    times["find_duplicates"], duplicates = _best(find, repeat)
     with tempfile.TemporaryDirectory() as out:
         part, rejects = Path(out, "part.jsonl"), Path(out, "rejected.jsonl")
 

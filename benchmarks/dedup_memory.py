@@ -24,11 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.corpus.find_duplicates import NUM_PERM, Signature, write_signatures  # noqa: E402
+from pipeline.corpus.find_duplicates import NUM_PERM, Signature  # noqa: E402
+from pipeline.run.signature_files import write_signatures  # noqa: E402
 
 _SEARCH = """
 import json, sys, time, tracemalloc
-from pipeline.corpus.find_duplicates import SignatureFiles, duplicates_by_shard
+from pipeline.run.signature_files import SignatureFiles, duplicates_by_shard
 
 def status_kb(field):  # this process's own memory (ru_maxrss would include the parent's before exec)
     for line in open("/proc/self/status"):

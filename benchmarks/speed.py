@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import pipeline_command  # noqa: E402
+from benchmarks.common import duplicates, learned_lines, pipeline_command  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")
@@ -126,8 +126,7 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
     from pipeline.clean.chain import STAGES, stage_functions
     from pipeline.clean.read_documents import read_documents
     from pipeline.config import Config
-    from pipeline.corpus.find_duplicates import find_duplicates, mark_duplicate, signature
-    from pipeline.corpus.learn_boilerplate import count_lines, learn_boilerplate
+    from pipeline.corpus.find_duplicates import mark_duplicate
     from pipeline.run.writers import write_shard_outputs
 
     config = Config()
@@ -147,18 +146,16 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
     for name in STAGES[1:strip]:
         docs = [fns[name](doc) for doc in docs]
         lap(name)
-    learned = learn_boilerplate(count_lines(docs, config.boilerplate))
+    learned = learned_lines(docs, config)
     lap("learn_boilerplate")
     fns = stage_functions(config, learned)
     for name in STAGES[strip:]:
         docs = [fns[name](doc) for doc in docs]
         lap(name)
-    duplicates = find_duplicates(
-        (signature(doc) for doc in docs if not doc.rejected), config.corpus.near_duplicate_threshold
-    )
+    found = duplicates(docs, config)
     lap("find_duplicates")
     with tempfile.TemporaryDirectory() as out:
-        docs = [mark_duplicate(doc, duplicates, config.corpus.drop_duplicates) for doc in docs]
+        docs = [mark_duplicate(doc, found, config.corpus.drop_duplicates) for doc in docs]
         write_shard_outputs(docs, Path(out, "part.jsonl"), Path(out, "rejected.jsonl"), config)
     lap("write")
     return times

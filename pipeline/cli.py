@@ -27,13 +27,14 @@ from pipeline import __version__
 from pipeline.clean.chain import preload_models
 from pipeline.clean.readers import may_hold_html
 from pipeline.config import load_config
+from pipeline.run.layout import manifest_file
 from pipeline.run.locking import AlreadyRunning, output_locks
 from pipeline.run.progress import ProgressReporter
-from pipeline.run.tasks import CleanCorpus, CleanDay, day_dir
-from pipeline.run.writers import MANIFEST
+from pipeline.run.tasks import CleanCorpus, CleanDay, apply_shipped_luigi_config, day_dir
 from pipeline.tools.inspect import UnknownDocument, format_inspection, inspect_document
+from pipeline.tools.output import NotAnOutputFolder, read_manifest
 from pipeline.tools.report import REPORT, write_report
-from pipeline.tools.stats import NotAnOutputFolder, corpus_stats, format_table
+from pipeline.tools.stats import corpus_stats, format_table
 from pipeline.tools.verify import verify_output
 
 log = logging.getLogger(__name__)
@@ -131,9 +132,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 
 def _report_corpus(out: Path) -> str:
-    counts = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["counts"]
+    counts = read_manifest(out)["counts"]
     summary = f"{counts['input']} documents: {counts['clean']} clean, {counts['rejected']} rejected"
-    return f"{summary} -> {out / MANIFEST}"
+    return f"{summary} -> {manifest_file(out)}"
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -142,6 +143,8 @@ def run_command(args: argparse.Namespace) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    # The shipped luigi.cfg fills in what the user's own Luigi config leaves unset (exit codes among them).
+    apply_shipped_luigi_config()
     raw, out = Path(args.raw), Path(args.out)
     days: list[datetime.date] = []
     task: luigi.Task
@@ -198,7 +201,7 @@ def run_command(args: argparse.Namespace) -> int:
     for day in days:
         if not day_dir(raw, day).is_dir():
             print(f"{day}: no raw data in {day_dir(raw, day)}", file=sys.stderr if args.date else sys.stdout)
-        elif (day_dir(out, day) / MANIFEST).exists():
+        elif manifest_file(day_dir(out, day)).exists():
             print(f"{day}: {_report_corpus(day_dir(out, day))}")
     if code != 0:
         print(result.summary_text, file=sys.stderr)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -11,18 +13,12 @@ from hypothesis import strategies as st
 
 from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.config import BoilerplateConfig
-from pipeline.corpus.find_duplicates import (
-    SignatureFiles,
-    duplicates_by_shard,
-    find_duplicates,
-    mark_duplicate,
-    signature,
-    write_signatures,
-)
+from pipeline.corpus.find_duplicates import JACCARD_THRESHOLD, Signature, mark_duplicate, signature
 from pipeline.corpus.learn_boilerplate import (
     BATCH,
     BATCH_MIN_DOCS,
-    count_lines,
+    LineCounter,
+    LineCounts,
     learn_boilerplate,
     learned_for,
     line_key,
@@ -30,6 +26,7 @@ from pipeline.corpus.learn_boilerplate import (
 )
 from pipeline.document import Document, Source
 from pipeline.rules import load_rules
+from pipeline.run.signature_files import SignatureFiles, duplicates_by_shard, write_signatures
 
 WORDS = "council budget schools roads vote hearing district plan members spending city night".split()
 
@@ -43,6 +40,29 @@ def _text(seed: int, sentences: int = 12) -> str:
 
 def _doc(doc_id: str, text: str, url: str | None = None) -> Document:
     return Document(id=doc_id, source=Source(doc_id, "text", url), text=text)
+
+
+def find_duplicates(
+    signatures: Iterable[Signature], threshold: float = JACCARD_THRESHOLD, shard_size: int = 25
+) -> dict[str, str]:
+    """The batch's duplicates as FindDuplicates finds them: signatures in shard files, a map per shard."""
+    batch = list(signatures)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for shard, start in enumerate(range(0, len(batch) or 1, shard_size)):
+            ids, minhash = Path(tmp, f"s{shard}.ids.jsonl"), Path(tmp, f"s{shard}.minhash.npy")
+            write_signatures(ids, minhash, batch[start : start + shard_size])
+            files.append((ids, minhash))
+        maps = duplicates_by_shard(SignatureFiles(files), threshold)
+        return {doc_id: kept for found in maps for doc_id, kept in found.items()}
+
+
+def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
+    """The line counts of these documents, as RepairEncoding's side output counts a shard's."""
+    counter = LineCounter(cfg)
+    for doc in docs:
+        counter.add(doc)
+    return counter.counts()
 
 
 def test_exact_and_near_copies_point_to_the_smallest_id() -> None:
@@ -163,7 +183,7 @@ def test_batch_search_finds_what_checking_every_pair_finds(seed: int, n: int) ->
     assert find_duplicates(signatures) == _reference_duplicates(signatures)
 
 
-def test_search_over_shard_files_equals_the_search_in_memory(tmp_path: Path) -> None:
+def test_the_search_does_not_depend_on_how_the_batch_is_sharded(tmp_path: Path) -> None:
     signatures = [signature(d) for d in _edited_batch(7, 120)]
     files = []
     for shard, start in enumerate(range(0, len(signatures), 25)):
@@ -179,12 +199,12 @@ def test_search_over_shard_files_equals_the_search_in_memory(tmp_path: Path) -> 
         own = {s.id for s in signatures[shard * 25 : (shard + 1) * 25]}
         assert set(found) <= own
     found = {k: v for m in maps for k, v in m.items()}
-    assert found == find_duplicates(signatures) and len(found) > 30
+    assert found == find_duplicates(signatures, shard_size=len(signatures)) and len(found) > 30
     assert list(duplicates_by_shard(SignatureFiles([]))) == []
 
 
 def test_a_member_is_compared_with_every_group_of_its_bucket() -> None:
-    from pipeline.corpus.find_duplicates import NUM_PERM, ROWS, Signature
+    from pipeline.corpus.find_duplicates import NUM_PERM, ROWS
 
     shared = tuple(range(ROWS))  # one LSH band in common puts all three in one bucket
     a = Signature("a", "ha", shared + tuple(range(1000, 1000 + NUM_PERM - ROWS)))

@@ -15,8 +15,9 @@ import pytest
 import zstandard
 from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
-from pipeline.run.files import hf_features, output_schema, read_jsonl
+from pipeline.run.files import read_jsonl
 from pipeline.tasks import CleanCorpus
+from pipeline.tools.output import hf_features, output_schema
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TOPICS = [

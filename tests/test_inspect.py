@@ -11,7 +11,7 @@ from corpus_batch import cleaned_batch  # noqa: F401 - a session fixture
 
 from pipeline.cli import main
 from pipeline.tools.inspect import UnknownDocument, align_kept_and_removed, inspect_document
-from pipeline.tools.stats import iter_clean, iter_rejects
+from pipeline.tools.output import iter_clean, iter_rejects
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> SimpleNamespace:

@@ -14,8 +14,8 @@ from corpus_batch import build_batch, cleaned_batch  # noqa: F401 - a session fi
 
 from pipeline.cli import main
 from pipeline.config import load_config
+from pipeline.run.plan import plan_shards
 from pipeline.run.progress import Known, ProgressReporter, Snapshot, format_progress, measure
-from pipeline.run.writers import plan_shards
 from pipeline.tools.report import write_report
 from pipeline.tools.stats import corpus_stats
 

@@ -266,3 +266,39 @@ def test_luigid_refuses_a_day_another_worker_is_publishing(
     # The shard chains were free and are done; only the publication waits for its holder.
     assert len(list((out / "2026-11-20" / "_stages" / "write").glob("*.stats.json"))) == 1
     other.add_task(worker="other-host", task_id=corpus.task_id, status="FAILED", runnable=True)
+
+
+def test_the_shipped_luigi_config_is_applied_by_the_luigi_module_and_the_command_not_by_the_tasks(
+    tmp_path: Path,
+) -> None:
+    """Importing the run layer leaves Luigi's configuration alone; ``pipeline.tasks`` (the module
+    ``luigi --module`` imports) and ``python -m pipeline run`` fill in the shipped defaults."""
+    probe = (
+        "import luigi.configuration as c, importlib, sys\n"
+        "importlib.import_module(sys.argv[1])\n"
+        "print(c.get_config().get('worker', 'check_complete_on_run', fallback='unset'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LUIGI_CONFIG_PATH"}
+
+    def setting(module: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, module], capture_output=True, text=True, check=True, env=env
+        )
+        return done.stdout.strip()
+
+    assert setting("pipeline.run.tasks") == "unset"
+    assert setting("pipeline.tasks") == "true"
+    # The command applies it too: a day without raw data exits with the shipped missing_data code.
+    (tmp_path / "raw").mkdir()
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--raw",
+        str(tmp_path / "raw"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    done = subprocess.run([*command, "--date", "2026-11-19"], capture_output=True, text=True, env=env)
+    assert done.returncode == 20, done.stderr

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from pipeline.document import EXTRA_METADATA_KEYS, METADATA_KEYS
-from pipeline.run.files import SCHEMA_PATH, output_schema
+from pipeline.tools.output import SCHEMA_PATH, output_schema
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -8,22 +8,20 @@ item per record: a record that fails is a reject and the rest of the file still 
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import os
 import re
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import zstandard
 from warcio.archiveiterator import ArchiveIterator, ARCIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import timestamp_to_iso_date
 
+from pipeline.compression import DAMAGED, SUFFIXES, open_decompressed
 from pipeline.document import Source
 
 log = logging.getLogger(__name__)
@@ -37,7 +35,6 @@ FORMATS: dict[str, str] = {
     ".warc": "warc",
     ".arc": "arc",
 }
-COMPRESSIONS: tuple[str, ...] = (".gz", ".zst")
 #: What a document's bytes are (``RawItem.content_type``): a record of a container is one of these too.
 CONTENT_TYPES: tuple[str, ...] = ("text", "html")
 
@@ -141,7 +138,7 @@ def may_hold_html(raw_dir: str | Path, exclude: str | Path | None = None) -> boo
 def split_name(path: str) -> tuple[str, str | None, str | None]:
     """``(id, format, compression)`` of a relative path: ``a/b.html.gz`` -> ``("a/b", "html", ".gz")``."""
     stem, compression = path, None
-    for ext in COMPRESSIONS:
+    for ext in SUFFIXES:
         if stem.lower().endswith(ext):
             stem, compression = stem[: -len(ext)], ext
             break
@@ -151,7 +148,7 @@ def split_name(path: str) -> tuple[str, str | None, str | None]:
     return stem, None, compression
 
 
-def _read_bounded(stream: BinaryIO | gzip.GzipFile | Any, limit: int) -> bytes:
+def _read_bounded(stream: BinaryIO | Any, limit: int) -> bytes:
     """Read at most ``limit + 1`` bytes, so a caller can tell "too large" without reading it all."""
     chunks: list[bytes] = []
     total = 0
@@ -164,118 +161,14 @@ def _read_bounded(stream: BinaryIO | gzip.GzipFile | Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class ZstdReader:
-    """A read-only stream over zstandard data: every frame in turn, and an error when it is cut short.
-
-    ``zstandard``'s own ``stream_reader`` returns a truncated frame's bytes without complaint, which
-    would let a half-copied ``.zst`` file pass as a shorter document; this reader raises instead.
-    """
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._dctx = zstandard.ZstdDecompressor()
-        self._obj = self._dctx.decompressobj()
-        self._buffer = b""
-        self._in_frame = False
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` decompressed bytes (all the rest when ``size`` < 0); b"" at the end."""
-        while size < 0 or len(self._buffer) < size:
-            chunk = self._raw.read(1 << 17)
-            if not chunk:
-                if self._in_frame and not self._buffer:
-                    raise zstandard.ZstdError("zstandard data ends inside a frame (truncated file)")
-                break
-            self._feed(chunk)
-        if size < 0:
-            size = len(self._buffer)
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        self._pos += len(out)
-        return out
-
-    def _feed(self, chunk: bytes) -> None:
-        while chunk:
-            self._in_frame = True
-            self._buffer += self._obj.decompress(chunk)
-            if not self._obj.eof:
-                return
-            self._in_frame = False
-            chunk = self._obj.unused_data
-            self._obj = self._dctx.decompressobj()
-
-    def tell(self) -> int:
-        """Decompressed bytes handed out so far."""
-        return self._pos
-
-    def close(self) -> None:
-        """Close the underlying file."""
-        self._raw.close()
-
-    def __enter__(self) -> ZstdReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class TruncatedError(Exception):
-    """Compressed data that ends before its end marker (a file cut short)."""
-
-
-class _GzipReader:
-    """``gzip.open`` whose "ended before the end-of-stream marker" is a :class:`TruncatedError`.
-
-    gzip signals a cut file with ``EOFError``, which warcio takes for a clean end of the archive.
-    """
-
-    def __init__(self, full_path: Path) -> None:
-        self._stream = gzip.open(full_path, "rb")
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` decompressed bytes; as few as one gzip read gives, so none are lost to damage."""
-        try:
-            return self._stream.read1(size) if size > 0 else self._stream.read()
-        except EOFError as exc:
-            raise TruncatedError(f"gzip: {exc}") from exc
-
-    def tell(self) -> int:
-        """Decompressed bytes handed out so far."""
-        return self._stream.tell()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._stream.close()
-
-    def __enter__(self) -> _GzipReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def open_decompressed(full_path: Path, compression: str | None) -> Any:
-    """A binary stream of a file's decompressed bytes (gzip members and zstandard frames in turn)."""
-    if compression == ".gz":
-        return _GzipReader(full_path)
-    if compression == ".zst":
-        return ZstdReader(open(full_path, "rb"))
-    return open(full_path, "rb")
-
-
 def read_file_bytes(full_path: Path, compression: str | None, limit: int) -> bytes:
     """The decompressed bytes of a file, at most ``limit + 1`` of them."""
-    with open(full_path, "rb") as raw:
-        if compression == ".gz":
-            with gzip.GzipFile(fileobj=raw) as stream:
-                return _read_bounded(stream, limit)
-        if compression == ".zst":
-            return _read_bounded(ZstdReader(raw), limit)
-        return _read_bounded(raw, limit)
+    with open_decompressed(full_path, compression) as stream:
+        return _read_bounded(stream, limit)
 
 
 def _file_rejection(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, (EOFError, TruncatedError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError)):
+    if isinstance(exc, DAMAGED):
         return "corrupt_compression", f"{type(exc).__name__}: {exc}"
     if isinstance(exc, OSError):
         return "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from pipeline.document import Document
-from pipeline.run.files import atomic_path, read_jsonl, write_jsonl
 from pipeline.text import TOKEN
 
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: Words per shingle (5-grams, as in the issue and in common near-dup practice).
 SHINGLE_WORDS = 5
 #: MinHash permutations: 128 values below 2**32, 512 bytes per document.
@@ -95,7 +93,7 @@ def signature(doc: Document) -> Signature:
     return Signature(doc.id, str(content_hash), tuple(minhash(shingles(doc.text)).tolist()))
 
 
-class _Signatures(Protocol):
+class Signatures(Protocol):
     """A batch's signatures, document ``i`` being the ``i``-th: what the clustering reads of them."""
 
     def __len__(self) -> int: ...
@@ -117,7 +115,8 @@ class _Signatures(Protocol):
         ...
 
 
-def _key64(text: str) -> int:
+def key64(text: str) -> int:
+    """A 64-bit key of a text (a content hash): equal texts, equal keys."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
@@ -172,7 +171,7 @@ class _Components:
 
 def _join_similar(
     members: list[int],
-    signatures: _Signatures,
+    signatures: Signatures,
     components: _Components,
     failed: set[tuple[int, int]],
     threshold: float,
@@ -209,7 +208,7 @@ def _join_similar(
         seen = regrouped
 
 
-def components(signatures: _Signatures, threshold: float = JACCARD_THRESHOLD) -> np.ndarray:
+def components(signatures: Signatures, threshold: float = JACCARD_THRESHOLD) -> np.ndarray:
     """The root index of every document's group: same content hash, or MinHash Jaccard >= ``threshold``.
 
     Candidates share a content-hash key or an LSH band key; keys are made one band at a time (a few
@@ -230,7 +229,7 @@ def components(signatures: _Signatures, threshold: float = JACCARD_THRESHOLD) ->
     return found.roots()
 
 
-def _copies(
+def copies(
     indexed_ids: Iterable[tuple[int, str]], roots: np.ndarray, kept: Mapping[int, str]
 ) -> dict[str, str]:
     """``{id: kept id}`` for the given ``(index, id)`` pairs that are copies, sorted by id."""
@@ -242,7 +241,7 @@ def _copies(
     return dict(sorted(found.items()))
 
 
-def kept_ids(signatures: _Signatures, roots: np.ndarray) -> dict[int, str]:
+def kept_ids(signatures: Signatures, roots: np.ndarray) -> dict[int, str]:
     """``{root: smallest id of its group}`` for the groups of two or more documents."""
     shared = np.bincount(roots, minlength=len(roots)) > 1
     kept: dict[int, str] = {}
@@ -253,129 +252,6 @@ def kept_ids(signatures: _Signatures, roots: np.ndarray) -> dict[int, str]:
     return kept
 
 
-class _InMemory:
-    """Signatures held in memory (tests, benchmarks, one-process use)."""
-
-    def __init__(self, signatures: Iterable[Signature]) -> None:
-        self._ids: list[str] = []
-        self.hashes: list[str] = []
-        values = array("I")
-        for sig in signatures:
-            self._ids.append(sig.id)
-            self.hashes.append(sig.content_hash)
-            values.extend(sig.minhash)
-        self.matrix = np.frombuffer(values, dtype=np.uint32).reshape(len(self._ids), NUM_PERM)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def hash_keys(self) -> np.ndarray:
-        return np.array([_key64(h) for h in self.hashes], dtype=np.uint64)
-
-    def band_keys(self, band: int) -> np.ndarray:
-        return band_keys(self.matrix, band)
-
-    def rows(self, indices: Sequence[int]) -> np.ndarray:
-        return self.matrix[list(indices)]
-
-    def ids(self) -> Iterator[str]:
-        return iter(self._ids)
-
-
-def find_duplicates(signatures: Iterable[Signature], threshold: float = JACCARD_THRESHOLD) -> dict[str, str]:
-    """``{duplicate id: kept id}`` for every document that copies another (exactly or nearly)."""
-    batch = _InMemory(signatures)
-    roots = components(batch, threshold)
-    return _copies(enumerate(batch.ids()), roots, kept_ids(batch, roots))
-
-
-# --- on disk: one pair of files per shard, read a shard at a time ---------------------------------
-
-
-def write_signatures(ids_path: str | Path, minhash_path: str | Path, signatures: Iterable[Signature]) -> int:
-    """Write a shard's signatures: ids and content hashes as JSON Lines, MinHash values as one ``.npy``."""
-    sigs = list(signatures)
-    matrix = np.array([s.minhash for s in sigs], dtype=np.uint32).reshape(len(sigs), NUM_PERM)
-    with atomic_path(minhash_path) as tmp, open(tmp, "wb") as handle:
-        np.save(handle, matrix, allow_pickle=False)
-    return write_jsonl(ids_path, ({"id": s.id, "content_hash": s.content_hash} for s in sigs))
-
-
-class SignatureFiles:
-    """The signatures of a batch as the ``TagMetadata`` tasks wrote them: ``(ids, minhash)`` per shard.
-
-    Nothing of the batch is held whole: every pass opens one shard's files at a time, and single
-    MinHash rows are read from their place in the ``.npy`` file.
-    """
-
-    def __init__(self, shards: Sequence[tuple[str | Path, str | Path]]) -> None:
-        self.shards = [(Path(ids), Path(minhash)) for ids, minhash in shards]
-        self.offsets: list[int] = []
-        sizes = []
-        for _, minhash in self.shards:
-            with open(minhash, "rb") as handle:
-                version = np.lib.format.read_magic(handle)
-                read_header = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, fortran_order, dtype = read_header(handle)
-                if fortran_order or dtype != np.dtype("<u4") or shape[1:] != (NUM_PERM,):
-                    raise ValueError(f"{minhash} is not a MinHash array of this version")
-                self.offsets.append(handle.tell())
-            sizes.append(shape[0])
-        self.starts = np.cumsum([0, *sizes])
-
-    def __len__(self) -> int:
-        return int(self.starts[-1])
-
-    def shard_range(self, shard: int) -> range:
-        """The indices of one shard's documents."""
-        return range(int(self.starts[shard]), int(self.starts[shard + 1]))
-
-    def records(self, shard: int) -> Iterator[dict]:
-        """One shard's ids and content hashes, in order."""
-        return read_jsonl(self.shards[shard][0])
-
-    def hash_keys(self) -> np.ndarray:
-        keys = np.empty(len(self), dtype=np.uint64)
-        for shard in range(len(self.shards)):
-            for i, record in zip(self.shard_range(shard), self.records(shard), strict=True):
-                keys[i] = _key64(record["content_hash"])
-        return keys
-
-    def band_keys(self, band: int) -> np.ndarray:
-        parts = [band_keys(np.load(minhash, allow_pickle=False), band) for _, minhash in self.shards]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-
-    def rows(self, indices: Sequence[int]) -> np.ndarray:
-        out = np.empty((len(indices), NUM_PERM), dtype=np.uint32)
-        size = NUM_PERM * 4
-        for n, i in enumerate(indices):
-            shard = int(np.searchsorted(self.starts, i, side="right")) - 1
-            with open(self.shards[shard][1], "rb") as handle:
-                handle.seek(self.offsets[shard] + (i - int(self.starts[shard])) * size)
-                out[n] = np.frombuffer(handle.read(size), dtype="<u4")
-        return out
-
-    def ids(self) -> Iterator[str]:
-        for shard in range(len(self.shards)):
-            for record in self.records(shard):
-                yield record["id"]
-
-
-def duplicates_by_shard(
-    files: SignatureFiles, threshold: float = JACCARD_THRESHOLD
-) -> Iterator[dict[str, str]]:
-    """For each shard in turn, ``{duplicate id: kept id}`` of its documents (one shard's map in memory)."""
-    roots = components(files, threshold)
-    kept = kept_ids(files, roots)
-    for shard in range(len(files.shards)):
-        records = zip(files.shard_range(shard), files.records(shard), strict=True)
-        yield _copies(((i, record["id"]) for i, record in records), roots, kept)
-
-
 def mark_duplicate(doc: Document, duplicates: Mapping[str, str], drop: bool) -> Document:
     """Set ``metadata.duplicate_of``; with ``drop``, reject the copy with reason ``duplicate``."""
     if doc.rejected:
@@ -384,4 +260,4 @@ def mark_duplicate(doc: Document, duplicates: Mapping[str, str], drop: bool) -> 
     if kept is None:
         return doc if "duplicate_of" in doc.metadata else doc.with_metadata(duplicate_of=None)
     marked = doc.with_metadata(duplicate_of=kept)
-    return marked.reject("find_duplicates", "duplicate", f"copy of {kept}") if drop else marked
+    return marked.reject(STAGE, "duplicate", f"copy of {kept}") if drop else marked

@@ -22,6 +22,7 @@ from pipeline.document import Document
 from pipeline.rules import line_key, normalize_line
 from pipeline.text import prose_lines
 
+STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 BATCH = ""  # the site key of documents whose site is unknown
 #: A line must appear in at least this many documents of a site to be learned ...
 MIN_DOCS = 3
@@ -87,14 +88,6 @@ class LineCounter:
     def counts(self) -> LineCounts:
         """What was counted so far."""
         return LineCounts(self.documents, dict(self.lines))
-
-
-def count_lines(docs: Iterable[Document], cfg: BoilerplateConfig) -> LineCounts:
-    """Count, per site, the documents each distinct short (non-prose) line occurs in."""
-    counter = LineCounter(cfg)
-    for doc in docs:
-        counter.add(doc)
-    return counter.counts()
 
 
 def merge_counts(parts: Iterable[LineCounts]) -> LineCounts:

@@ -1,14 +1,13 @@
-"""Files out: JSON Lines (plain, gzip, zstandard) written atomically, the manifest, the rejects.
+"""Every read and write of a run's files, and of the tools that read an output folder: JSON Lines
+(plain, gzip, zstandard), stage files of documents, JSON objects, Luigi targets.
 
 Every file is written to a temporary name in the same folder and renamed into place only once it
 is complete, so a killed run never leaves a file that looks finished. Compressed output is
-byte-for-byte reproducible (gzip without a timestamp or name in its header).
+byte-for-byte reproducible (:mod:`pipeline.compression`).
 """
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import os
 import tempfile
@@ -17,14 +16,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import luigi
 import orjson
-import zstandard
 
+from pipeline.compression import open_compressed, open_decompressed
 from pipeline.document import Document, document_from_dict, document_to_dict, dumps
 
 TEMP_PREFIX = ".tmp-"
-#: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.json"
 
 
 def _file_mode() -> int:
@@ -51,28 +49,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-@contextmanager
-def _open_write(path: Path, name: str) -> Iterator[Any]:
-    """Open ``path`` for writing, compressed as the final file ``name`` says (.gz, .zst or none)."""
-    with open(path, "wb") as raw:
-        if name.endswith(".gz"):
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as stream:
-                yield stream
-        elif name.endswith(".zst"):
-            with zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False) as zstream:
-                yield zstream
-        else:
-            yield raw
-
-
-def _open_read(path: Path) -> Any:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.name.endswith(".zst"):
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-    return open(path, "rb")
-
-
 def _json_line(record: Mapping[str, Any]) -> bytes:
     return dumps(record).encode("utf-8")
 
@@ -83,7 +59,7 @@ def write_jsonl(
     """Write ``records`` as JSON Lines to ``path`` atomically (compressed by extension); count them."""
     count = 0
     target = Path(path)
-    with atomic_path(target) as tmp, _open_write(tmp, target.name) as handle:
+    with atomic_path(target) as tmp, open_compressed(tmp, target.name) as handle:
         for record in records:
             handle.write(encode(record))
             handle.write(b"\n")
@@ -124,7 +100,7 @@ def write_jsonl_parts(
             if handle is None:
                 target = path_of(len(counts))
                 handle = stack.enter_context(
-                    _open_write(stack.enter_context(atomic_path(target)), target.name)
+                    open_compressed(stack.enter_context(atomic_path(target)), target.name)
                 )
                 counts.append(0)
                 size = 0
@@ -133,15 +109,15 @@ def write_jsonl_parts(
             size += len(line)
         if handle is None:
             target = path_of(0)
-            stack.enter_context(_open_write(stack.enter_context(atomic_path(target)), target.name))
+            stack.enter_context(open_compressed(stack.enter_context(atomic_path(target)), target.name))
             counts.append(0)
     return [(path_of(index), count) for index, count in enumerate(counts)]
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """The records of a JSON Lines file (plain, .gz or .zst)."""
-    with _open_read(Path(path)) as raw:
-        for line in io.TextIOWrapper(raw, encoding="utf-8"):
+    with open_decompressed(path) as raw:
+        for line in raw:
             if line.strip():
                 yield json.loads(line)
 
@@ -163,7 +139,7 @@ def _orjson_line(record: Mapping[str, Any]) -> bytes:
 
 def read_stage_file(path: str | Path) -> Iterator[Document]:
     """Read documents written by :func:`write_stage_file`."""
-    with _open_read(Path(path)) as raw:
+    with open_decompressed(path) as raw:
         for line in raw:
             if line.strip():
                 yield document_from_dict(orjson.loads(line))
@@ -177,42 +153,49 @@ def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
         )
 
 
-def output_schema(kind: str = "clean") -> dict[str, Any]:
-    """The JSON Schema of a clean record (``kind="clean"``) or of a reject line (``kind="rejected"``)."""
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    if kind == "clean":
-        return schema
-    if kind == "rejected":
-        return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/rejected"}
-    raise ValueError(f"kind must be 'clean' or 'rejected', not {kind!r}")
+def read_json(path: str | Path) -> Any:
+    """One JSON value from a file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-_ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
+def count_lines(path: str | Path) -> int:
+    """The number of lines of a file."""
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
 
 
-def _feature(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> Any:
-    """The HF ``datasets`` feature of one JSON Schema node (nullable scalars become plain values)."""
-    from datasets import Value
-
-    if "$ref" in spec:
-        return _feature(defs[spec["$ref"].rsplit("/", 1)[-1]], defs)
-    kinds = spec.get("type") or ["string"]  # an enum of strings
-    kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"] or ["string"]
-    if kinds[0] == "array":
-        return [_feature(spec.get("items", {}), defs)]
-    if kinds[0] == "object":
-        return {name: _feature(sub, defs) for name, sub in spec.get("properties", {}).items()}
-    return Value(_ARROW_TYPES[kinds[0]])
+def exists(path: str | Path) -> bool:
+    """Whether a file is there."""
+    return Path(path).exists()
 
 
-def hf_features() -> Any:
-    """``datasets.Features`` of a clean record, from the shipped schema (needs the ``datasets`` package).
+def target(path: str | Path) -> luigi.LocalTarget:
+    """The Luigi target of a file of the run."""
+    return luigi.LocalTarget(str(path))
 
-    ``load_dataset("json", ...)`` guesses each column's type from the first rows of the first file,
-    and a column that is null there (``warc_date`` in a corpus whose first part holds no WARC pages)
-    then fails on the first non-null value; passing ``features=hf_features()`` avoids the guess.
-    """
-    from datasets import Features
 
-    schema = output_schema("clean")
-    return Features(_feature(schema, schema["$defs"]))
+def link_or_copy(source: Path, destination: Path) -> None:
+    """Publish ``source`` at ``destination`` atomically: a hard link where the file system allows one."""
+    with atomic_path(destination) as tmp:
+        tmp.unlink()
+        try:
+            os.link(source, tmp)
+        except OSError:
+            tmp.write_bytes(source.read_bytes())
+
+
+def remove_files(folder: str | Path, keep: Callable[[str], bool]) -> None:
+    """Delete the files directly in ``folder`` whose name ``keep`` refuses."""
+    for path in Path(folder).iterdir():
+        if path.is_file() and not keep(path.name):
+            path.unlink()
+
+
+def remove_stale_temporaries(out_dir: str | Path) -> int:
+    """Delete temporary files a killed run left behind (never output: they were never renamed)."""
+    removed = 0
+    for tmp in Path(out_dir).rglob(f"{TEMP_PREFIX}*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed

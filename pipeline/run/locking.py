@@ -16,29 +16,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from pipeline.run.writers import STAGES_DIR
-
-LOCK_NAME = ".lock"
+from pipeline.run.layout import lock_file
 
 
 class AlreadyRunning(Exception):
     """Another process holds the lock of an output folder."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(f"another run is writing {folder} (lock {lock_path(folder)} is held)")
+        super().__init__(f"another run is writing {folder} (lock {lock_file(folder)} is held)")
         self.folder = folder
-
-
-def lock_path(folder: str | Path) -> Path:
-    """The lock file of an output folder."""
-    return Path(folder) / STAGES_DIR / LOCK_NAME
 
 
 @contextmanager
 def output_lock(folder: str | Path) -> Iterator[None]:
     """Hold the exclusive lock of ``folder`` (created if needed) or raise :class:`AlreadyRunning`."""
     path = Path(folder)
-    lock = lock_path(path)
+    lock = lock_file(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     try:

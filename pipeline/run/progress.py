@@ -1,8 +1,8 @@
 """How far a batch is: stage tasks leave small progress files, the command line polls them.
 
 The stage tasks run in Luigi worker processes (or on other machines with ``luigid``), so they do not
-talk to the terminal. Each one writes ``OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json``
-(``{"done": n, "finished": bool}``, atomically) every few documents. ``python -m pipeline run`` reads
+talk to the terminal. Each one writes its progress file (:func:`pipeline.run.layout.progress_file`,
+``{"done": n, "finished": bool}``, atomically) every few documents. ``python -m pipeline run`` reads
 them from a thread, knowing the shard plan, and prints a live line on a terminal or a log line now
 and then otherwise.
 
@@ -14,7 +14,6 @@ files (a ``.jsonl`` file holds many documents, so the total grows when such a sh
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,12 +22,12 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.clean.chain import STAGES
-from pipeline.run.files import write_json
-from pipeline.run.writers import STAGES_DIR, Shard, stage_path
+from pipeline.run import layout
+from pipeline.run.files import exists, read_json, write_json
+from pipeline.run.plan import Shard
 
-PROGRESS_DIR = "_progress"
 #: Every task in a chain, the writer last.
-ALL_STAGES: tuple[str, ...] = (*STAGES, "write")
+ALL_STAGES: tuple[str, ...] = (*STAGES, layout.WRITE)
 # Off a terminal (cron, CI logs) print a line when this share of the work has been added ...
 LOG_EVERY_FRACTION = 0.10
 # ... or this many seconds have passed since the last line, whichever comes first.
@@ -37,30 +36,26 @@ LOG_EVERY_SECONDS = 60.0
 POLL_SECONDS = 0.5
 
 
-def progress_path(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
-    """Where a stage task leaves its progress for one shard."""
-    return Path(out_dir) / STAGES_DIR / PROGRESS_DIR / f"{stage}-shard-{shard:05d}-{digest[:16]}.json"
-
-
 def record_progress(
     out_dir: str | Path, stage: str, shard: int, digest: str, done: int, finished: bool
 ) -> None:
     """Called by a stage task: ``done`` documents of this shard have gone through ``stage``."""
-    write_json(progress_path(out_dir, stage, shard, digest), {"done": done, "finished": finished})
+    write_json(layout.progress_file(out_dir, stage, shard, digest), {"done": done, "finished": finished})
 
 
 def _read(path: Path) -> tuple[int, bool] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
         return int(data["done"]), bool(data["finished"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _stage_complete(out_dir: str | Path, stage: str, shard: Shard) -> bool:
-    base = stage_path(out_dir, stage, shard.index, shard.digest)
     # The writer's stats file is written after its part and rejects: it marks the shard finished.
-    return (base.with_suffix(".stats.json") if stage == "write" else base).exists()
+    if stage == layout.WRITE:
+        return exists(layout.shard_stats_file(out_dir, shard.index, shard.digest))
+    return exists(layout.stage_file(out_dir, stage, shard.index, shard.digest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +103,7 @@ def measure(
     for shard in shards:
         size, completed = known[shard.index] if known and shard.index in known else (None, set())
         if size is None:
-            first = _read(progress_path(out_dir, ALL_STAGES[0], shard.index, shard.digest))
+            first = _read(layout.progress_file(out_dir, ALL_STAGES[0], shard.index, shard.digest))
             final = bool(first and first[1])
             size = first[0] if first and final else len(shard.paths)
         else:
@@ -118,7 +113,7 @@ def measure(
                 completed.add(stage)
                 work_done += size
                 continue
-            seen = _read(progress_path(out_dir, stage, shard.index, shard.digest))
+            seen = _read(layout.progress_file(out_dir, stage, shard.index, shard.digest))
             work_done += min(seen[0], size) if seen else 0
         if known is not None and (final or ALL_STAGES[0] in completed):
             known[shard.index] = (size, completed)

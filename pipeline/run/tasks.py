@@ -9,17 +9,18 @@
     batch:      every WriteShard -> CleanCorpus (manifest, parts, rejects)
 
 Each stage of :data:`pipeline.clean.chain.STAGES` has one task, named after it (``strip_boilerplate``
--> ``StripBoilerplate``), which reads the file of the stage before it. The line counts and the
-signatures are side outputs of the stage before the step that needs them, not tasks of their own: as
-tasks they would read that stage's whole file again and cost a task process each, for work that takes
-a fraction of the reading.
+-> ``StripBoilerplate``), which reads the file of the stage before it; the batch-level stages of
+:mod:`pipeline.corpus` have one task each too. The line counts and the signatures are side outputs of
+the stage before the step that needs them, not tasks of their own: as tasks they would read that
+stage's whole file again and cost a task process each, for work that takes a fraction of the reading.
 
 Scheduled runs work on date partitions: ``CleanDay`` cleans ``RAW/YYYY-MM-DD`` into ``OUT/YYYY-MM-DD``
 (one ``CleanCorpus``), and Luigi's ``RangeDaily --of CleanDay`` backfills the days that are missing.
 
-Every intermediate file name carries the shard's digest (its files and the settings), so a changed
-input or setting never reuses stale work; the manifest records the batch fingerprint, so a re-run on
-the same input does nothing.
+Where each file goes is :mod:`pipeline.run.layout`'s; every file is read and written through
+:mod:`pipeline.run.files`. Every intermediate file name carries the shard's digest (its files and the
+settings), so a changed input or setting never reuses stale work; the manifest records the batch
+fingerprint, so a re-run on the same input does nothing.
 """
 
 from __future__ import annotations
@@ -45,41 +46,29 @@ from pipeline.clean import (
 )
 from pipeline.clean.chain import STAGES, stage_before, stage_functions
 from pipeline.clean.extract_text import release_caches
-from pipeline.config import Config, load_config
-from pipeline.corpus.find_duplicates import (
-    Signature,
-    SignatureFiles,
-    duplicates_by_shard,
-    mark_duplicate,
-    signature,
-    write_signatures,
-)
-from pipeline.corpus.learn_boilerplate import (
-    LineCounter,
-    counts_from_dict,
-    counts_to_dict,
-    learn_boilerplate,
-    merge_counts,
-)
+from pipeline.config import PACKAGE_DIR, Config, load_config
+from pipeline.corpus import find_duplicates, learn_boilerplate
+from pipeline.corpus.find_duplicates import Signature, mark_duplicate, signature
+from pipeline.corpus.learn_boilerplate import LineCounter, counts_from_dict, counts_to_dict, merge_counts
 from pipeline.document import Document
-from pipeline.run.files import read_stage_file, write_json, write_stage_file
-from pipeline.run.progress import record_progress
-from pipeline.run.writers import (
-    COMPRESSION_SUFFIX,
-    MANIFEST,
-    STAGES_DIR,
-    Shard,
-    assemble_corpus,
-    batch_fingerprint,
-    plan_for,
-    plan_shards,
-    remember_plan,
-    stage_path,
-    write_shard_outputs,
+from pipeline.run import layout
+from pipeline.run.files import (
+    count_lines,
+    exists,
+    read_json,
+    read_stage_file,
+    target,
+    write_json,
+    write_stage_file,
 )
+from pipeline.run.plan import Shard, batch_fingerprint, plan_for, plan_shards, remember_plan
+from pipeline.run.progress import record_progress
+from pipeline.run.signature_files import SignatureFiles, duplicates_by_shard, write_signatures
+from pipeline.run.writers import assemble_corpus, write_shard_outputs
 
 log = logging.getLogger(__name__)
-SHIPPED_LUIGI_CFG = Path(__file__).resolve().parent.parent / "luigi.cfg"
+#: Luigi settings shipped with the pipeline (retry policy, exit codes, output checks).
+SHIPPED_LUIGI_CFG = PACKAGE_DIR / "luigi.cfg"
 #: Documents between two progress reports of a shard task. With a central scheduler every report is
 #: an RPC to luigid, so a report per document would cost more than the cleaning of short documents.
 PROGRESS_EVERY = 100
@@ -98,9 +87,6 @@ def apply_shipped_luigi_config() -> None:
                 config.set(section, key, value)
 
 
-apply_shipped_luigi_config()
-
-
 def shard_paths(
     raw_dir: str, out_dir: str, config_path: str, fingerprint: str, shard: int, digest: str
 ) -> tuple[str, ...]:
@@ -115,38 +101,39 @@ def shard_paths(
 SideOutput = tuple[Callable[[Document], object], Callable[[], object]]
 
 
-class RawShard(luigi.ExternalTask):
-    """The input files of one shard, as they lie in the raw folder."""
+class BatchParameters:
+    """The parameters of every task of a batch: its raw folder, its output folder, its settings."""
 
-    raw_dir = luigi.Parameter()
-    # The batch's output folder: never input, even inside the raw folder (the digest covers the plan).
-    out_dir = luigi.Parameter(significant=False, default="")
+    raw_dir = luigi.Parameter(default="data/raw")
+    out_dir = luigi.Parameter(default="data/clean")
     config_path = luigi.Parameter(default="", significant=False)
-    shard = luigi.IntParameter()
-    digest = luigi.Parameter()
-    fingerprint = luigi.Parameter(significant=False, default="")
-
-    def output(self) -> list[luigi.LocalTarget]:
-        # Files that vanished or dangle are not "missing data": reading them yields a reject.
-        paths = shard_paths(
-            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
-        )
-        targets = [luigi.LocalTarget(os.path.join(self.raw_dir, path)) for path in paths]
-        return [t for t in targets if t.exists()]
 
 
-class ShardStage(luigi.Task):
-    """Base of the per-shard stages: read the previous stage's file, map the stage, write atomically."""
+class ShardParameters(BatchParameters):
+    """The parameters of a task on one shard: the batch's, the shard and its digest."""
 
-    raw_dir = luigi.Parameter()
-    out_dir = luigi.Parameter()
-    config_path = luigi.Parameter(default="", significant=False)
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
     # The batch this shard belongs to (its digest already covers it): names the plan that lists the
     # shard's files (not a parameter of every task: a batch of millions of files would be held by each)
     # and the batch-level tasks.
     fingerprint = luigi.Parameter(significant=False, default="")
+
+
+class RawShard(ShardParameters, luigi.ExternalTask):
+    """The input files of one shard, as they lie in the raw folder."""
+
+    def output(self) -> list[luigi.LocalTarget]:
+        # Files that vanished or dangle are not "missing data": reading them yields a reject.
+        paths = shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
+        files = [os.path.join(self.raw_dir, path) for path in paths]
+        return [target(file) for file in files if exists(file)]
+
+
+class ShardStage(ShardParameters, luigi.Task):
+    """Base of the per-shard stages: read the previous stage's file, map the stage, write atomically."""
 
     stage: ClassVar[str] = ""
     #: The task of each stage of the chain, filled in as the stage tasks below are defined.
@@ -170,20 +157,20 @@ class ShardStage(luigi.Task):
         return self.clone(self.previous())
 
     def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(str(stage_path(self.out_dir, self.stage, self.shard, self.digest)))
+        return target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest))
 
     def documents_path(self) -> str:
         """The previous stage's file for this shard."""
-        target = self.input()
+        found = self.input()
         # Nested when this stage also needs a batch-level file and the previous one has side outputs.
-        while isinstance(target, dict):
-            target = target["docs"]
-        return str(target.path)
+        while isinstance(found, dict):
+            found = found["docs"]
+        return str(found.path)
 
     def documents_output(self) -> str:
         """This stage's file for this shard."""
-        target = self.output()
-        return str(target["docs"].path if isinstance(target, dict) else target.path)
+        output = self.output()
+        return str(output["docs"].path if isinstance(output, dict) else output.path)
 
     def paths(self) -> tuple[str, ...]:
         """The shard's input files, relative to the raw folder."""
@@ -193,17 +180,12 @@ class ShardStage(luigi.Task):
 
     def stage_documents(self, config: Config) -> Iterable[Document]:
         """This stage's documents: the previous stage's, each mapped by the stage's function."""
-        fn = self.stage_function(config)
+        fn = stage_functions(config)[self.stage]
         return (fn(doc) for doc in read_stage_file(self.documents_path()))
 
     def expected_documents(self) -> int | None:
         """How many documents this stage will see (the previous stage's lines), for progress reports."""
-        with open(self.documents_path(), "rb") as handle:
-            return sum(1 for _ in handle)
-
-    def stage_function(self, config: Config) -> Callable[[Document], Document]:
-        """The pure function this task maps over its shard."""
-        return stage_functions(config)[self.stage]
+        return count_lines(self.documents_path())
 
     def run(self) -> None:
         config = load_config(self.config_path or None)
@@ -289,10 +271,9 @@ class RepairEncoding(ShardStage):
     priority = 70
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
-        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
         return {
-            "docs": luigi.LocalTarget(str(base)),
-            "counts": luigi.LocalTarget(str(base.with_suffix(".counts.json"))),
+            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest)),
+            "counts": target(layout.line_counts_file(self.out_dir, self.stage, self.shard, self.digest)),
         }
 
     def side_output(self, config: Config) -> SideOutput:
@@ -302,21 +283,22 @@ class RepairEncoding(ShardStage):
         return see, lambda: write_json(path, counts_to_dict(counter.counts()))
 
 
-class BatchTask(luigi.Task):
+class BatchTask(BatchParameters, luigi.Task):
     """Base of the tasks that read something of every shard of a batch and write one small file."""
 
-    raw_dir = luigi.Parameter()
-    out_dir = luigi.Parameter()
-    config_path = luigi.Parameter(default="", significant=False)
+    # Required and significant here: a batch-level task has no shard digest, its batch names it.
     fingerprint = luigi.Parameter()
 
     stage: ClassVar[str] = ""
-    per_shard: ClassVar[type[ShardStage]]
+
+    def per_shard(self) -> type[ShardStage]:
+        """The per-shard task whose output this one reads, on every shard."""
+        raise NotImplementedError
 
     def requires(self) -> list[ShardStage]:
         config = load_config(self.config_path or None)
         return [
-            self.per_shard(
+            self.per_shard()(
                 raw_dir=self.raw_dir,
                 out_dir=self.out_dir,
                 config_path=self.config_path,
@@ -328,24 +310,21 @@ class BatchTask(luigi.Task):
         ]
 
     def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(
-            str(Path(self.out_dir) / STAGES_DIR / self.stage / f"batch-{self.fingerprint[:16]}.json")
-        )
+        return target(layout.batch_file(self.out_dir, self.stage, self.fingerprint))
 
 
 class LearnBoilerplate(BatchTask):
     """Every shard's line counts -> the lines that are boilerplate per site."""
 
-    stage = "learn_boilerplate"
-    per_shard = RepairEncoding
+    stage = learn_boilerplate.STAGE
+
+    def per_shard(self) -> type[ShardStage]:
+        return ShardStage.by_stage[stage_before(strip_boilerplate.STAGE)]
 
     def run(self) -> None:
         self.set_status_message(f"merging line counts of {len(self.input())} shards")
-        counts = merge_counts(
-            counts_from_dict(json.loads(Path(t["counts"].path).read_text(encoding="utf-8")))
-            for t in self.input()
-        )
-        learned = learn_boilerplate(counts)
+        counts = merge_counts(counts_from_dict(read_json(t["counts"].path)) for t in self.input())
+        learned = learn_boilerplate.learn_boilerplate(counts)
         write_json(self.output().path, {site: sorted(keys) for site, keys in learned.items()})
 
 
@@ -358,10 +337,10 @@ class StripBoilerplate(ShardStage):
     def requires(self) -> dict[str, luigi.Task]:
         return {"docs": super().requires(), "learned": self.batch_task(LearnBoilerplate)}
 
-    def stage_function(self, config: Config) -> Callable[[Document], Document]:
-        data = json.loads(Path(self.input()["learned"].path).read_text(encoding="utf-8"))
-        learned = {site: frozenset(keys) for site, keys in data.items()}
-        return stage_functions(config, learned)[self.stage]
+    def stage_documents(self, config: Config) -> Iterable[Document]:
+        data = read_json(self.input()["learned"].path)
+        fn = stage_functions(config, {site: frozenset(keys) for site, keys in data.items()})[self.stage]
+        return (fn(doc) for doc in read_stage_file(self.documents_path()))
 
 
 class SegmentParagraphs(ShardStage):
@@ -379,11 +358,11 @@ class TagMetadata(ShardStage):
     priority = 40
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
-        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
+        ids, minhash = layout.signature_files(self.out_dir, self.stage, self.shard, self.digest)
         return {
-            "docs": luigi.LocalTarget(str(base)),
-            "ids": luigi.LocalTarget(str(base.with_suffix(".ids.jsonl"))),
-            "minhash": luigi.LocalTarget(str(base.with_suffix(".minhash.npy"))),
+            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest)),
+            "ids": target(ids),
+            "minhash": target(minhash),
         }
 
     def side_output(self, config: Config) -> SideOutput:
@@ -405,12 +384,14 @@ class FindDuplicates(BatchTask):
     done) and holds the counts.
     """
 
-    stage = "find_duplicates"
-    per_shard = TagMetadata
+    stage = find_duplicates.STAGE
+
+    def per_shard(self) -> type[ShardStage]:
+        return ShardStage.by_stage[STAGES[-1]]
 
     def shard_map(self, shard: int) -> Path:
         """Where the duplicates of one shard's documents go."""
-        return Path(self.output().path).with_suffix("") / f"shard-{shard:05d}.json"
+        return layout.batch_shard_file(self.out_dir, self.stage, self.fingerprint, shard)
 
     def run(self) -> None:
         config = load_config(self.config_path or None)
@@ -428,7 +409,7 @@ class FindDuplicates(BatchTask):
 class WriteShard(ShardStage):
     """Tagged documents, with their duplicates marked -> the shard's clean part, its rejects and its stats."""
 
-    stage = "write"
+    stage = layout.WRITE
     priority = 20
 
     @classmethod
@@ -440,11 +421,10 @@ class WriteShard(ShardStage):
 
     def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
         compression = load_config(self.config_path or None).output.compression
-        base = stage_path(self.out_dir, self.stage, self.shard, self.digest)
         return {
-            "part": luigi.LocalTarget(str(base) + COMPRESSION_SUFFIX[compression]),
-            "rejects": luigi.LocalTarget(str(base.with_suffix(".rejected.jsonl"))),
-            "stats": luigi.LocalTarget(str(base.with_suffix(".stats.json"))),
+            "part": target(layout.shard_part_file(self.out_dir, self.shard, self.digest, compression)),
+            "rejects": target(layout.shard_rejects_file(self.out_dir, self.shard, self.digest)),
+            "stats": target(layout.shard_stats_file(self.out_dir, self.shard, self.digest)),
         }
 
     def run(self) -> None:
@@ -452,7 +432,7 @@ class WriteShard(ShardStage):
         config = load_config(self.config_path or None)
         finder = self.requires()["duplicates"]
         assert isinstance(finder, FindDuplicates)
-        duplicates = json.loads(finder.shard_map(self.shard).read_text(encoding="utf-8"))
+        duplicates = read_json(finder.shard_map(self.shard))
         drop = config.corpus.drop_duplicates
         docs = self._tracked(
             mark_duplicate(doc, duplicates, drop) for doc in read_stage_file(self.documents_path())
@@ -472,12 +452,8 @@ def _ignore(doc: Document) -> None:
     """A side output that takes nothing from the documents (its step is switched off)."""
 
 
-class CleanCorpus(luigi.Task):
+class CleanCorpus(BatchParameters, luigi.Task):
     """The whole batch: every shard's chain, then the part files, ``rejected.jsonl`` and the manifest."""
-
-    raw_dir = luigi.Parameter(default="data/raw")
-    out_dir = luigi.Parameter(default="data/clean")
-    config_path = luigi.Parameter(default="", significant=False)
 
     _shards: list[Shard] | None = None
     _config: Config | None = None
@@ -509,14 +485,11 @@ class CleanCorpus(luigi.Task):
         ]
 
     def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(str(Path(self.out_dir) / MANIFEST))
+        return target(layout.manifest_file(self.out_dir))
 
     def complete(self) -> bool:
-        path = Path(self.output().path)
-        if not path.exists():
-            return False
         try:
-            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            manifest: dict[str, Any] = read_json(self.output().path)
         except (OSError, ValueError):
             return False
         return manifest.get("fingerprint") == batch_fingerprint(self.shards())
@@ -524,9 +497,9 @@ class CleanCorpus(luigi.Task):
     def run(self) -> None:
         self.set_status_message(f"assembling {len(self.shards())} shards into {self.out_dir}")
         outputs = []
-        for target in self.input():
-            stats = json.loads(Path(target["stats"].path).read_text(encoding="utf-8"))
-            outputs.append((Path(target["part"].path), Path(target["rejects"].path), stats))
+        for shard in self.input():
+            stats = read_json(shard["stats"].path)
+            outputs.append((Path(shard["part"].path), Path(shard["rejects"].path), stats))
         manifest = assemble_corpus(self.out_dir, outputs, batch_fingerprint(self.shards()), self.config())
         self.set_status_message(json.dumps(manifest["counts"]))
 
@@ -538,7 +511,7 @@ class RawDay(luigi.ExternalTask):
     raw_root = luigi.Parameter(default="data/raw")
 
     def output(self) -> luigi.LocalTarget:
-        return luigi.LocalTarget(str(day_dir(self.raw_root, self.date)))
+        return target(day_dir(self.raw_root, self.date))
 
 
 def day_dir(root: str | Path, date: datetime.date) -> Path:

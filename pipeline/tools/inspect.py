@@ -18,7 +18,6 @@ and header lines are shown first, the other removals after the body, and the out
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +30,10 @@ from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import Document, Removal, document_from_dict
 from pipeline.rules.ids import HEADER_ZONE, TITLE_HEADING, TITLE_REPEAT
-from pipeline.run.files import read_stage_file
-from pipeline.run.writers import STAGES_DIR, stage_path
-from pipeline.tools.stats import iter_clean, iter_rejects, read_manifest
+from pipeline.run.layout import part_index
+from pipeline.tools.output import iter_clean, iter_rejects, part_digest, read_manifest, stage_document
 
 _SPACE = regex.compile(r"\s+")
-_SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
-_PART_INDEX = re.compile(r"^part-(\d{5})\.")
 # Rules whose lines stand above the body, for the fallback when positions are unknown.
 _TOP_RULES = frozenset({TITLE_HEADING, TITLE_REPEAT, HEADER_ZONE})
 
@@ -67,34 +63,6 @@ class Inspection:
     entries: tuple[Entry, ...]
     exact: bool  # positions of removed lines come from the run's intermediate files
     note: str = ""
-
-
-def _current_digest(out: Path, shard: int, part: Path) -> str | None:
-    """The 16-hex digest of the stage files that produced ``part`` (an output folder keeps stale ones too)."""
-    write_dir = out / STAGES_DIR / "write"
-    candidates = []
-    for path in write_dir.glob(f"shard-{shard:05d}-*"):
-        match = _SHARD_FILE.match(path.name)
-        if match:
-            candidates.append((path, match.group(2)))
-    if part.exists():
-        for path, digest in candidates:
-            try:
-                if path.samefile(part):
-                    return digest
-            except OSError:
-                continue
-        same = [(p.stat().st_mtime_ns, d) for p, d in candidates if p.read_bytes() == part.read_bytes()]
-        if same:
-            return max(same)[1]
-    return None
-
-
-def _stage_doc(out: Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
-    path = stage_path(out, stage, shard, digest)
-    if not path.exists():
-        return None
-    return next((d for d in read_stage_file(path) if d.id == doc_id), None)
 
 
 def align_kept_and_removed(
@@ -215,13 +183,13 @@ def fallback_body(doc: Document) -> list[Entry]:
 
 
 def _rebuild_from_stages(out: Path, shard: int, digest: str, doc: Document) -> list[Entry] | None:
-    before_strip = _stage_doc(out, stage_before(strip_boilerplate.STAGE), shard, digest, doc.id)
-    after_strip = _stage_doc(out, strip_boilerplate.STAGE, shard, digest, doc.id)
+    before_strip = stage_document(out, stage_before(strip_boilerplate.STAGE), shard, digest, doc.id)
+    after_strip = stage_document(out, strip_boilerplate.STAGE, shard, digest, doc.id)
     if before_strip is None or after_strip is None:
         return None
     html = None
     if any(r.stage == extract_text.STAGE for r in doc.removed):
-        raw = _stage_doc(out, stage_before(extract_text.STAGE), shard, digest, doc.id)
+        raw = stage_document(out, stage_before(extract_text.STAGE), shard, digest, doc.id)
         html = raw.html if raw is not None else None
     lines = before_strip.text.split("\n")
     kept = [line.rstrip() for line in after_strip.text.split("\n") if line.strip()]
@@ -263,17 +231,12 @@ def rebuild_body(
     return _entries_from_tokens(tokens, doc)
 
 
-def _shard_of_part(part: str) -> int | None:
-    match = _PART_INDEX.match(part)
-    return int(match.group(1)) if match else None
-
-
 def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Inspection:
     """Rebuild the body of a clean record found in ``part`` of ``out_dir``."""
     out = Path(out_dir)
     doc = document_from_dict(record)
-    shard = _shard_of_part(part)
-    digest = _current_digest(out, shard, out / part) if shard is not None else None
+    shard = part_index(part)
+    digest = part_digest(out, shard, part) if shard is not None else None
     entries = _rebuild_from_stages(out, shard, digest, doc) if shard is not None and digest else None
     if entries is not None:
         return Inspection(doc.id, "clean", part, record, tuple(entries), True)
@@ -300,13 +263,13 @@ def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
 def _rejected_body(out: Path, manifest: dict[str, Any], doc_id: str) -> tuple[tuple[Entry, ...], bool]:
     """What a rejected document still had when it was turned away, from the last stage file."""
     for part in manifest.get("parts", []):
-        shard = _shard_of_part(part)
+        shard = part_index(part)
         if shard is None:
             continue
-        digest = _current_digest(out, shard, out / part)
+        digest = part_digest(out, shard, part)
         if digest is None:
             continue
-        doc = _stage_doc(out, STAGES[-1], shard, digest, doc_id)
+        doc = stage_document(out, STAGES[-1], shard, digest, doc_id)
         if doc is None:
             continue
         if not doc.paragraphs and doc.text:

@@ -17,7 +17,8 @@ from typing import Any
 
 from pipeline.run.files import atomic_path
 from pipeline.tools.inspect import Inspection, inspect_clean
-from pipeline.tools.stats import CorpusStats, iter_clean, iter_rejects, read_manifest
+from pipeline.tools.output import iter_clean, iter_rejects, read_manifest
+from pipeline.tools.stats import CorpusStats
 
 REPORT = "report.html"
 # Bars shown in a ranked chart; the rest are summed into one "other" bar.

@@ -1,56 +1,18 @@
 """What an output folder holds, in numbers: counts, rejects, removals by rule, languages, lengths, signals.
 
-Reads only the published output (``manifest.json``, the part files, ``rejected.jsonl``), in one pass,
-so it works on any finished folder, including one copied away from its intermediate files.
+Reads only the published output (``manifest.json``, the part files, ``rejected.jsonl``) through
+:mod:`pipeline.tools.output`, in one pass, so it works on any finished folder, including one copied away
+from its intermediate files.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.run.files import read_jsonl
-from pipeline.run.writers import MANIFEST, REJECTED
-
-
-class NotAnOutputFolder(ValueError):
-    """The folder has no readable ``manifest.json``: the run never finished there, or it is not one."""
-
-
-def read_manifest(out_dir: str | Path) -> dict[str, Any]:
-    """The folder's manifest, or :class:`NotAnOutputFolder` when there is none."""
-    path = Path(out_dir) / MANIFEST
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise NotAnOutputFolder(
-            f"{out_dir}: no {MANIFEST} (not an output folder, or the run has not finished)"
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise NotAnOutputFolder(f"{path}: unreadable manifest: {exc}") from exc
-    return manifest
-
-
-def iter_clean(
-    out_dir: str | Path, manifest: dict[str, Any] | None = None
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every clean record of the folder, with the name of the part file that holds it."""
-    manifest = manifest if manifest is not None else read_manifest(out_dir)
-    for part in manifest.get("parts", []):
-        for record in read_jsonl(Path(out_dir) / part):
-            yield part, record
-
-
-def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-    """Every line of the folder's rejects file."""
-    manifest = manifest if manifest is not None else read_manifest(out_dir)
-    path = Path(out_dir) / manifest.get("rejected", REJECTED)
-    if path.exists():
-        yield from read_jsonl(path)
+from pipeline.tools.output import iter_clean, iter_rejects, read_manifest
 
 
 def removed_chars(record: dict[str, Any]) -> int:

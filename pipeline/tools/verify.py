@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.run.files import output_schema, read_jsonl
-from pipeline.run.writers import MANIFEST
+from pipeline.compression import DAMAGED
+from pipeline.run.files import exists
+from pipeline.tools.output import (
+    NotAnOutputFolder,
+    output_schema,
+    part_paths,
+    read_manifest,
+    read_records,
+    rejects_path,
+)
 
+#: What reading a damaged part or rejects file raises: I/O, JSON, compression.
+_UNREADABLE: tuple[type[BaseException], ...] = (OSError, ValueError, *DAMAGED)
 #: Problems reported in full before the rest are only counted.
 MAX_REPORTED = 20
 
@@ -25,8 +34,8 @@ def _validator(kind: str) -> Any:
 
 def _records(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        yield from enumerate(read_jsonl(path), start=1)
-    except (OSError, ValueError, EOFError) as exc:
+        yield from enumerate(read_records(path), start=1)
+    except _UNREADABLE as exc:
         problems.append(f"{path.name}: cannot be read to the end: {type(exc).__name__}: {exc}")
 
 
@@ -35,11 +44,9 @@ def verify_output(out_dir: str | Path) -> list[str]:
     out = Path(out_dir)
     problems: list[str] = []
     try:
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [f"{out / MANIFEST} does not exist: the run did not finish, or this is not an output folder"]
-    except (OSError, ValueError) as exc:
-        return [f"{MANIFEST} is not valid JSON: {exc}"]
+        manifest = read_manifest(out)
+    except NotAnOutputFolder as exc:
+        return [str(exc)]
     counts = manifest.get("counts", {})
     if counts.get("input") != counts.get("clean", 0) + counts.get("rejected", 0):
         problems.append(f"counts do not add up: {counts}")
@@ -55,9 +62,8 @@ def verify_output(out_dir: str | Path) -> list[str]:
         else:
             ids[doc_id] = where
 
-    for part in manifest.get("parts", []):
-        path = out / part
-        if not path.exists():
+    for part, path in part_paths(out, manifest):
+        if not exists(path):
             problems.append(f"part {part} is listed in the manifest but missing")
             continue
         for number, record in _records(path, problems):
@@ -68,9 +74,10 @@ def verify_output(out_dir: str | Path) -> list[str]:
                 problems.append(f"{where}: {error.message} at {'/'.join(map(str, error.absolute_path))}")
             if record.get("text") != "\n\n".join(record.get("paragraphs") or []):
                 problems.append(f"{where}: text is not its paragraphs joined by blank lines")
-    rejected_name = manifest.get("rejected", "rejected.jsonl")
-    if (out / rejected_name).exists():
-        for number, record in _records(out / rejected_name, problems):
+    rejects = rejects_path(out, manifest)
+    rejected_name = rejects.name
+    if exists(rejects):
+        for number, record in _records(rejects, problems):
             rejected += 1
             where = f"{rejected_name}:{number}"
             check_id(record.get("id"), where)

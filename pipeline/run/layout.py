@@ -1,0 +1,130 @@
+"""Where every file of a run lies in its output folder: the published files, and the run's own files
+under ``_stages/``. Names only; reading and writing them is :mod:`pipeline.run.files`' job.
+
+    OUT/manifest.json, OUT/rejected.jsonl, OUT/part-00000.jsonl[.gz|.zst], ...   published
+    OUT/_stages/<stage>/shard-NNNNN-<digest>.jsonl            a stage's documents for one shard
+    OUT/_stages/repair_encoding/shard-...counts.json          line counts for learn_boilerplate
+    OUT/_stages/tag_metadata/shard-...ids.jsonl, ...npy       dedup signatures for find_duplicates
+    OUT/_stages/write/shard-...jsonl[.gz|.zst], ...rejected.jsonl, ...stats.json   one shard's output
+    OUT/_stages/<batch stage>/batch-<fingerprint>.json        a batch-level stage's result
+    OUT/_stages/find_duplicates/batch-<fingerprint>/shard-NNNNN.json   duplicates of one shard
+    OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json   progress of a running task
+    OUT/_stages/.lock                                         held by the run writing the folder
+
+``<digest>`` is the first 16 hex digits of the shard's digest (its files and the settings), so a changed
+input or setting gives new names and stale files are never reused.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+REJECTED = "rejected.jsonl"
+STAGES_DIR = "_stages"
+PROGRESS_DIR = "_progress"
+LOCK_NAME = ".lock"
+#: The per-shard step after the stages: a shard's part, rejects and stats.
+WRITE = "write"
+#: File-name suffix of each output compression.
+COMPRESSION_SUFFIX = {"none": "", "gzip": ".gz", "zstd": ".zst"}
+#: A published part file.
+PART_NAME = re.compile(r"^part-\d{5}\.jsonl(?:\.gz|\.zst)?$")
+#: The index a part's name starts with.
+PART_INDEX = re.compile(r"^part-(\d{5})\.")
+#: A stage's documents (or the writer's part) for one shard: its index and digest.
+SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
+
+
+def stages_dir(out_dir: str | Path) -> Path:
+    """The folder of the run's own files."""
+    return Path(out_dir) / STAGES_DIR
+
+
+def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix: str) -> Path:
+    return stages_dir(out_dir) / stage / f"shard-{shard:05d}-{digest[:16]}{suffix}"
+
+
+def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+    """Where a stage keeps its documents for one shard."""
+    return _shard_file(out_dir, stage, shard, digest, ".jsonl")
+
+
+def shard_files_glob(shard: int) -> str:
+    """The names of every file of one shard in a stage's folder, whatever its digest."""
+    return f"shard-{shard:05d}-*"
+
+
+def line_counts_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+    """Where a stage keeps the line counts of one shard (what ``learn_boilerplate`` adds up)."""
+    return _shard_file(out_dir, stage, shard, digest, ".counts.json")
+
+
+def signature_files(out_dir: str | Path, stage: str, shard: int, digest: str) -> tuple[Path, Path]:
+    """Where a stage keeps one shard's dedup signatures: ids and hashes, and the MinHash array."""
+    return (
+        _shard_file(out_dir, stage, shard, digest, ".ids.jsonl"),
+        _shard_file(out_dir, stage, shard, digest, ".minhash.npy"),
+    )
+
+
+def shard_part_file(out_dir: str | Path, shard: int, digest: str, compression: str) -> Path:
+    """Where the writer keeps a shard's (first) clean part before the batch is assembled."""
+    return _shard_file(out_dir, WRITE, shard, digest, ".jsonl" + COMPRESSION_SUFFIX[compression])
+
+
+def split_part_file(part_path: Path, index: int) -> Path:
+    """Where a shard keeps its ``index``-th part: ``part_path`` itself, then ``<stem>.00001.jsonl...``."""
+    if index == 0:
+        return part_path
+    name = part_path.name
+    cut = name.index(".jsonl")
+    return part_path.with_name(f"{name[:cut]}.{index:05d}{name[cut:]}")
+
+
+def shard_rejects_file(out_dir: str | Path, shard: int, digest: str) -> Path:
+    """Where the writer keeps a shard's rejects."""
+    return _shard_file(out_dir, WRITE, shard, digest, ".rejected.jsonl")
+
+
+def shard_stats_file(out_dir: str | Path, shard: int, digest: str) -> Path:
+    """Where the writer keeps a shard's stats; written last, it marks the shard finished."""
+    return _shard_file(out_dir, WRITE, shard, digest, ".stats.json")
+
+
+def batch_file(out_dir: str | Path, stage: str, fingerprint: str) -> Path:
+    """Where a batch-level stage keeps its result for the batch with ``fingerprint``."""
+    return stages_dir(out_dir) / stage / f"batch-{fingerprint[:16]}.json"
+
+
+def batch_shard_file(out_dir: str | Path, stage: str, fingerprint: str, shard: int) -> Path:
+    """Where a batch-level stage keeps its result for one shard (beside :func:`batch_file`)."""
+    return batch_file(out_dir, stage, fingerprint).with_suffix("") / f"shard-{shard:05d}.json"
+
+
+def progress_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+    """Where a stage task leaves its progress for one shard."""
+    return stages_dir(out_dir) / PROGRESS_DIR / f"{stage}-shard-{shard:05d}-{digest[:16]}.json"
+
+
+def lock_file(out_dir: str | Path) -> Path:
+    """The lock file of an output folder (beside the run's files, so the published folder holds only
+    the output)."""
+    return stages_dir(out_dir) / LOCK_NAME
+
+
+def manifest_file(out_dir: str | Path) -> Path:
+    """The folder's manifest, written last: it marks the output complete."""
+    return Path(out_dir) / MANIFEST
+
+
+def part_name(index: int, compression: str) -> str:
+    """The file name of a part: ``part-00000.jsonl`` plus ``.gz``/``.zst`` when compressed."""
+    return f"part-{index:05d}.jsonl{COMPRESSION_SUFFIX[compression]}"
+
+
+def part_index(part: str) -> int | None:
+    """The index a part's name carries (``part-00003.jsonl`` -> 3), None for another name."""
+    match = PART_INDEX.match(part)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,141 @@
+"""The one reader of an output folder, for ``stats``, ``inspect``, ``report``, ``verify`` and the command
+line: its manifest, clean records and rejects, the run's stage files behind them, and the JSON Schema
+of what it holds. Every file is read through :mod:`pipeline.run.files`, every name comes from
+:mod:`pipeline.run.layout`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import PACKAGE_DIR
+from pipeline.document import Document
+from pipeline.run import layout
+from pipeline.run.files import exists, read_json, read_jsonl, read_stage_file
+
+#: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
+SCHEMA_PATH = PACKAGE_DIR / "schema.json"
+
+
+class NotAnOutputFolder(ValueError):
+    """The folder has no readable ``manifest.json``: the run never finished there, or it is not one."""
+
+
+def read_manifest(out_dir: str | Path) -> dict[str, Any]:
+    """The folder's manifest, or :class:`NotAnOutputFolder` when there is none."""
+    path = layout.manifest_file(out_dir)
+    try:
+        manifest: dict[str, Any] = read_json(path)
+    except FileNotFoundError as exc:
+        raise NotAnOutputFolder(
+            f"{path} does not exist: the run did not finish, or this is not an output folder"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise NotAnOutputFolder(f"{path} is not a readable manifest: {exc}") from exc
+    return manifest
+
+
+def part_paths(out_dir: str | Path, manifest: Mapping[str, Any]) -> list[tuple[str, Path]]:
+    """Every part the manifest lists: its name and its path."""
+    return [(part, Path(out_dir) / part) for part in manifest.get("parts", [])]
+
+
+def rejects_path(out_dir: str | Path, manifest: Mapping[str, Any]) -> Path:
+    """The folder's rejects file."""
+    return Path(out_dir) / manifest.get("rejected", layout.REJECTED)
+
+
+def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of one part or rejects file."""
+    return read_jsonl(path)
+
+
+def iter_clean(
+    out_dir: str | Path, manifest: dict[str, Any] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every clean record of the folder, with the name of the part file that holds it."""
+    manifest = manifest if manifest is not None else read_manifest(out_dir)
+    for part, path in part_paths(out_dir, manifest):
+        for record in read_records(path):
+            yield part, record
+
+
+def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Every line of the folder's rejects file."""
+    manifest = manifest if manifest is not None else read_manifest(out_dir)
+    path = rejects_path(out_dir, manifest)
+    if exists(path):
+        yield from read_records(path)
+
+
+def part_digest(out_dir: str | Path, shard: int, part: str) -> str | None:
+    """The 16-hex digest of the stage files that produced ``part`` (a folder keeps stale ones too)."""
+    out = Path(out_dir)
+    published = out / part
+    candidates = []
+    for path in (layout.stages_dir(out) / layout.WRITE).glob(layout.shard_files_glob(shard)):
+        match = layout.SHARD_FILE.match(path.name)
+        if match:
+            candidates.append((path, match.group(2)))
+    if published.exists():
+        for path, digest in candidates:
+            try:
+                if path.samefile(published):
+                    return digest
+            except OSError:
+                continue
+        same = [(p.stat().st_mtime_ns, d) for p, d in candidates if p.read_bytes() == published.read_bytes()]
+        if same:
+            return max(same)[1]
+    return None
+
+
+def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
+    """A document as ``stage`` wrote it for one shard, when the run's stage file is still there."""
+    path = layout.stage_file(out_dir, stage, shard, digest)
+    if not exists(path):
+        return None
+    return next((d for d in read_stage_file(path) if d.id == doc_id), None)
+
+
+def output_schema(kind: str = "clean") -> dict[str, Any]:
+    """The JSON Schema of a clean record (``kind="clean"``) or of a reject line (``kind="rejected"``)."""
+    schema: dict[str, Any] = read_json(SCHEMA_PATH)
+    if kind == "clean":
+        return schema
+    if kind == "rejected":
+        return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/rejected"}
+    raise ValueError(f"kind must be 'clean' or 'rejected', not {kind!r}")
+
+
+_ARROW_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
+
+
+def _feature(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> Any:
+    """The HF ``datasets`` feature of one JSON Schema node (nullable scalars become plain values)."""
+    from datasets import Value
+
+    if "$ref" in spec:
+        return _feature(defs[spec["$ref"].rsplit("/", 1)[-1]], defs)
+    kinds = spec.get("type") or ["string"]  # an enum of strings
+    kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"] or ["string"]
+    if kinds[0] == "array":
+        return [_feature(spec.get("items", {}), defs)]
+    if kinds[0] == "object":
+        return {name: _feature(sub, defs) for name, sub in spec.get("properties", {}).items()}
+    return Value(_ARROW_TYPES[kinds[0]])
+
+
+def hf_features() -> Any:
+    """``datasets.Features`` of a clean record, from the shipped schema (needs the ``datasets`` package).
+
+    ``load_dataset("json", ...)`` guesses each column's type from the first rows of the first file,
+    and a column that is null there (``warc_date`` in a corpus whose first part holds no WARC pages)
+    then fails on the first non-null value; passing ``features=hf_features()`` avoids the guess.
+    """
+    from datasets import Features
+
+    schema = output_schema("clean")
+    return Features(_feature(schema, schema["$defs"]))
