@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Keys every clean record's ``metadata`` carries (null when unknown), in output order.
-METADATA_KEYS: tuple[str, ...] = (
+#: What tagging reads from the page and the removal log about a document's origin, in output order.
+ORIGIN_KEYS: tuple[str, ...] = (
     "site_name",
     "author",
     "date",
@@ -17,6 +17,10 @@ METADATA_KEYS: tuple[str, ...] = (
     "dateline",
     "categories",
     "tags",
+)
+#: Keys every clean record's ``metadata`` carries (null when unknown), in output order.
+METADATA_KEYS: tuple[str, ...] = (
+    *ORIGIN_KEYS,
     "word_count",
     "char_count",
     "content_hash",

@@ -18,10 +18,10 @@ from pipeline.clean.extract_text import (
     _BLOCK_TAGS,
     _HIDDEN_TAGS,
     RULE_NOT_MAIN,
-    _norm_line,
     _not_extracted,
     _second_runs,
     extract_text,
+    norm_line,
     norm_lines,
     own_extraction_kept,
     page_lines,
@@ -432,15 +432,15 @@ _SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029
 
 
 @given(st.text(alphabet=_SPACES, max_size=40))
-def test_norm_lines_is_norm_line_on_each_line(text: str) -> None:
-    expected = [line for line in map(_norm_line, text.split("\n")) if line]
+def testnorm_lines_isnorm_line_on_each_line(text: str) -> None:
+    expected = [line for line in map(norm_line, text.split("\n")) if line]
     assert norm_lines(text) == expected
 
 
 @given(st.text(alphabet=_SPACES, max_size=40), st.lists(st.text(alphabet=_SPACES, max_size=8)))
 def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, lines: list[str]) -> None:
     # Page lines this short are never looked up as substrings: only whole lines and cells count.
-    kept = {_norm_line(part) for line in text.split("\n") for part in line.split("\t")}
+    kept = {norm_line(part) for line in text.split("\n") for part in line.split("\t")}
     kept |= {line[2:] for line in kept if line.startswith("- ")}
     assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
 
@@ -464,7 +464,7 @@ def _walked_lines(tree: Any) -> list[str]:
                 parts.append("\n")
             if element.tail and element is not tree:
                 parts.append(element.tail)
-    return [line for line in map(_norm_line, "".join(parts).split("\n")) if line]
+    return [line for line in map(norm_line, "".join(parts).split("\n")) if line]
 
 
 _TAGS = ["div", "p", "span", "a", "li", "td", "br", "b", "script", "style", "noscript", "svg", "head", "h2"]

@@ -11,17 +11,32 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.chain import clean_document
+from pipeline.clean.chain import STAGES, clean_document
 from pipeline.clean.repair_encoding import repair_encoding
 from pipeline.clean.segment_paragraphs import segment_paragraphs
 from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.config import Config
-from pipeline.document import Document, Rejection, Removal, Source, document_from_dict, document_to_dict
+from pipeline.document import (
+    METADATA_KEYS,
+    Document,
+    Rejection,
+    Removal,
+    Source,
+    document_from_dict,
+    document_to_dict,
+)
 from pipeline.rules import load_rules
 from pipeline.run.files import read_stage_file, write_stage_file
+from pipeline.text import count_words
 
 CFG = Config()
+#: The reject reasons the README documents.
+REJECT_REASONS = frozenset(
+    "empty binary unsupported_format unreadable corrupt_compression too_large invalid_json invalid_warc "
+    "invalid_arc duplicate_id unparseable_html extraction_timeout extraction_error out_of_memory "
+    "no_main_content empty_after_cleaning no_text duplicate".split()
+)
 LINES = st.sampled_from(
     [
         "Advertisement",
@@ -108,9 +123,18 @@ def test_documents_round_trip_through_json_and_stage_files(text: str, html: str)
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=600))
 def test_random_bytes_never_crash_the_chain(data: bytes) -> None:
+    """Any bytes end as a reject with a documented reason from a stage of the chain, or as a clean
+    document with words, whose text is its typed paragraphs and whose metadata has every key."""
     for fmt in ("text", "html"):
         doc = clean_document(data, format=fmt)
-        assert doc.rejected or isinstance(doc.text, str)
+        if doc.rejection is not None:
+            assert doc.rejection.stage in STAGES
+            assert doc.rejection.reason in REJECT_REASONS, doc.rejection
+            continue
+        assert doc.paragraphs and doc.text == "\n\n".join(doc.paragraphs)
+        assert len(doc.paragraph_types) == len(doc.paragraphs)
+        assert count_words(doc.text) >= CFG.output.min_words
+        assert set(METADATA_KEYS) <= set(doc.metadata)
 
 
 @given(st.text(max_size=20), st.text(max_size=20), st.text(max_size=20))

@@ -59,7 +59,7 @@ def _first_rule_one_by_one(line: str) -> str | None:
     stripped = _SPACE.sub(" ", line).strip()
     words = stripped.count(" ") + 1
     for rule in rules.lines:
-        if words <= rule.max_words and any(p.fullmatch(stripped) for p in rule.patterns):
+        if words <= rule.max_words and rule.pattern is not None and rule.pattern.fullmatch(stripped):
             return rule.id
     return None
 

@@ -117,7 +117,7 @@ def warm_up() -> None:
         log.debug("date parser warm-up failed: %r", exc)
 
 
-def _norm_line(line: str) -> str:
+def norm_line(line: str) -> str:
     """A line as page_lines gives it: runs of white space made one space, stripped."""
     return _SPACE.sub(" ", line).strip()
 
@@ -146,7 +146,7 @@ def page_lines(tree: Any) -> list[str]:
 
 
 def norm_lines(text: str) -> list[str]:
-    """The non-empty lines of ``text``, each as ``_norm_line`` makes it.
+    """The non-empty lines of ``text``, each as ``norm_line`` makes it.
 
     One regex pass over the whole text instead of one call a line (most lines of a page's markup
     text are empty): ``page_lines`` 15% faster on the dev pages, the same lines on all 1427.
@@ -184,7 +184,7 @@ def _as_list(value: Any) -> list[str]:
 
 def _cell_text(cell: Any) -> str:
     """A table cell's words on one line (nested lists and tables flattened, as trafilatura does in a cell)."""
-    return _norm_line(" ".join(cell.itertext()))
+    return norm_line(" ".join(cell.itertext()))
 
 
 def _plain_tables(body: Any) -> Any:
@@ -243,8 +243,8 @@ def _with_comments(result: Any, cfg: ExtractConfig) -> str:
     comment capture returns them too (trafilatura's own txt output then has them twice).
     """
     text, comments_text = _texts(result, cfg)
-    seen = set(map(_norm_line, text.split("\n")))
-    comments = [line for line in comments_text.split("\n") if _norm_line(line) not in seen]
+    seen = set(map(norm_line, text.split("\n")))
+    comments = [line for line in comments_text.split("\n") if norm_line(line) not in seen]
     return "\n".join(part for part in (text, *comments) if part.strip())
 
 

@@ -35,7 +35,6 @@ from pipeline.text import (
 )
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
-PARAGRAPH_TYPES = ("paragraph", "heading", "list_item", "quote", "caption")
 
 _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
 _LEADING_WORD = regex.compile(r"^(\p{Ll}+)")

@@ -60,10 +60,9 @@ class LineRule:
     id: str
     why: str
     phrases: frozenset[str]
-    patterns: tuple[regex.Pattern[str], ...]
     max_words: int
-    #: All of ``patterns`` as one alternation: one regex call per line instead of one per pattern.
-    combined: regex.Pattern[str] | None = None
+    #: The rule's ``patterns`` as one alternation (a full match of it is a full match of one of them).
+    pattern: regex.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +135,12 @@ class PatternBucket:
 
 def pattern_buckets(lines: tuple[LineRule, ...]) -> tuple[PatternBucket, ...]:
     """One bucket per distinct ``max_words``, each with the rules that allow that many words."""
-    with_patterns = [rule for rule in lines if rule.combined is not None]
+    with_patterns = [rule for rule in lines if rule.pattern is not None]
     buckets = []
     for bound in sorted({rule.max_words for rule in with_patterns}):
         eligible = [rule for rule in with_patterns if rule.max_words >= bound]
         source = "|".join(
-            f"(?P<r{k}>{rule.combined.pattern})" for k, rule in enumerate(eligible) if rule.combined
+            f"(?P<r{k}>{rule.pattern.pattern})" for k, rule in enumerate(eligible) if rule.pattern
         )
         pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION1)
         buckets.append(PatternBucket(bound, pattern, tuple(rule.id for rule in eligible)))
@@ -248,11 +247,9 @@ def _compile(directory: Path) -> RuleSet:
             phrases = frozenset(normalize_line(p) for p in raw.get("phrases", []))
             for phrase in sorted(phrases):
                 phrase_index.setdefault(phrase, rule_id)
-            sources = list(raw.get("patterns", []))
-            patterns = tuple(regex.compile(p, _FLAGS) for p in sources)
-            combined = _alternation(sources)
             max_words = int(raw.get("max_words", 30))
-            lines.append(LineRule(rule_id, raw["why"], phrases, patterns, max_words, combined))
+            pattern = _alternation(list(raw.get("patterns", [])))
+            lines.append(LineRule(rule_id, raw["why"], phrases, max_words, pattern))
         for raw in data.get("block", []):
             blocks.append(
                 BlockRule(

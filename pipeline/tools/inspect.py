@@ -23,17 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from pipeline.clean import extract_text, strip_boilerplate
 from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
-from pipeline.document import Document, Removal, document_from_dict
+from pipeline.document import ORIGIN_KEYS, Document, Removal, document_from_dict
 from pipeline.rules.ids import HEADER_ZONE, TITLE_HEADING, TITLE_REPEAT
 from pipeline.run.layout import part_index
 from pipeline.tools.output import iter_clean, iter_rejects, part_digest, read_manifest, stage_document
 
-_SPACE = regex.compile(r"\s+")
 # Rules whose lines stand above the body, for the fallback when positions are unknown.
 _TOP_RULES = frozenset({TITLE_HEADING, TITLE_REPEAT, HEADER_ZONE})
 
@@ -109,7 +106,7 @@ def _anchor_extract_removals(
     html: str, extracted: Sequence[str], removed: Sequence[Removal]
 ) -> list[int] | None:
     """For each extraction removal, the index of the extracted line it follows (-1: before all)."""
-    norm = [_SPACE.sub(" ", line).strip() for line in extracted]
+    norm = [extract_text.norm_line(line) for line in extracted]
     anchors: list[int] = []
     anchor, cursor, r = -1, 0, 0
     for line in _page_lines(html):
@@ -309,16 +306,7 @@ def format_inspection(found: Inspection, width: int = 100) -> str:
         out.append(f"status    clean, in {found.where}")
         out.append(f"title     {_short(record.get('title'))}")
         out.append(f"language  {_short(record.get('language'))}")
-        for key in (
-            "site_name",
-            "author",
-            "date",
-            "source_agency",
-            "dateline",
-            "categories",
-            "tags",
-            "duplicate_of",
-        ):
+        for key in (*ORIGIN_KEYS, "duplicate_of"):
             if meta.get(key) not in (None, [], ""):
                 out.append(f"{key:<9} {_short(meta.get(key))}")
         out.append(f"size      {meta.get('word_count', 0)} words, {meta.get('char_count', 0)} characters")
