@@ -77,7 +77,7 @@ def minhash(grams: Iterable[bytes]) -> np.ndarray:
     The scheme of datasketch 2's ``MinHash(num_perm=128, seed=1)`` (SHA-1's first 4 bytes, MurmurHash3's
     finalizer, affine maps modulo 2**32), computed here so that the values do not change with the
     installed datasketch version (1.x used another scheme) and without its import of scipy;
-    ``tests/test_dedup.py`` checks the two agree.
+    ``tests/test_corpus.py`` checks the two agree.
     """
     values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     hashes = [struct.unpack("<I", hashlib.sha1(g).digest()[:4])[0] for g in grams]
