@@ -85,12 +85,12 @@ def preload_models(html: bool = True) -> None:
 
     Luigi runs each task of a multi-worker run in a process forked from the scheduling one; loading
     here, before the build, lets every task process inherit the data instead of loading its own
-    copy (5-15 s per task on a busy 2-core machine, paid once per shard; docs/benchmarks.md).
+    copy (5-15 s per task on a busy 2-core machine, paid once per shard).
     The date parser is only for HTML: a batch of plain text skips its 3-4 s warm-up.
     """
     # The language model is mostly LZMA decompression, which releases the GIL: it loads in a thread
-    # while this one loads the rest (start-up of a text run 0.73-0.92 s -> 0.61-0.66 s for the three,
-    # busy machine). The thread has ended before Luigi forks anything.
+    # while this one loads the rest (the three in 0.61-0.66 s of a text run's start-up, against 0.73-0.92 s
+    # one after another, busy machine). The thread has ended before Luigi forks anything.
     language = threading.Thread(
         target=detect_language, args=("a few words to load the language model",)
     )

@@ -18,18 +18,24 @@ def _language_identifier() -> Any:
 
 
 LANGUAGE_SAMPLE_CHARS = 2_000
+# Below this probability the language is left null rather than guessed. py3langid's normalised
+# probability is near 1 for nearly every body: of the 802 dev gold texts 4 score below 0.5 and 9 below
+# 0.9; of the 1,793 cleaned dev text dumps 5 below 0.5 and 16 below 0.9 (benchmarks/evidence.py
+# language). Any floor from 0.3 to 0.6 leaves all but 2-7 of those bodies their language.
+MIN_PROBABILITY = 0.5
 
 
 def detect_language(text: str) -> tuple[str | None, float]:
-    """ISO 639-1 code of ``text`` and its probability; None below 0.5 or for text without letters."""
+    """ISO 639-1 code of ``text`` and its probability; None below :data:`MIN_PROBABILITY` or for text
+    without letters."""
     # py3langid's cost grows with the sample (0.8 ms a body at 2,000 characters, 1.3 at 5,000). On the
-    # 435 dev gold texts (196 longer than 5,000 characters) the first 5,000 characters gave the same
-    # language as the first 20,000 every time; the first 2,000 gave the same as the first 5,000 on
-    # those texts (336 longer than 2,000) and on the 2,998 bodies of the 3,000-page speed corpus
-    # (2,250 longer). At 1,500 one mixed English/German page changed language.
+    # 435 dev gold texts (196 longer than 5,000 characters) the first 5,000 characters give the same
+    # language as the first 20,000 every time; the first 2,000 give the same as the first 5,000 on those
+    # texts (336 longer than 2,000) and on the 2,998 bodies of the 3,000-page speed corpus (2,250
+    # longer); the first 1,500 give another language on one mixed English/German page.
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     if not _ALPHA.search(sample):
         return None, 0.0
     code, score = _language_identifier().classify(sample)
     score = round(float(score), 4)
-    return (code if score >= 0.5 else None), score
+    return (code if score >= MIN_PROBABILITY else None), score

@@ -53,10 +53,16 @@ _CAPTION_CREDIT = regex.compile(
     r"|(?:\p{Lu}[\p{L}.]*\s){0,4}Getty Images)$"
     r"|\((?:AP |AFP |Reuters |EPA )?(?i:photo|image|picture)[^()]{0,80}\)$"
 )
+# A caption is short: of the 351 body paragraphs of the dev text dumps that end in a photo credit, 3 have
+# more than 60 words, the median 10 (benchmarks/evidence.py lengths).
 CAPTION_MAX_WORDS = 60
-# Only the first and last few paragraphs can be a byline; in between, "By ..." is a sentence.
+# Only the first and last few paragraphs can be a byline. Of the 90 body paragraphs of byline form in the
+# dev text dumps, the 32 within 3 of an edge are the article's byline ("By Mike Wuerthele and Malcolm
+# Owen"); the 58 further in are comment signatures and phrases that start like one ("Von Risiken und
+# Nebenwirkungen", "Por si no lo viste", "by magnetic fields.") (benchmarks/evidence.py lengths).
 BYLINE_EDGE_PARAGRAPHS = 3
-# A heading is short and unpunctuated.
+# A heading is short and unpunctuated: of the 28,016 h1-h6 elements of the dev HTML pages, 94% have at
+# most 12 words (letter runs), 90% at most 11 (benchmarks/evidence.py lengths).
 HEADING_MAX_WORDS = 12
 
 

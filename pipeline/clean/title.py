@@ -17,7 +17,9 @@ from pipeline.text import DOTTED_WORD, LineInfo
 # Separators between a page title and the site name: "Story | Site", "Story - Site".
 _PIPE_SEPARATORS = (" | ", " ‖ ", " :: ", " · ", " • ")
 _DASH_SEPARATORS = (" - ", " – ", " — ", " « ", " » ")
-# A title has at most this many words; longer lines above the body are prose or captions.
+# A title has at most this many words; longer lines above the body are prose or captions. Of the 2,503
+# <title>s of the dev HTML pages (site suffix removed), 1 is longer, 99% have at most 19 words
+# (benchmarks/evidence.py lengths).
 TITLE_MAX_WORDS = 30
 
 
@@ -45,14 +47,23 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
     return title, None
 
 
+# How a header line scores as the title: up to 1 for its length (full from TITLE_FULL_WORDS words on),
+# more when it carries a site suffix ("Story | Site") or another header line repeats it, much less when
+# it is a word or two (a menu item) or a byline or date line; a line scoring below 0 is no title.
+TITLE_FULL_WORDS = 12
+SITE_SUFFIX_WEIGHT = 2
+REPEATED_WEIGHT = 3
+NOT_A_TITLE_WEIGHT = 5
+
+
 def _title_score(info: LineInfo, has_suffix: bool, repeated: bool) -> float:
-    score = min(info.words, 12) / 12
+    score = min(info.words, TITLE_FULL_WORDS) / TITLE_FULL_WORDS
     if has_suffix:
-        score += 2
+        score += SITE_SUFFIX_WEIGHT
     if repeated:
-        score += 3
+        score += REPEATED_WEIGHT
     if info.words <= 2 or is_byline_or_date(info.text):
-        score -= 5
+        score -= NOT_A_TITLE_WEIGHT
     return score
 
 
