@@ -76,7 +76,8 @@ def titles(eval_dir: Path) -> None:
     variants: list[tuple[str, dict[str, float]]] = [("shipped", {})]
     for name, value in defaults.items():
         for factor in (0.5, 2.0):
-            variants.append((f"{name} x{factor:g}", {name: type(value)(value * factor)}))
+            changed = type(value)(value * factor)
+            variants.append((f"{name} = {changed}", {name: changed}))
     variants.append(("no weights (length only)", {"SITE_SUFFIX_WEIGHT": 0, "REPEATED_WEIGHT": 0}))
     print(f"{len(pages)} dev pages with an HTML title; title found in the text dump:")
     print("| weights | same as HTML title | another title | no title |")

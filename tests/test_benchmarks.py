@@ -65,3 +65,25 @@ def test_speed_benchmark_runs_the_pipeline_and_the_references(eval_dir: Path, tm
     assert all(r["seconds"] > 0 and r["in_seconds"] > 0 and r["ref_seconds"] > 0 for r in row["rounds"])
     assert row["reference_cpu_seconds"]["ftfy.fix_text"] > 0
     assert row["stage_seconds"]["strip_boilerplate"] > 0
+
+
+def test_compare_reports_what_differs_between_two_output_folders(tmp_path: Path) -> None:
+    from benchmarks.compare import differences
+
+    def folder(name: str, text: str, reason: str, stages: list[str]) -> Path:
+        out = tmp_path / name
+        out.mkdir()
+        (out / "part-00000.jsonl").write_text(json.dumps({"id": "a", "text": text}) + "\n")
+        (out / "rejected.jsonl").write_text(json.dumps({"id": "b", "reason": reason}) + "\n")
+        manifest = {"parts": ["part-00000.jsonl"], "rejected": "rejected.jsonl", "stages": stages}
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        return out
+
+    base = folder("base", "Same text.", "empty", ["read"])
+    assert differences(base, folder("same", "Same text.", "empty", ["read"])) == []
+    found = differences(base, folder("other", "Other text.", "binary", ["read", "tag"]))
+    assert found == [
+        "part-00000.jsonl a: text differ",
+        "rejected.jsonl b: reason differ",
+        "manifest stages: ['read'] against ['read', 'tag']",
+    ]

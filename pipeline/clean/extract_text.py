@@ -1,11 +1,11 @@
 """HTML -> main text and metadata, through trafilatura (comments off), with every dropped line logged.
 
-On a page that declares itself a forum, Q&A or product page (``pipeline/pagetype.py``) and whose main text
-came out short, the posts and reviews sit where trafilatura looks for comments; there a second run with
-comments on is kept when it finds much more text. On a short forum page where that does not help, a run
-with favor_recall is kept when it finds much more text. Where trafilatura's own extraction already holds
-a good share of the page's visible text, it is kept over trafilatura's readability/jusText fallback
-(``own_extraction_kept``).
+On a page that declares itself a forum, Q&A or product page (``pipeline/clean/pagetype.py``) and whose
+main text came out short, the posts and reviews sit where trafilatura looks for comments; there a second
+run with comments on is kept when it finds much more text. On a short forum page where that does not
+help, a run with favor_recall is kept when it finds much more text. Where trafilatura's own extraction
+already holds a good share of the page's visible text, it is kept over trafilatura's readability/jusText
+fallback (``own_extraction_kept``).
 """
 
 from __future__ import annotations

@@ -50,6 +50,12 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
 # How a header line scores as the title: up to 1 for its length (full from TITLE_FULL_WORDS words on),
 # more when it carries a site suffix ("Story | Site") or another header line repeats it, much less when
 # it is a word or two (a menu item) or a byline or date line; a line scoring below 0 is no title.
+# Evidence (benchmarks/evidence.py titles): of the 1,758 dev pages with an HTML <title>, the title found
+# in the text dump is that title (site suffix removed) on 873, another line on 781, none on 104. Halving
+# or doubling TITLE_FULL_WORDS or NOT_A_TITLE_WEIGHT moves at most 8 pages; without the suffix and repeat
+# weights 693 match. A suffix weight above the repeat weight (a suffix weight of 4, or a repeat weight
+# of 1) matches 924 and 923: a repeated header line then no longer beats a title with its site suffix.
+# The quality scores of docs/benchmarks.md are measured with the weights below; those of the others not.
 TITLE_FULL_WORDS = 12
 SITE_SUFFIX_WEIGHT = 2
 REPEATED_WEIGHT = 3
