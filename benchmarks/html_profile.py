@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Config  # noqa: E402
-from pipeline.document import Document, Source  # noqa: E402
 from pipeline.clean.chain import stage_functions  # noqa: E402
 from pipeline.clean.read_documents import decode_item  # noqa: E402
 from pipeline.clean.readers import RawItem  # noqa: E402
+from pipeline.config import Config  # noqa: E402
+from pipeline.document import Document, Source  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval")

@@ -25,7 +25,6 @@ from luigi.tools.range import RangeDaily
 
 from pipeline import __version__
 from pipeline.clean.chain import preload_models
-from pipeline.clean.readers import may_hold_html
 from pipeline.config import load_config
 from pipeline.run.layout import manifest_file
 from pipeline.run.locking import AlreadyRunning, output_locks
@@ -169,9 +168,8 @@ def run_command(args: argparse.Namespace) -> int:
     # Live progress is shown for an undated batch; days and ranges report per day when done.
     stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
     if args.workers > 1:
-        # Loaded once here and inherited by the forked task processes, not loaded in each.
-        pairs = [(day_dir(raw, d), day_dir(out, d)) for d in days] if days else [(raw, out)]
-        preload_models(html=any(may_hold_html(r, exclude=o) for r, o in pairs if r.is_dir()))
+        # Inherited by the forked task processes instead of loaded in each.
+        preload_models()
         # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
         # the children's garbage collections, which otherwise touch every object's header and so copy
         # every page of it (copy-on-write) again in each task. 2000 text documents, 3 runs each way,

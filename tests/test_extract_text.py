@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +34,8 @@ from pipeline.clean.read_documents import decode_item
 from pipeline.clean.readers import RawItem
 from pipeline.config import Config, ExtractConfig
 from pipeline.document import Source
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -627,3 +632,45 @@ def test_kept_table_cells_are_not_logged_as_dropped(table_format: str) -> None:
     removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
     assert "57" in doc.text
     assert not removed & {"Year", "Boats", "2019", "41 fishing", "2020", "57"}
+
+
+# A date that only dateparser reads (Russian month name in the genitive), in a date-named element.
+_DATEPARSER_ONLY = _dated_page(byline='<p class="date">Опубликовано 5 марта 2024 г.</p>')
+_LOADS_DATEPARSER = """
+import sys
+{call}
+print("dateparser" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "loads"),
+    [
+        (
+            "from pipeline import clean_document\n"
+            "from tests.test_extract_text import ARTICLE, _DATEPARSER_ONLY, _dated_page\n"
+            "for page in (ARTICLE, _DATEPARSER_ONLY, _dated_page()):\n"
+            "    clean_document(page, format='html')",
+            False,
+        ),
+        (
+            "from htmldate import find_date\n"
+            "from tests.test_extract_text import _DATEPARSER_ONLY\n"
+            "find_date(_DATEPARSER_ONLY, extensive_search=True)",
+            True,
+        ),
+    ],
+    ids=["pipeline", "extensive-search"],
+)
+def test_no_page_loads_the_date_parser(call: str, loads: bool) -> None:
+    # Nothing warms dateparser's locales up (3-6 s a process): the pipeline's date search never calls it,
+    # though htmldate's extensive search would on this page.
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADS_DATEPARSER.format(call=call)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(loads)

@@ -53,8 +53,6 @@ _BLOCK_TAGS = frozenset(
 _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
-# A date-like text that no dateparser locale accepts, so that parsing it loads every locale.
-_WARM_UP_DATE = "zz 12 qq 1999"
 # Declared kinds whose content trafilatura may file under comments (forum posts and answers, product
 # reviews, listing items): every declared kind but article. Raw extractor text, share 0.3, ratio 2.0:
 # wcxb-dev bow F1 0.8472 against 0.8372 without the comments run (6 of 256 pages switch: 2 "forum", 4
@@ -95,28 +93,10 @@ CELL_SEPARATOR = "\t"
 # those, 5 are the page's own date, 7 another date on the page, a sidebar or a citation, or one with an
 # invented day, 2 unclear); 1,385 pages get the same date (or none), 12 another. ``original_date``: the
 # first publication, not the last update (trafilatura's own choice).
+# Without the extensive search htmldate never calls dateparser (its external parser serves that search
+# only: ``try_date_expr``, htmldate 1.11), so no process loads dateparser's locales (3-6 s each on the
+# reference machine); tests/test_extract_text.py checks it.
 DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
-_warmed_up = False
-
-
-def warm_up() -> None:
-    """Load the date parser's locale data once per process, outside any page's time limit.
-
-    htmldate (trafilatura's date finder) loads dateparser's locales lazily, on the first page whose date
-    text needs them: 4-6 s on the reference machine, more with busy cores. Paid inside one page's time
-    limit, that turned ordinary pages into extraction_timeout rejects (3 of 256 wcxb-dev pages in a
-    2-worker run); loaded here, the same pages extract in about 1 s.
-    """
-    global _warmed_up
-    if _warmed_up:
-        return
-    _warmed_up = True
-    try:
-        from htmldate.extractors import get_external_parser
-
-        get_external_parser().get_date_data(_WARM_UP_DATE)
-    except Exception as exc:  # noqa: BLE001 - a warm-up failure only costs time later
-        log.debug("date parser warm-up failed: %r", exc)
 
 
 def norm_line(line: str) -> str:
@@ -433,7 +413,6 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
     if doc.rejected or doc.html is None:
         return doc
-    warm_up()
     try:
         with time_limit(cfg.timeout_seconds):
             tree = load_html(doc.html)
@@ -475,10 +454,6 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
 def extract_text_within(doc: Document, cfg: ExtractConfig, memory_budget: int) -> Document:
     """:func:`extract_text` with at most ``memory_budget`` bytes of address space for the page (0: no
     limit); a page that needs more is an ``out_of_memory`` reject instead of a worker killed."""
-    if doc.html is not None:
-        # Once per process, outside the page's budget: loading the date parser's locales is not the
-        # page's cost, and an allocation failing there crashes the interpreter, not the page.
-        warm_up()
     try:
         with memory_limit(memory_budget if doc.html is not None else 0):
             return extract_text(doc, cfg)
