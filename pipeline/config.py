@@ -28,8 +28,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 class InputConfig:
     """How raw files are grouped and which are too big to read."""
 
-    # Files per shard: one Luigi task per stage per shard, so a million files make 1000 shards.
-    shard_files: int = 1000
+    # Files per shard: one Luigi task per stage per shard. 0 sizes the shards from the batch
+    # (``pipeline.run.plan``: about 8 shards of equal bytes, at least 4 MB and at most 1000 files each),
+    # never from the number of workers, so the output is the same whatever the workers.
+    shard_files: int = 0
     # Larger inputs are rejected as too_large before decoding; trafilatura itself stops at 20 MB.
     max_document_bytes: int = 8_000_000
     # Address space one document's HTML extraction may add before it becomes an out_of_memory reject
@@ -37,8 +39,9 @@ class InputConfig:
     max_document_memory_mb: int = 2048
 
     def __post_init__(self) -> None:
-        if self.shard_files < 1:
-            raise ValueError(f"input.shard_files must be at least 1, not {self.shard_files!r}")
+        if self.shard_files < 0:
+            shards = self.shard_files
+            raise ValueError(f"input.shard_files must be 0 (sized from the batch) or more, not {shards!r}")
         if self.max_document_bytes < 1 or self.max_document_memory_mb < 0:
             raise ValueError("input.max_document_bytes must be at least 1, max_document_memory_mb 0 or more")
 
