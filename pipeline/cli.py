@@ -11,7 +11,10 @@ import datetime
 import gc
 import json
 import logging
+import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -41,6 +44,17 @@ log = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3  # `inspect`: no document has that id
+#: What a shell reports for a program killed by SIGPIPE (128 + 13): ``stats OUT | head`` stopped reading.
+EXIT_BROKEN_PIPE = 141
+#: What ``--help`` says about the program as a whole.
+DESCRIPTION = (
+    "Clean raw web documents (.txt, .html, .jsonl, .warc, compressed) into JSON Lines corpora. "
+    "`run` cleans a folder, one day (--date) or a range of days (--from/--to); "
+    "`inspect`, `stats`, `report` and `verify` read an output folder."
+)
+#: Seconds the scheduler probe waits for luigid: on loopback or a LAN it answers in milliseconds, and
+#: Luigi's own RPC retries would take minutes (3 attempts, 30 s apart) to say the same.
+SCHEDULER_PROBE_SECONDS = 5.0
 
 
 def exit_code(result: luigi.execution_summary.LuigiRunResult, roots: Sequence[luigi.Task]) -> int:
@@ -72,7 +86,7 @@ def _date(text: str) -> datetime.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="clean every document under --raw into --out")
@@ -137,14 +151,34 @@ def _report_corpus(out: Path) -> str:
     return f"{summary} -> {manifest_file(out)}"
 
 
+def scheduler_unreachable(url: str, timeout: float = SCHEDULER_PROBE_SECONDS) -> str | None:
+    """Why the central scheduler at ``url`` cannot be reached (one short HTTP GET), or None if it answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None  # something answers there; Luigi's own calls say whether it is luigid
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return str(reason) or type(reason).__name__
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Build the DAG for one batch, one day or a range of days, and report how it ended."""
     error = _check_args(args)
     if error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.scheduler_url:
+        why = scheduler_unreachable(args.scheduler_url)
+        if why is not None:
+            print(f"error: central scheduler {args.scheduler_url} unreachable: {why}", file=sys.stderr)
+            return int(retcode().unhandled_exception)
     # The shipped luigi.cfg fills in what the user's own Luigi config leaves unset (exit codes among them).
     apply_shipped_luigi_config()
+    # main() has set up logging for every logger, Luigi's included. Luigi's own setup would add a
+    # second handler to 'luigi-interface', whose messages also reach the root logger's: each twice.
+    luigi.configuration.get_config().set("core", "no_configure_logging", "true")
     raw, out = Path(args.raw), Path(args.out)
     days: list[datetime.date] = []
     task: luigi.Task
@@ -184,7 +218,6 @@ def run_command(args: argparse.Namespace) -> int:
                 [task],
                 workers=args.workers,
                 detailed_summary=True,
-                log_level=args.log_level.upper(),
                 **scheduler,
             )
     except AlreadyRunning as exc:
@@ -213,10 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m pipeline`` and the ``textclean`` script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if args.command == "run":
-        return run_command(args)
-    if hasattr(args, "handler"):
-        return int(args.handler(args))
+    try:
+        if args.command == "run":
+            return run_command(args)
+        if hasattr(args, "handler"):
+            return int(args.handler(args))
+    except BrokenPipeError:
+        # The reader went away (`stats OUT | head`): stop quietly, as `cat` does. stdout goes to
+        # /dev/null so that the interpreter's final flush does not raise the same error again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return EXIT_USAGE
 
 

@@ -302,3 +302,21 @@ def test_the_shipped_luigi_config_is_applied_by_the_luigi_module_and_the_command
     ]
     done = subprocess.run([*command, "--date", "2026-11-19"], capture_output=True, text=True, env=env)
     assert done.returncode == 20, done.stderr
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_40_at_once(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    started = time.monotonic()
+    code = _cli(
+        "--raw", str(raw_root), "--out", str(tmp_path / "out"), "--date", "2026-11-20", "--scheduler-url", url
+    )
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 40
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"error: central scheduler {url} unreachable: "), err
+    # Luigi's own retries take 3 x 30 s before they give up.
+    assert elapsed < cli.SCHEDULER_PROBE_SECONDS + 5
+    assert not (tmp_path / "out").exists()
