@@ -182,64 +182,106 @@ def run_command(args: argparse.Namespace) -> int:
     raw, out = Path(args.raw), Path(args.out)
     days: list[datetime.date] = []
     task: luigi.Task
+    undated: list[CleanCorpus] = []
     if args.date is not None:
         days = [args.date]
         task = CleanDay(date=args.date, raw_root=str(raw), out_root=str(out), config_path=args.config)
-        folders = [day_dir(out, args.date)] if day_dir(raw, args.date).is_dir() else []
     elif args.date_from is not None:
         days = _days(args.date_from, args.date_to)
         task = _backfill(args)
-        folders = [day_dir(out, d) for d in days if day_dir(raw, d).is_dir()]
     else:
         task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=args.config)  # type: ignore[call-arg]
-        folders = [out]
+        undated = [task]
+    # The batches this run may write: the folder, or each day that has raw data.
+    corpora = {day: _day_corpus(args, day) for day in days if day_dir(raw, day).is_dir()}
+    batches = list(corpora.values()) or undated
     scheduler: dict[str, Any] = {"local_scheduler": True}
     # The central scheduler already gives each task to one worker at a time, across hosts; the file
     # lock is for the local scheduler, which cannot see other processes.
-    locks: AbstractContextManager[None] = output_locks(folders)
+    locks: AbstractContextManager[None] = output_locks(Path(b.out_dir) for b in batches)
     if args.scheduler_url:
         scheduler = {"scheduler_url": args.scheduler_url}
         locks = nullcontext()
-    # Live progress is shown for an undated batch; days and ranges report per day when done.
-    stop_progress = _start_progress(args, task) if isinstance(task, CleanCorpus) else (lambda: None)
-    if args.workers > 1:
-        # Loaded once here and inherited by the forked task processes, not loaded in each.
-        pairs = [(day_dir(raw, d), day_dir(out, d)) for d in days] if days else [(raw, out)]
-        preload_models(html=any(may_hold_html(r, exclude=o) for r, o in pairs if r.is_dir()))
-        # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
-        # the children's garbage collections, which otherwise touch every object's header and so copy
-        # every page of it (copy-on-write) again in each task. 2000 text documents, 3 runs each way,
-        # medians frozen against not: minor page faults 277k against 444k, CPU 41.6 against 44.2 s,
-        # wall 22.3 against 23.7 s.
-        gc.freeze()
+    stop_progress: Callable[[], None] = lambda: None  # noqa: E731
     try:
         with locks:
-            result = luigi.build(
-                [task],
-                workers=args.workers,
-                detailed_summary=True,
-                **scheduler,
-            )
+            # A finished batch costs its completeness check (a stat of each raw file), nothing more.
+            pending = [b for b in batches if not b.complete()]
+            if args.workers > 1 and pending:
+                _preload_for_workers(pending)
+            if pending:
+                stop_progress = _start_progress(args, pending)
+            result = luigi.build([task], workers=args.workers, detailed_summary=True, **scheduler)
     except AlreadyRunning as exc:
-        stop_progress()
         print(f"error: {exc}", file=sys.stderr)
-        return retcode().already_running
+        return int(retcode().already_running)
     except luigi.rpc.RPCError as exc:
-        stop_progress()
         print(f"error: central scheduler {args.scheduler_url} unreachable: {exc}", file=sys.stderr)
-        return retcode().unhandled_exception
-    stop_progress()
+        return int(retcode().unhandled_exception)
+    finally:
+        stop_progress()
     code = exit_code(result, [task])
-    if code == 0 and not days:
-        print(_report_corpus(out))
-    for day in days:
-        if not day_dir(raw, day).is_dir():
-            print(f"{day}: no raw data in {day_dir(raw, day)}", file=sys.stderr if args.date else sys.stdout)
-        elif manifest_file(day_dir(out, day)).exists():
-            print(f"{day}: {_report_corpus(day_dir(out, day))}")
+    if not days:
+        if code == 0:
+            print(_report_corpus(out) if task in pending else f"already complete: {_report_corpus(out)}")
+    else:
+        for line in day_report(raw, days, corpora, pending):
+            print(line, file=sys.stderr if args.date and "no raw data" in line else sys.stdout)
     if code != 0:
         print(result.summary_text, file=sys.stderr)
     return code
+
+
+def _day_corpus(args: argparse.Namespace, day: datetime.date) -> CleanCorpus:
+    raw, out = str(args.raw), str(args.out)
+    return CleanDay(date=day, raw_root=raw, out_root=out, config_path=args.config).corpus()
+
+
+def _preload_for_workers(pending: Sequence[CleanCorpus]) -> None:
+    """Load the models once here, for the forked task processes to inherit instead of loading each."""
+    preload_models(html=any(may_hold_html(Path(b.raw_dir), exclude=Path(b.out_dir)) for b in pending))
+    # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
+    # the children's garbage collections, which otherwise touch every object's header and so copy
+    # every page of it (copy-on-write) again in each task. 2000 text documents, 3 runs each way,
+    # medians frozen against not: minor page faults 277k against 444k, CPU 41.6 against 44.2 s,
+    # wall 22.3 against 23.7 s.
+    gc.freeze()
+
+
+def day_report(
+    raw: Path,
+    days: Sequence[datetime.date],
+    corpora: dict[datetime.date, CleanCorpus],
+    pending: Sequence[CleanCorpus],
+) -> list[str]:
+    """One line per day of a dated run: cleaned, already complete, not complete, or no raw data; a run
+    of consecutive days without raw data is one line. ``corpora`` are the days that have raw data,
+    ``pending`` those of them that were not complete when the run started."""
+    lines: list[str] = []
+    empty: list[datetime.date] = []
+
+    def flush_empty() -> None:
+        if len(empty) == 1:
+            lines.append(f"{empty[0]}: no raw data in {day_dir(raw, empty[0])}")
+        elif empty:
+            lines.append(f"{empty[0]} .. {empty[-1]}: no raw data in {raw} ({len(empty)} days)")
+        empty.clear()
+
+    for day in days:
+        corpus = corpora.get(day)
+        if corpus is None:
+            empty.append(day)
+            continue
+        flush_empty()
+        folder = Path(corpus.out_dir)
+        if not corpus.complete():
+            lines.append(f"{day}: not complete, see the summary below")
+        elif corpus in pending:
+            lines.append(f"{day}: cleaned, {_report_corpus(folder)}")
+        else:
+            lines.append(f"{day}: already complete, {_report_corpus(folder)}")
+    flush_empty()
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -292,14 +334,15 @@ def _add_inspection_commands(sub: argparse._SubParsersAction, run: argparse.Argu
     verify.set_defaults(handler=verify_command, log_level="WARNING")
 
 
-def _start_progress(args: argparse.Namespace, task: CleanCorpus) -> Callable[[], None]:
-    """Start polling the batch's progress files; return the function that stops it."""
+def _start_progress(args: argparse.Namespace, batches: Sequence[CleanCorpus]) -> Callable[[], None]:
+    """Start polling the batches' progress files; return the function that stops it."""
     mode = getattr(args, "progress", "auto")
     if mode == "auto":
         mode = "bar" if sys.stderr.isatty() else "log"
     if mode == "none":
         return lambda: None
-    reporter = ProgressReporter(args.out, task.shards, sys.stderr, live=mode == "bar")
+    plans = lambda: [(Path(b.out_dir), b.shards()) for b in batches]  # noqa: E731
+    reporter = ProgressReporter(plans, sys.stderr, live=mode == "bar")
     reporter.__enter__()
     return reporter.stop
 

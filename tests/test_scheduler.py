@@ -320,3 +320,42 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_40_at_once(
     # Luigi's own retries take 3 x 30 s before they give up.
     assert elapsed < cli.SCHEDULER_PROBE_SECONDS + 5
     assert not (tmp_path / "out").exists()
+
+
+def test_a_finished_range_loads_no_model_whatever_the_workers(raw_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clean"
+    argv = ["run", "--raw", str(raw_root), "--out", str(out), "--from", "2026-11-17", "--to", "2026-11-21"]
+    assert _cli(*argv[1:]) == 0
+    # The models load lazily and are cached: an empty cache at the end means they were never loaded.
+    probe = (
+        "import sys\n"
+        "from pipeline import cli\n"
+        "from pipeline.clean.lineclass import load_model\n"
+        "code = cli.main(sys.argv[1:])\n"
+        "print(code, load_model.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv, "--workers", "2"], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "0 0", done.stdout + done.stderr
+
+
+def test_a_backfill_shows_progress_and_says_what_became_of_each_day(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "clean"
+    assert _cli("--raw", str(raw_root), "--out", str(out), "--date", "2026-11-18") == 0
+    capsys.readouterr()
+    argv = ("--raw", str(raw_root), "--out", str(out), "--from", "2026-11-01", "--to", "2026-11-21")
+    assert _cli(*argv) == 0
+    shown = capsys.readouterr()
+    # Off a terminal the progress of the days being cleaned is logged, as for an undated run.
+    progress = [line for line in shown.err.splitlines() if line.startswith("progress: ")]
+    assert progress and "3/3 documents (100.0%)" in progress[-1]
+    assert shown.out.splitlines() == [
+        f"2026-11-01 .. 2026-11-17: no raw data in {raw_root} (17 days)",
+        f"2026-11-18: already complete, 2 documents: 2 clean, 0 rejected -> {out}/2026-11-18/manifest.json",
+        f"2026-11-19: no raw data in {raw_root}/2026-11-19",
+        f"2026-11-20: cleaned, 3 documents: 3 clean, 0 rejected -> {out}/2026-11-20/manifest.json",
+        f"2026-11-21: no raw data in {raw_root}/2026-11-21",
+    ]
