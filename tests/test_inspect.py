@@ -147,3 +147,19 @@ def test_alignment_of_kept_and_removed_lines(
     lines: list[str], kept: list[str], removed: list[str], expected: list[bool] | None
 ) -> None:
     assert align_kept_and_removed(lines, kept, removed) == expected
+
+
+def test_documents_of_every_part_of_a_split_shard_are_rebuilt_exactly(tmp_path: Path) -> None:
+    from corpus_batch import build_batch, run_batch
+
+    raw, out = build_batch(tmp_path)
+    config = tmp_path / "split-parts.toml"
+    config.write_text("[input]\nshard_files = 4\n[output]\nmax_part_records = 1\n")
+    run_batch(raw, out, config)
+    records = list(iter_clean(out))
+    # Several parts per shard: part numbers are not shard numbers.
+    assert len(records) == 9 and len({part for part, _ in records}) == 9
+    for part, record in records:
+        found = inspect_document(out, record["id"])
+        assert found.exact, (part, record["id"])
+        assert [e.text for e in found.entries if e.rule is None] == record["paragraphs"]

@@ -31,10 +31,10 @@ WRITE = "write"
 COMPRESSION_SUFFIX = {"none": "", "gzip": ".gz", "zstd": ".zst"}
 #: A published part file.
 PART_NAME = re.compile(r"^part-\d{5}\.jsonl(?:\.gz|\.zst)?$")
-#: The index a part's name starts with.
-PART_INDEX = re.compile(r"^part-(\d{5})\.")
-#: A stage's documents (or the writer's part) for one shard: its index and digest.
-SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
+#: Any file of one shard in a stage's folder: its index and digest.
+SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.")
+#: The end of the name of a shard's stats, which the writer writes last.
+STATS_SUFFIX = ".stats.json"
 
 
 def stages_dir(out_dir: str | Path) -> Path:
@@ -49,11 +49,6 @@ def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix
 def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
     """Where a stage keeps its documents for one shard."""
     return _shard_file(out_dir, stage, shard, digest, ".jsonl")
-
-
-def shard_files_glob(shard: int) -> str:
-    """The names of every file of one shard in a stage's folder, whatever its digest."""
-    return f"shard-{shard:05d}-*"
 
 
 def line_counts_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
@@ -90,7 +85,15 @@ def shard_rejects_file(out_dir: str | Path, shard: int, digest: str) -> Path:
 
 def shard_stats_file(out_dir: str | Path, shard: int, digest: str) -> Path:
     """Where the writer keeps a shard's stats; written last, it marks the shard finished."""
-    return _shard_file(out_dir, WRITE, shard, digest, ".stats.json")
+    return _shard_file(out_dir, WRITE, shard, digest, STATS_SUFFIX)
+
+
+def shard_of(name: str) -> tuple[int, str]:
+    """The shard index and 16-hex digest a shard file's name carries (ValueError for another name)."""
+    match = SHARD_FILE.match(name)
+    if not match:
+        raise ValueError(f"not a shard file: {name}")
+    return int(match.group(1)), match.group(2)
 
 
 def batch_file(out_dir: str | Path, stage: str, fingerprint: str) -> Path:
@@ -122,9 +125,3 @@ def manifest_file(out_dir: str | Path) -> Path:
 def part_name(index: int, compression: str) -> str:
     """The file name of a part: ``part-00000.jsonl`` plus ``.gz``/``.zst`` when compressed."""
     return f"part-{index:05d}.jsonl{COMPRESSION_SUFFIX[compression]}"
-
-
-def part_index(part: str) -> int | None:
-    """The index a part's name carries (``part-00003.jsonl`` -> 3), None for another name."""
-    match = PART_INDEX.match(part)
-    return int(match.group(1)) if match else None

@@ -28,8 +28,7 @@ from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import ORIGIN_KEYS, Document, Removal, document_from_dict
 from pipeline.rules.ids import HEADER_ZONE, TITLE_HEADING, TITLE_REPEAT
-from pipeline.run.layout import part_index
-from pipeline.tools.output import iter_clean, iter_rejects, part_digest, read_manifest, stage_document
+from pipeline.tools.output import iter_clean, iter_rejects, part_origin, read_manifest, stage_document
 
 # Rules whose lines stand above the body, for the fallback when positions are unknown.
 _TOP_RULES = frozenset({TITLE_HEADING, TITLE_REPEAT, HEADER_ZONE})
@@ -232,9 +231,8 @@ def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Ins
     """Rebuild the body of a clean record found in ``part`` of ``out_dir``."""
     out = Path(out_dir)
     doc = document_from_dict(record)
-    shard = part_index(part)
-    digest = part_digest(out, shard, part) if shard is not None else None
-    entries = _rebuild_from_stages(out, shard, digest, doc) if shard is not None and digest else None
+    origin = part_origin(out, part)
+    entries = _rebuild_from_stages(out, *origin, doc) if origin is not None else None
     if entries is not None:
         return Inspection(doc.id, "clean", part, record, tuple(entries), True)
     note = "removed lines out of place: the run's intermediate files (_stages) are missing or do not match"
@@ -260,12 +258,10 @@ def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
 def _rejected_body(out: Path, manifest: dict[str, Any], doc_id: str) -> tuple[tuple[Entry, ...], bool]:
     """What a rejected document still had when it was turned away, from the last stage file."""
     for part in manifest.get("parts", []):
-        shard = part_index(part)
-        if shard is None:
+        origin = part_origin(out, part)
+        if origin is None:
             continue
-        digest = part_digest(out, shard, part)
-        if digest is None:
-            continue
+        shard, digest = origin
         doc = stage_document(out, STAGES[-1], shard, digest, doc_id)
         if doc is None:
             continue

@@ -70,26 +70,37 @@ def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) ->
         yield from read_records(path)
 
 
-def part_digest(out_dir: str | Path, shard: int, part: str) -> str | None:
-    """The 16-hex digest of the stage files that produced ``part`` (a folder keeps stale ones too)."""
+def part_origin(out_dir: str | Path, part: str) -> tuple[int, str] | None:
+    """The shard that wrote the published ``part`` and the 16-hex digest of its stage files, from the
+    writer's stats (each lists its shard's parts; a shard cut by the part-size cap has several), or
+    None when the run's files are gone. A folder keeps stale shards' files too: the part itself says
+    which is its own (the same file, hard-linked, or the same bytes where it was copied)."""
     out = Path(out_dir)
     published = out / part
-    candidates = []
-    for path in (layout.stages_dir(out) / layout.WRITE).glob(layout.shard_files_glob(shard)):
-        match = layout.SHARD_FILE.match(path.name)
-        if match:
-            candidates.append((path, match.group(2)))
-    if published.exists():
-        for path, digest in candidates:
+    if not published.exists():
+        return None
+    copies = []
+    for stats_path in sorted((layout.stages_dir(out) / layout.WRITE).glob("*" + layout.STATS_SUFFIX)):
+        origin = layout.shard_of(stats_path.name)
+        try:
+            names = read_json(stats_path).get("parts") or []
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            written = stats_path.with_name(name)
             try:
-                if path.samefile(published):
-                    return digest
+                if written.samefile(published):
+                    return origin
             except OSError:
                 continue
-        same = [(p.stat().st_mtime_ns, d) for p, d in candidates if p.read_bytes() == published.read_bytes()]
-        if same:
-            return max(same)[1]
-    return None
+            copies.append((written, origin))
+    content = published.read_bytes()
+    same = [
+        (written.stat().st_mtime_ns, origin)
+        for written, origin in copies
+        if written.is_file() and written.stat().st_size == len(content) and written.read_bytes() == content
+    ]
+    return max(same)[1] if same else None
 
 
 def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
