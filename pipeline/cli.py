@@ -30,9 +30,10 @@ from pipeline import __version__
 from pipeline.clean.chain import preload_models
 from pipeline.clean.readers import may_hold_html
 from pipeline.config import load_config
-from pipeline.run.layout import manifest_file
-from pipeline.run.locking import AlreadyRunning, output_locks
+from pipeline.run.layout import STAGES_DIR, manifest_file
+from pipeline.run.locking import AlreadyRunning, output_lock, output_locks
 from pipeline.run.progress import ProgressReporter
+from pipeline.run.retention import NotFinished, tidy_stages
 from pipeline.run.tasks import CleanCorpus, CleanDay, apply_shipped_luigi_config, day_dir
 from pipeline.tools.inspect import UnknownDocument, format_inspection, inspect_document
 from pipeline.tools.output import NotAnOutputFolder, read_manifest
@@ -100,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     dated.add_argument("--date", type=_date, help="clean one day: RAW/DATE into OUT/DATE (YYYY-MM-DD)")
     dated.add_argument("--from", dest="date_from", type=_date, help="first day of a backfill (with --to)")
     run.add_argument("--to", dest="date_to", type=_date, help="last day of a backfill, inclusive")
+    run.add_argument(
+        "--keep-stages",
+        action="store_true",
+        help="keep every intermediate file of the finished batch under OUT/_stages (default: only the"
+        " extracted text of each shard, reused when another shard's input changes)",
+    )
     _add_inspection_commands(sub, run)
     return parser
 
@@ -114,7 +121,12 @@ def _backfill(args: argparse.Namespace) -> RangeDaily:
     today = datetime.date.today()
     return RangeDaily(
         of=CleanDay,
-        of_params={"raw_root": str(args.raw), "out_root": str(args.out), "config_path": args.config},
+        of_params={
+            "raw_root": str(args.raw),
+            "out_root": str(args.out),
+            "config_path": args.config,
+            "keep_stages": args.keep_stages,
+        },
         start=first,
         stop=last + datetime.timedelta(days=1),
         # RangeDaily only looks 100 days back and 0 days ahead of today, and requires at most 50
@@ -185,12 +197,20 @@ def run_command(args: argparse.Namespace) -> int:
     undated: list[CleanCorpus] = []
     if args.date is not None:
         days = [args.date]
-        task = CleanDay(date=args.date, raw_root=str(raw), out_root=str(out), config_path=args.config)
+        task = CleanDay(
+            date=args.date,
+            raw_root=str(raw),
+            out_root=str(out),
+            config_path=args.config,
+            keep_stages=args.keep_stages,
+        )
     elif args.date_from is not None:
         days = _days(args.date_from, args.date_to)
         task = _backfill(args)
     else:
-        task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=args.config)  # type: ignore[call-arg]
+        task = CleanCorpus(  # type: ignore[call-arg]
+            raw_dir=str(raw), out_dir=str(out), config_path=args.config, keep_stages=args.keep_stages
+        )
         undated = [task]
     # The batches this run may write: the folder, or each day that has raw data.
     corpora = {day: _day_corpus(args, day) for day in days if day_dir(raw, day).is_dir()}
@@ -234,7 +254,10 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _day_corpus(args: argparse.Namespace, day: datetime.date) -> CleanCorpus:
     raw, out = str(args.raw), str(args.out)
-    return CleanDay(date=day, raw_root=raw, out_root=out, config_path=args.config).corpus()
+    day_task = CleanDay(
+        date=day, raw_root=raw, out_root=out, config_path=args.config, keep_stages=args.keep_stages
+    )
+    return day_task.corpus()
 
 
 def _preload_for_workers(pending: Sequence[CleanCorpus]) -> None:
@@ -332,6 +355,12 @@ def _add_inspection_commands(sub: argparse._SubParsersAction, run: argparse.Argu
     verify = sub.add_parser("verify", help="check an output folder: counts, parts, unique ids, schema")
     verify.add_argument("out", help="an output folder of `run`")
     verify.set_defaults(handler=verify_command, log_level="WARNING")
+    gc_ = sub.add_parser("gc", help="remove intermediate files a finished output no longer needs")
+    gc_.add_argument("out", help="an output folder of `run`, or the --out of dated runs (every day in it)")
+    gc_.add_argument(
+        "--keep-stages", action="store_true", help="keep every file of each folder's current batch"
+    )
+    gc_.set_defaults(handler=gc_command, log_level="WARNING")
 
 
 def _start_progress(args: argparse.Namespace, batches: Sequence[CleanCorpus]) -> Callable[[], None]:
@@ -397,3 +426,36 @@ def verify_command(args: argparse.Namespace) -> int:
         return 1
     print(f"{args.out}: ok")
     return 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def gc_command(args: argparse.Namespace) -> int:
+    """Tidy the run files of an output folder, or of every day folder under it."""
+    root = Path(args.out)
+    if not root.is_dir():
+        print(f"error: {root} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    if (root / STAGES_DIR).is_dir() or manifest_file(root).exists():
+        folders = [root]
+    else:
+        folders = sorted(p.parent for p in root.glob(f"*/{STAGES_DIR}"))
+    code = 0
+    for folder in folders:
+        try:
+            with output_lock(folder):
+                done = tidy_stages(folder, keep_all=args.keep_stages)
+        except AlreadyRunning as exc:
+            print(f"{folder}: left alone, {exc}", file=sys.stderr)
+            code = max(code, int(retcode().already_running))
+            continue
+        except NotFinished as exc:
+            print(f"{folder}: left alone, {exc}", file=sys.stderr)
+            continue
+        print(
+            f"{folder}: removed {done.removed_files} files ({_megabytes(done.removed_bytes)}),"
+            f" kept {done.kept_files} ({_megabytes(done.kept_bytes)})"
+        )
+    return code

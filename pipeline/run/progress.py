@@ -55,7 +55,7 @@ def _stage_complete(out_dir: str | Path, stage: str, shard: Shard) -> bool:
     # The writer's stats file is written after its part and rejects: it marks the shard finished.
     if stage == layout.WRITE:
         return exists(layout.shard_stats_file(out_dir, shard.index, shard.digest))
-    return exists(layout.stage_file(out_dir, stage, shard.index, shard.digest))
+    return exists(layout.stage_file(out_dir, stage, shard.index, shard.stage_digest(stage)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,10 @@ def measure(
     for shard in shards:
         size, completed = known[shard.index] if known and shard.index in known else (None, set())
         if size is None:
-            first = _read(layout.progress_file(out_dir, ALL_STAGES[0], shard.index, shard.digest))
+            first_stage = ALL_STAGES[0]
+            first = _read(
+                layout.progress_file(out_dir, first_stage, shard.index, shard.stage_digest(first_stage))
+            )
             final = bool(first and first[1])
             size = first[0] if first and final else len(shard.paths)
         else:
@@ -115,7 +118,9 @@ def measure(
                 completed.add(stage)
                 work_done += size
                 continue
-            seen = _read(layout.progress_file(out_dir, stage, shard.index, shard.digest))
+            seen = _read(layout.progress_file(out_dir, stage, shard.index, shard.stage_digest(stage)))
+            if seen and seen[1]:  # finished, and its files already tidied away by the end of the run
+                completed.add(stage)
             work_done += min(seen[0], size) if seen else 0
         if known is not None and (final or ALL_STAGES[0] in completed):
             known[shard.index] = (size, completed)

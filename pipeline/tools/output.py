@@ -14,6 +14,7 @@ from pipeline.config import PACKAGE_DIR
 from pipeline.document import Document
 from pipeline.run import layout
 from pipeline.run.files import exists, read_json, read_jsonl, read_stage_file
+from pipeline.run.plan import SHARD_LOCAL_STAGES
 
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
 SCHEMA_PATH = PACKAGE_DIR / "schema.json"
@@ -104,7 +105,17 @@ def part_origin(out_dir: str | Path, part: str) -> tuple[int, str] | None:
 
 
 def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
-    """A document as ``stage`` wrote it for one shard, when the run's stage file is still there."""
+    """A document as ``stage`` wrote it for one shard of the batch whose (16-hex) shard ``digest`` it
+    is, when the run's stage file is still there (``run --keep-stages``)."""
+    if stage in SHARD_LOCAL_STAGES:
+        try:
+            shards = read_json(layout.batch_record_file(out_dir))["shards"]
+        except (OSError, ValueError, KeyError):
+            return None
+        own = [o for index, d, o in shards if index == shard and d == digest[:16]]
+        if not own:
+            return None
+        digest = own[0]
     path = layout.stage_file(out_dir, stage, shard, digest)
     if not exists(path):
         return None
