@@ -145,3 +145,20 @@ def _stage_files_of_a_default_run(raw: Path, config: Path, tmp_path: Path) -> li
     out = tmp_path / "default"
     _build(raw, out, config)
     return _stage_files(out)
+
+
+def test_gc_leaves_a_batch_being_built_alone(raw: Path, one_file_shards: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(raw, out, one_file_shards, keep_stages=True)
+    # A new batch is planned (a changed file) and its first shard's chain is done; with luigid no run
+    # holds the folder's lock, so only the record of the batch being built protects its files.
+    changed = sorted(raw.iterdir())[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA late correction.\n")
+    luigi.task_register.Register.clear_instance_cache()
+    corpus = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(one_file_shards))
+    first = corpus.requires()[0]
+    assert luigi.build([first], local_scheduler=True, workers=1, log_level="WARNING")
+    built = _stage_files(out)
+    with pytest.raises(NotFinished):
+        tidy_stages(out)
+    assert _stage_files(out) == built

@@ -46,7 +46,8 @@ class Tidied:
 
 
 def record_batch(out_dir: str | Path, shards: Sequence[Shard], fingerprint: str) -> None:
-    """Record the batch's shards and digests, before its output is published (what names its files)."""
+    """Record the batch a run is building, with its shards' digests (what names their files), before
+    any of its files is written: until its manifest is published, its files are not to be tidied."""
     write_json(
         layout.batch_record_file(out_dir),
         {"fingerprint": fingerprint, "shards": [[s.index, s.digest[:16], s.own[:16]] for s in shards]},

@@ -486,6 +486,9 @@ class CleanCorpus(BatchParameters, luigi.Task):
 
     def requires(self) -> list[WriteShard]:
         fingerprint = remember_plan(self.shards())
+        # Asked for only while the output is not complete: from now on the folder's run files belong to
+        # this batch, and ``gc`` leaves them alone until its output is published.
+        record_batch(self.out_dir, self.shards(), fingerprint)
         return [
             WriteShard(
                 raw_dir=self.raw_dir,
@@ -516,7 +519,6 @@ class CleanCorpus(BatchParameters, luigi.Task):
             stats = read_json(shard["stats"].path)
             outputs.append((Path(shard["part"].path), Path(shard["rejects"].path), stats))
         fingerprint = batch_fingerprint(self.shards())
-        record_batch(self.out_dir, self.shards(), fingerprint)
         manifest = assemble_corpus(self.out_dir, outputs, fingerprint, self.config())
         tidy_stages(self.out_dir, keep_all=self.keep_stages)
         self.set_status_message(json.dumps(manifest["counts"]))
