@@ -10,11 +10,12 @@ fallback (``own_extraction_kept``).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import inspect
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from copy import deepcopy
@@ -154,6 +155,26 @@ def _not_extracted(lines: list[str], text: str) -> list[str]:
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
     ]
+
+
+def removals_in_place(page: Sequence[str], text: str, dropped: Sequence[str]) -> list[Removal]:
+    """The ``dropped`` page lines (a subsequence of ``page``, the page's lines in order) as removals,
+    each placed before the line of the extracted ``text`` that follows it on the page."""
+    where: dict[str, list[int]] = {}
+    for index, line in enumerate(text.split("\n")):
+        where.setdefault(norm_line(line), []).append(index)
+    removals: list[Removal] = []
+    after = 0  # the extracted lines before this point of the page
+    for line in page:
+        if len(removals) < len(dropped) and line == dropped[len(removals)]:
+            removals.append(Removal(line, RULE_NOT_MAIN, STAGE, after))
+            continue
+        found = where.get(line)
+        if found:
+            later = bisect.bisect_left(found, after)
+            if later < len(found):
+                after = found[later] + 1
+    return removals
 
 
 def _as_list(value: Any) -> list[str]:
@@ -434,7 +455,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     if meta is None or not text.strip():
         return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
     # The removed-lines log is computed against the text actually kept, whichever run gave it.
-    removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in _not_extracted(lines, text)]
+    removals = removals_in_place(lines, text, _not_extracted(lines, text))
     source = doc.source
     if source.url is None and meta.url:
         source = dataclasses.replace(source, url=meta.url)

@@ -160,8 +160,8 @@ def read_json(path: str | Path) -> Any:
 
 
 def count_lines(path: str | Path) -> int:
-    """The number of lines of a file."""
-    with open(path, "rb") as handle:
+    """The number of lines of a file (plain, .gz or .zst)."""
+    with open_decompressed(path) as handle:
         return sum(1 for _ in handle)
 
 

@@ -12,8 +12,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.clean import strip_boilerplate
+from pipeline.clean.chain import STAGES
 from pipeline.clean.readers import RawFile, discover, split_name
 from pipeline.config import Config
+
+#: The per-shard stages whose output depends on the shard's own files and the settings only: those
+#: before the learned-lines barrier (``strip_boilerplate`` reads what the whole batch learned). Their
+#: files are named by the shard's own digest, so when another shard of the batch changes, this shard's
+#: reading and extraction are not redone; the stages after the barrier depend on the whole batch.
+SHARD_LOCAL_STAGES: tuple[str, ...] = STAGES[: STAGES.index(strip_boilerplate.STAGE)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +32,19 @@ class Shard:
     #: The shard's input paths relative to the raw folder (sizes and times are in the digest only:
     #: the plan of a batch stays in memory for the whole run).
     paths: tuple[str, ...]
+    #: The batch's files and settings with this shard's place in it: names the files after the barrier.
     digest: str
+    #: This shard's own files (path, size, mtime) and the settings: names the files before the barrier.
+    own: str
+
+    def stage_digest(self, stage: str) -> str:
+        """The digest that names ``stage``'s files for this shard (see :data:`SHARD_LOCAL_STAGES`)."""
+        return stage_digest(stage, self.digest, self.own)
+
+
+def stage_digest(stage: str, digest: str, own: str) -> str:
+    """Of a shard's batch ``digest`` and ``own`` digest, the one that names ``stage``'s files."""
+    return own if stage in SHARD_LOCAL_STAGES else digest
 
 
 #: Unless ``input.shard_files`` is set, a batch is cut into this many shards of about equal bytes,
@@ -67,9 +87,9 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
     folder).
 
     Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
-    keep the first and reject the others as ``duplicate_id``. A shard's digest covers the batch's files
-    (path, size, mtime) and the settings, so a changed input or setting gives new intermediate file
-    names and stale ones are never reused.
+    keep the first and reject the others as ``duplicate_id``. A shard's own digest covers its files
+    (path, size, mtime) and the settings; its digest covers the whole batch's too. Either way a changed
+    input or setting gives new intermediate file names and stale ones are never reused.
     """
     files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
     max_files = config.input.shard_files or MAX_SHARD_FILES
@@ -87,12 +107,13 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
         chunks[-1].append(f)
         filled += f.size
         previous_id = doc_id
-    # Learned boilerplate and duplicates make every shard's output depend on the whole batch, so each
-    # shard's digest covers the batch too: a changed batch is cleaned again, an unchanged one never.
+    # Learned boilerplate and duplicates make every shard's output after the barrier depend on the
+    # whole batch, so that digest covers the batch too: a changed batch is cleaned again from the
+    # barrier on, an unchanged one never.
     own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
     batch = _digest(own)
     return [
-        Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]))
+        Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]), own[index])
         for index, chunk in enumerate(chunks)
     ]
 

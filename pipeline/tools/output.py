@@ -14,6 +14,7 @@ from pipeline.config import PACKAGE_DIR
 from pipeline.document import Document
 from pipeline.run import layout
 from pipeline.run.files import exists, read_json, read_jsonl, read_stage_file
+from pipeline.run.plan import SHARD_LOCAL_STAGES
 
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
 SCHEMA_PATH = PACKAGE_DIR / "schema.json"
@@ -70,30 +71,51 @@ def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) ->
         yield from read_records(path)
 
 
-def part_digest(out_dir: str | Path, shard: int, part: str) -> str | None:
-    """The 16-hex digest of the stage files that produced ``part`` (a folder keeps stale ones too)."""
+def part_origin(out_dir: str | Path, part: str) -> tuple[int, str] | None:
+    """The shard that wrote the published ``part`` and the 16-hex digest of its stage files, from the
+    writer's stats (each lists its shard's parts; a shard cut by the part-size cap has several), or
+    None when the run's files are gone. A folder keeps stale shards' files too: the part itself says
+    which is its own (the same file, hard-linked, or the same bytes where it was copied)."""
     out = Path(out_dir)
     published = out / part
-    candidates = []
-    for path in (layout.stages_dir(out) / layout.WRITE).glob(layout.shard_files_glob(shard)):
-        match = layout.SHARD_FILE.match(path.name)
-        if match:
-            candidates.append((path, match.group(2)))
-    if published.exists():
-        for path, digest in candidates:
+    if not published.exists():
+        return None
+    copies = []
+    for stats_path in sorted((layout.stages_dir(out) / layout.WRITE).glob("*" + layout.STATS_SUFFIX)):
+        origin = layout.shard_of(stats_path.name)
+        try:
+            names = read_json(stats_path).get("parts") or []
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            written = stats_path.with_name(name)
             try:
-                if path.samefile(published):
-                    return digest
+                if written.samefile(published):
+                    return origin
             except OSError:
                 continue
-        same = [(p.stat().st_mtime_ns, d) for p, d in candidates if p.read_bytes() == published.read_bytes()]
-        if same:
-            return max(same)[1]
-    return None
+            copies.append((written, origin))
+    content = published.read_bytes()
+    same = [
+        (written.stat().st_mtime_ns, origin)
+        for written, origin in copies
+        if written.is_file() and written.stat().st_size == len(content) and written.read_bytes() == content
+    ]
+    return max(same)[1] if same else None
 
 
 def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
-    """A document as ``stage`` wrote it for one shard, when the run's stage file is still there."""
+    """A document as ``stage`` wrote it for one shard of the batch whose (16-hex) shard ``digest`` it
+    is, when the run's stage file is still there (``run --keep-stages``)."""
+    if stage in SHARD_LOCAL_STAGES:
+        try:
+            shards = read_json(layout.batch_record_file(out_dir))["shards"]
+        except (OSError, ValueError, KeyError):
+            return None
+        own = [o for index, d, o in shards if index == shard and d == digest[:16]]
+        if not own:
+            return None
+        digest = own[0]
     path = layout.stage_file(out_dir, stage, shard, digest)
     if not exists(path):
         return None
