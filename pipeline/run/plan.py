@@ -47,25 +47,28 @@ def stage_digest(stage: str, digest: str, own: str) -> str:
     return own if stage in SHARD_LOCAL_STAGES else digest
 
 
-#: Unless ``input.shard_files`` is set, a batch is cut into this many shards of about equal bytes,
+#: Unless ``input.shard_files`` is set, a batch is cut into this many shards of equal file counts,
 #: whatever the number of workers (the output must not depend on it): 1, 2, 4 or 8 workers then get
 #: whole shards each. With a fixed 1000 files a shard, 1000 HTML pages were one shard (one process did
 #: all the extraction) and 3,000 pages three (on 2 workers one process idled for a third of it: 88 s
 #: against 69-77 s at 250 files a shard, 2 workers).
 TARGET_SHARDS = 8
-#: A default shard holds at least this many bytes of input, so that a small batch (the seeds, a test
-#: folder) stays one shard: a shard's fixed cost is its 8 tasks, about 0.3 s (36 ms a task with the
-#: local scheduler, docs/operations.md), against the work of 4 MB, 6 CPU-s of plain text or 1.3 CPU-s
-#: of HTML (the pipeline cleans 0.64 and 3.2 MB a CPU-second, docs/benchmarks.md).
+#: A batch has one shard per this many bytes of input, up to ``TARGET_SHARDS``, so that a small batch
+#: (the seeds, a test folder) stays one shard: a shard's fixed cost is its 8 tasks, about 0.3 s (36 ms a
+#: task with the local scheduler, docs/operations.md), against the work of 4 MB, 6 CPU-s of plain text
+#: or 1.3 CPU-s of HTML (the pipeline cleans 0.64 and 3.2 MB a CPU-second, docs/benchmarks.md). Bytes
+#: decide only the number of shards of a batch under 32 MB: above, a changed file never moves a shard's
+#: boundaries, so the other shards keep their extraction.
 MIN_SHARD_BYTES = 4_000_000
 #: Nor more files than this: a million loose files make 1000 shards, not 8 that would each run for
 #: hours and be redone whole after a failure (docs/operations.md sizes shards for big days).
 MAX_SHARD_FILES = 1000
 
 
-def shard_bytes(total_bytes: int) -> int:
-    """The bytes a default shard is filled to for a batch of ``total_bytes``."""
-    return max(MIN_SHARD_BYTES, math.ceil(total_bytes / TARGET_SHARDS))
+def shard_size(files: int, total_bytes: int) -> int:
+    """Files per default shard for a batch of ``files`` files holding ``total_bytes``."""
+    shards = max(1, min(TARGET_SHARDS, total_bytes // MIN_SHARD_BYTES))
+    return min(MAX_SHARD_FILES, max(1, math.ceil(files / shards)))
 
 
 def _digest(parts: Iterable[str]) -> str:
@@ -79,9 +82,8 @@ def _digest(parts: Iterable[str]) -> str:
 def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None = None) -> list[Shard]:
     """Group the raw folder's files, ordered by document id then path, into shards.
 
-    A shard holds ``input.shard_files`` files when that is set; by default (0) shards are filled to
-    :func:`shard_bytes` of input, at most ``MAX_SHARD_FILES`` files each: about ``TARGET_SHARDS``
-    shards, fewer for a small batch, more for one of many thousand files.
+    A shard holds ``input.shard_files`` files when that is set, else :func:`shard_size` files:
+    ``TARGET_SHARDS`` shards, fewer for a batch under 32 MB, more for one of many thousand files.
 
     Files below ``out_dir``, the batch's output folder, are never input (it may lie inside the raw
     folder).
@@ -92,20 +94,15 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
     input or setting gives new intermediate file names and stale ones are never reused.
     """
     files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
-    max_files = config.input.shard_files or MAX_SHARD_FILES
-    max_bytes = math.inf if config.input.shard_files else shard_bytes(sum(f.size for f in files))
+    size = config.input.shard_files or shard_size(len(files), sum(f.size for f in files))
     config_digest = config.digest()
     chunks: list[list[RawFile]] = []
     previous_id = None
-    filled = 0
     for f in files:
         doc_id = split_name(f.path)[0]
-        full = chunks and (len(chunks[-1]) >= max_files or filled >= max_bytes)
-        if not chunks or (full and doc_id != previous_id):
+        if not chunks or (len(chunks[-1]) >= size and doc_id != previous_id):
             chunks.append([])
-            filled = 0
         chunks[-1].append(f)
-        filled += f.size
         previous_id = doc_id
     # Learned boilerplate and duplicates make every shard's output after the barrier depend on the
     # whole batch, so that digest covers the batch too: a changed batch is cleaned again from the
