@@ -134,6 +134,23 @@ def test_timeout_leaves_ordinary_pages_alone() -> None:
     assert not doc.rejected
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        f"<pre>\nHarbour report\n\n{BODY}\n</pre>",
+        f"<table><tr><td><h2>Harbour report</h2><p>{BODY}</p></td></tr></table>",
+        f'<div id="page"><div class="text"><h2>Harbour report</h2><p>{BODY}</p></div></div>',
+    ],
+    ids=["pre", "table", "div"],
+)
+def test_page_saved_without_html_and_head_is_extracted(page: str) -> None:
+    """A file that is its content block alone parses to one element, which trafilatura refuses."""
+    assert load_html(page) is None
+    doc = clean_document(page, format="html")
+    assert not doc.rejected
+    assert "Sentence 0 of the article" in doc.text and "Sentence 11 of the article" in doc.text
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     text = "Le café « naïve » coûte 3 € – “vraiment” – à Paris, déjà célèbre pour ses œuvres."
     page = (
