@@ -77,6 +77,7 @@ class ExtractConfig:
     # loses (wcxb-dev -0.23, -0.11, -0.09): any floor in (0.133, 0.238) decides those pages alike. On the
     # odd half, whole pipeline, 0.15 against 0: zyte-aeb bow F1 0.9627 against 0.9554 (no gain from a
     # floor above 0.17), wcxb-dev 0.8290 against 0.8285, trafilatura-eval snippets 0.9307 against 0.9304.
+    # Applies only on pages that mark a main-content container (extract_text.marks_main_content).
     own_extraction_share: float = 0.15
 
     def __post_init__(self) -> None:
