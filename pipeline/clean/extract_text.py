@@ -5,7 +5,9 @@ main text came out short, the posts and reviews sit where trafilatura looks for 
 run with comments on is kept when it finds much more text. On a short forum page where that does not
 help, a run with favor_recall is kept when it finds much more text. Where trafilatura's own extraction
 already holds a good share of the page's visible text and the page marks a main-content container, it is
-kept over trafilatura's readability/jusText fallback (``own_extraction_kept``).
+kept over trafilatura's readability/jusText fallback (``own_extraction_kept``). Where the page lines left
+out hold much more prose than the text kept, readability-lxml's text is a second opinion
+(``pipeline/clean/second_opinion.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
+from pipeline.clean.second_opinion import second_opinion
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
@@ -482,6 +485,11 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             visible = sum(len(line) for line in lines)
             with own_extraction_kept(cfg.own_extraction_share * visible):
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url)
+            left_out = _not_extracted(lines, text)
+            other = second_opinion(doc.html, tree, text, left_out, cfg, page_lines)
+            if other is not None:
+                log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
+                text, left_out = other, _not_extracted(lines, other)
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:
@@ -494,7 +502,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     if meta is None or not text.strip():
         return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
     # The removed-lines log is computed against the text actually kept, whichever run gave it.
-    removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in _not_extracted(lines, text)]
+    removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in left_out]
     source = doc.source
     if source.url is None and meta.url:
         source = dataclasses.replace(source, url=meta.url)
