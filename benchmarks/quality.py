@@ -15,6 +15,14 @@ score is its bow F1, or on a set with snippets only (trafilatura-eval) its snipp
 
     python benchmarks/quality.py [--eval ../shared/eval] [--sets zyte-aeb wcxb-dev] [--input text html]
                                  [--workers 2] [--limit 50] [--keep DIR] [--per-page] [--no-references]
+                                 [--held-out]
+
+With ``--held-out``, every HTML set is also run with the settings tuned on the other dev sets
+(``benchmarks/heldout.py``: the leave-one-set-out sweep of the tuned settings) and a second table
+prints its in-sample and held-out scores and catastrophic counts. A rotation whose tuned setting is the
+shipped one needs no second run: its held-out score is its in-sample score. Text rows have no held-out
+column here: the plain-text path's tuned part is the line model, whose out-of-fold score
+``benchmarks/train_lineclass.py`` prints.
 
 It exits 0 with a message when the eval folder is absent.
 """
@@ -33,7 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import heldout  # noqa: E402
 from benchmarks.common import PIPELINE_ENV, pipeline_command  # noqa: E402
+from benchmarks.heldout import format_rotations  # noqa: E402
 from benchmarks.references import REFERENCES, missing_libraries, reference_texts  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
@@ -144,15 +154,26 @@ def score_references(
 
 
 def run_one(
-    eval_dir: Path, name: str, kind: str, work: Path, workers: int, limit: int | None, per_page: bool
+    eval_dir: Path,
+    name: str,
+    kind: str,
+    work: Path,
+    workers: int,
+    limit: int | None,
+    per_page: bool,
+    extract_settings: str | None = None,
 ) -> tuple[dict, dict[str, float]]:
-    """Run the pipeline on one set and input kind, score it: the row of the table and the page scores."""
+    """Run the pipeline on one set and input kind, score it: the row of the table and the page scores.
+
+    ``extract_settings``: ``[extract]`` lines for the run's config file (a held-out rotation's setting).
+    """
     folder, suffix = INPUTS[kind]
     set_dir = eval_dir / name
     raw, out, pred = work / "raw", work / "out", work / "pred"
     pages = _stage_raw(set_dir / folder, suffix, raw, limit)
     config = work / "bench.toml"
-    config.write_text(BENCH_CONFIG, encoding="utf-8")
+    extra = f"[extract]\n{extract_settings}" if extract_settings else ""
+    config.write_text(BENCH_CONFIG + extra, encoding="utf-8")
     started = time.perf_counter()
     subprocess.run(pipeline_command(raw, out, workers, config), check=True, cwd=ROOT, env=PIPELINE_ENV)
     seconds = time.perf_counter() - started
@@ -223,6 +244,73 @@ def format_catastrophic(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def scored_run(
+    args: argparse.Namespace,
+    name: str,
+    kind: str,
+    base: Path,
+    references: dict[str, dict],
+    settings: str | None = None,
+) -> dict:
+    """One pipeline run (``settings``: a held-out rotation's ``[extract]`` lines) with its references' scores.
+
+    ``references`` caches each set's reference scores across its runs.
+    """
+    work = base / (f"{name}-{kind}-held-out" if settings else f"{name}-{kind}")
+    if work.exists():
+        raise SystemExit(f"{work} exists; remove it or choose another --keep folder")
+    row, ours = run_one(args.eval, name, kind, work, args.workers, args.limit, args.per_page, settings)
+    if args.no_references:
+        return row
+    if name not in references:
+        suffix = INPUTS[kind][1]
+        ids = sorted(p.name[: -len(suffix)] for p in (work / "raw").iterdir())
+        references[name] = score_references(
+            args.eval, name, ids, base / f"{name}-references", args.cache, args.workers
+        )
+    return add_references(row, ours, references[name])
+
+
+def add_held_out(row: dict, rotation: dict, held_out_row: dict | None) -> dict:
+    """The row with its held-out score: the run with the setting tuned without this set, or the row itself."""
+    source = held_out_row or row
+    lost = source.get("catastrophic")
+    return {
+        **row,
+        "held_out": set_score_of(source),
+        "held_out_catastrophic": None if lost is None else len(lost),
+        "held_out_setting": rotation["held_out_setting"],
+    }
+
+
+def set_score_of(row: dict) -> float | None:
+    """A row's headline score: bow F1, or snippet F1 on a set with snippets only."""
+    return row["bow_f1"] if row["bow_f1"] is not None else row["snippet_f1"]
+
+
+def format_held_out(rows: list[dict], table: dict) -> str:
+    """The HTML rows in-sample and held out, then the offline rotations they come from."""
+    lines = [
+        "Leave one set out (HTML): in-sample = shipped settings, tuned on all dev sets; held-out = the "
+        "setting tuned on the other dev sets.",
+        "",
+        "| set | in-sample | held-out | catastrophic in-sample | catastrophic held-out "
+        "| tuned without this set |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "held_out" not in r:
+            continue
+        lost = r.get("catastrophic")
+        lines.append(
+            f"| {r['set']} | {_fmt(set_score_of(r))} | {_fmt(r['held_out'])} | "
+            f"{'-' if lost is None else len(lost)} | "
+            f"{'-' if r['held_out_catastrophic'] is None else r['held_out_catastrophic']} | "
+            f"{r['held_out_setting']} |"
+        )
+    return "\n".join(lines) + "\n\nOffline sweep (no corpus-level steps):\n\n" + format_rotations(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -243,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-references", action="store_true", help="skip the reference extractors and catastrophic pages"
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="also score each HTML set with the settings tuned on the other dev sets (benchmarks/heldout.py)",
+    )
     args = parser.parse_args(argv)
     if not (args.eval / "score.py").is_file():
         print(f"skipped: no eval sets at {args.eval} (they live beside the checkout in shared/eval)")
@@ -250,30 +343,28 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_references and missing_libraries():
         missing = ", ".join(missing_libraries())
         raise SystemExit(f"the references need {missing}: pip install -e '.[bench]', or --no-references")
+    rotations = heldout.rotations(heldout.collect(args.eval, args.workers)) if args.held_out else None
     rows = []
     with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
         base = args.keep or Path(tmp)
+        references: dict[str, dict] = {}
         for name in args.sets:
-            references = None
             for kind in args.input:
-                work = base / f"{name}-{kind}"
-                if work.exists():
-                    raise SystemExit(f"{work} exists; remove it or choose another --keep folder")
-                row, ours = run_one(args.eval, name, kind, work, args.workers, args.limit, args.per_page)
-                if not args.no_references:
-                    if references is None:
-                        suffix = INPUTS[kind][1]
-                        ids = sorted(p.name[: -len(suffix)] for p in (work / "raw").iterdir())
-                        references = score_references(
-                            args.eval, name, ids, base / f"{name}-references", args.cache, args.workers
-                        )
-                    row = add_references(row, ours, references)
+                row = scored_run(args, name, kind, base, references)
+                if rotations and kind == "html" and name in rotations["sets"]:
+                    rotation = rotations["sets"][name]
+                    settings = rotation["held_out_config"]
+                    held = scored_run(args, name, kind, base, references, settings) if settings else None
+                    row = add_held_out(row, rotation, held)
                 rows.append(row)
                 print(format_table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     print(format_table(rows))
     if not args.no_references:
         print()
         print(format_catastrophic(rows))
+    if rotations:
+        print()
+        print(format_held_out(rows, rotations))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0

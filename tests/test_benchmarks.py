@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.heldout import GRID, Page, rotations, setting_label
 from benchmarks.quality import catastrophic_pages, page_score
 from benchmarks.references import cache_key, missing_libraries
 from benchmarks.speed import paired_ratios, round_shares
+from pipeline.config import ExtractConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,3 +129,29 @@ def test_quality_benchmark_scores_the_pipeline_beside_the_references(eval_dir: P
     assert isinstance(row["catastrophic"], list)
     (trafilatura_cache,) = (cache / cache_key("trafilatura")).glob("*.json")
     assert len(json.loads(trafilatura_cache.read_text(encoding="utf-8"))) == 3
+
+
+def _page(name: str, ours: float, other: float, doubt: float) -> Page:
+    """A page whose left-out prose is ``doubt`` times its kept text and whose readability text extends it."""
+    left_out = ["A sentence long enough to read as prose, it says, and it ends with a full stop."] * 20
+    prose = sum(len(line) for line in left_out)
+    kept = "w " * int(prose / doubt / 2)
+    return Page(name, f"{name}-{ours}-{other}", kept, left_out, kept * 3, [], ours, other)
+
+
+def test_each_held_out_setting_is_tuned_on_the_other_sets_only() -> None:
+    # Readability's text helps on three sets and hurts on the fourth: tuned without the fourth, the
+    # second opinion is on, and the fourth's held-out score shows the loss that its in-sample tuning hides.
+    pages = [_page(name, 0.5, 0.9, 5.0) for name in ("zyte-aeb", "wcxb-dev", "trafilatura-eval")]
+    pages.append(_page("cleaneval-dev", 0.9, 0.2, 5.0))
+    table = rotations(pages)
+    cleaneval, zyte = table["sets"]["cleaneval-dev"], table["sets"]["zyte-aeb"]
+    assert cleaneval["held_out_setting"] != "off"
+    assert cleaneval["held_out"] == pytest.approx(0.2) and cleaneval["off"] == pytest.approx(0.9)
+    assert zyte["held_out"] == pytest.approx(0.9) and zyte["off"] == pytest.approx(0.5)
+
+
+def test_grid_starts_with_the_second_opinion_off_and_holds_the_shipped_setting() -> None:
+    assert GRID[0].second_opinion_doubt == 0
+    assert setting_label(GRID[0]) == "off"
+    assert any(cfg == ExtractConfig() for cfg in GRID)
