@@ -80,7 +80,16 @@ class ExtractConfig:
     # loses (wcxb-dev -0.23, -0.11, -0.09): any floor in (0.133, 0.238) decides those pages alike. On the
     # odd half, whole pipeline, 0.15 against 0: zyte-aeb bow F1 0.9627 against 0.9554 (no gain from a
     # floor above 0.17), wcxb-dev 0.8290 against 0.8285, trafilatura-eval snippets 0.9307 against 0.9304.
+    # Applies only on pages that mark a main-content container (extract_text.marks_main_content).
     own_extraction_share: float = 0.15
+    # readability-lxml's text as a second opinion (pipeline/clean/second_opinion.py): asked only where the
+    # page lines the extraction left out hold this many times as much prose as the text it kept (0 =
+    # never), and taken where it holds at least second_opinion_containment of our words and
+    # second_opinion_ratio times as many words. Chosen leave-one-set-out on the dev sets, every rotation
+    # the same (docs/benchmarks.md).
+    second_opinion_doubt: float = 1.5
+    second_opinion_containment: float = 0.8
+    second_opinion_ratio: float = 1.5
 
     def __post_init__(self) -> None:
         if self.table_format not in TABLE_FORMATS:
@@ -88,6 +97,11 @@ class ExtractConfig:
         if not 0.0 <= self.own_extraction_share <= 1.0:
             share = self.own_extraction_share
             raise ValueError(f"extract.own_extraction_share must be in [0, 1], not {share!r}")
+        if not 0.0 <= self.second_opinion_containment <= 1.0:
+            containment = self.second_opinion_containment
+            raise ValueError(f"extract.second_opinion_containment must be in [0, 1], not {containment!r}")
+        if self.second_opinion_doubt < 0 or self.second_opinion_ratio < 1:
+            raise ValueError("extract.second_opinion_doubt must be >= 0 and second_opinion_ratio >= 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,9 +99,7 @@ def align_kept_and_removed(
 
 
 def _page_lines(html: str) -> list[str]:
-    from trafilatura.utils import load_html
-
-    tree = load_html(html)
+    tree = extract_text.parse_page(html)
     return extract_text.page_lines(tree) if tree is not None else []
 
 
