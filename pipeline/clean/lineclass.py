@@ -344,7 +344,9 @@ class Forest:
     Each tree is five parallel node arrays: feature (-1 at a leaf), threshold, left child, right child,
     leaf value; a row goes left when ``row[feature] <= threshold`` (scikit-learn's convention).
     Inference walks all rows through all trees at once, one tree level per numpy step: a leaf points
-    at itself and always "goes left", so rows that reached a leaf early stay there.
+    at itself and always "goes left", so rows that reached a leaf early stay there. The nodes of all
+    trees are numbered in one flat range, and a node's two children lie side by side (right, then
+    left), so a step is one look-up of the row's values and one of the child the comparison picks.
     """
 
     base: float
@@ -369,10 +371,11 @@ class Forest:
             right[t, :size] = np.where(inner, rgt, np.arange(size))
             value[t, :size] = val
         offset = (np.arange(len(self.trees)) * width)[None, :]
-        packed = (feature.ravel(), threshold.ravel(), (left + offset[0][:, None]).ravel())
-        object.__setattr__(
-            self, "_packed", (*packed, (right + offset[0][:, None]).ravel(), value.ravel(), offset)
-        )
+        children = np.empty(2 * feature.size, dtype=np.intp)
+        children[0::2] = (right + offset[0][:, None]).ravel()
+        children[1::2] = (left + offset[0][:, None]).ravel()
+        packed = (feature.ravel(), threshold.ravel(), children, value.ravel(), offset)
+        object.__setattr__(self, "_packed", packed)
         object.__setattr__(self, "_depth", max(_tree_depth(t) for t in self.trees))
 
     def log_odds(self, rows: np.ndarray) -> np.ndarray:
@@ -381,13 +384,14 @@ class Forest:
         The sum runs tree by tree from ``base`` (``cumsum`` is sequential), so each value is the
         float that adding the leaves one by one in Python gives.
         """
-        feature, threshold, left, right, value, offset = self._packed
-        n = len(rows)
+        feature, threshold, children, value, offset = self._packed
+        n, width = rows.shape
         node = np.repeat(offset, n, axis=0)
-        row = np.arange(n)[:, None]
+        values = rows.ravel()
+        row_start = (np.arange(n) * width)[:, None]
         for _ in range(self._depth):
-            go_left = rows[row, feature[node]] <= threshold[node]
-            node = np.where(go_left, left[node], right[node])
+            go_left = values[row_start + feature[node]] <= threshold[node]
+            node = children[2 * node + go_left]
         leaves = np.hstack([np.full((n, 1), self.base), value[node]])
         return np.cumsum(leaves, axis=1)[:, -1]
 
