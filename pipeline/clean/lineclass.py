@@ -50,7 +50,7 @@ _ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 _ASCII_DIGITS = b"0123456789"
 _FROM_THAI = re.compile("[\u0e00-\U0010ffff]")
-_SEPARATOR_CHARS = "|»›·•/>"
+_SEPARATOR_CHAR = re.compile("[|»›·•/>]")
 _BULLET_STARTS = "-*•·▪►»–—"
 
 
@@ -108,7 +108,7 @@ def _shape(line: str, stops: frozenset[str], words: Sequence[str] | None = None)
     copyright_mark = (
         "©" in text or "(c)" in low or "copyright" in low or "all rights reserved" in low or exotic_case
     ) and _COPYRIGHT.search(text)
-    separated = any(c in text for c in _SEPARATOR_CHARS) and _SEPARATORS.search(text)
+    separated = _SEPARATOR_CHAR.search(text) and _SEPARATORS.search(text)
     bullet = (text[:1] in _BULLET_STARTS or text[:1].isdigit()) and _BULLET.match(text)
     return [
         math.log1p(n_words),
