@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean.lineclass import _shape
 from pipeline.rules.lexicons import all_stopwords as stopword_set
+from pipeline.text import line_info
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -164,6 +165,8 @@ LINES = st.one_of(st.text(max_size=80), st.lists(PIECES, max_size=14).map("".joi
 def test_shape_equals_the_regex_reference(line: str) -> None:
     stops = stopword_set()
     assert _shape(line, stops) == reference_shape(line, stops)
+    # The words strip_boilerplate found for the unstripped line serve as the stripped line's words.
+    assert _shape(line, stops, line_info(line).tokens) == reference_shape(line, stops)
 
 
 def test_shape_equals_the_regex_reference_on_the_seeds() -> None:

@@ -78,7 +78,7 @@ def test_bucketed_patterns_pick_the_same_rule_as_trying_rules_in_order() -> None
 def test_thread_signatures_are_short_lines() -> None:
     # A line over the rule's max_words is never tried as a signature, whatever its patterns say.
     rule = ThreadRule("t.x", "why", regex.compile(r".+ said:"), None, None, 2, 0, max_words=3)
-    lines = ["Ann said:", "", "Ann and Bob and Carol said:", "Bob  said:"]
+    lines = ["Ann said:", "", "Ann and Bob and Carol said:", "Bob said:"]
     assert rule.signature_lines(lines, [1, 0, 5, 1]) == [0, 3]
 
 

@@ -6,7 +6,15 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.text import CLAUSE_END, SENTENCE_END, SENTENCE_ENDS, squeeze_paragraph, squeeze_spaces
+from pipeline.text import (
+    CLAUSE_END,
+    DOTTED_WORD,
+    SENTENCE_END,
+    SENTENCE_ENDS,
+    dotted_words,
+    squeeze_paragraph,
+    squeeze_spaces,
+)
 
 # White space as the catalogue's matching sees it (what squeeze_spaces' shortcut must agree with).
 _SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
@@ -32,3 +40,10 @@ def test_sentence_end_patterns_are_built_as_written(text: str) -> None:
     assert bool(SENTENCE_END.search(text)) == bool(regex.search(r"[.!?…。！？]['\"”’»)\]]*\s*$", text))
     assert bool(CLAUSE_END.search(text)) == bool(regex.search(r"[.!?…。！？:]['\"”’»)\]]*$", text))
     assert SENTENCE_ENDS.findall(text) == regex.findall(r"[.!?…。！？]+['\"”’»)\]]*(?=\s|$)", text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09'’.- \t\xa0éßİſ٣Ⅻ字"), max_size=30) | st.text(max_size=30))
+def test_dotted_words_are_the_unicode_pattern_s(text: str) -> None:
+    """The standard library's engine on ASCII text finds the words the Unicode pattern finds."""
+    assert dotted_words(text) == DOTTED_WORD.findall(text)

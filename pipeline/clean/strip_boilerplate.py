@@ -34,7 +34,7 @@ from pipeline.clean.lineclass import load_model
 from pipeline.clean.title import find_title, split_site_suffix
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal, moved_removals
-from pipeline.rules import RuleSet, line_key, normalize_line
+from pipeline.rules import RuleSet, line_key, normalize_line, normalize_squeezed
 from pipeline.rules.ids import (
     EMPTY_ITEM,
     FOOTER_ZONE,
@@ -45,7 +45,7 @@ from pipeline.rules.ids import (
     TITLE_HEADING,
     TITLE_REPEAT,
 )
-from pipeline.text import LineInfo, is_prose, is_substantial, line_info, prose_lines
+from pipeline.text import LineInfo, is_prose, is_substantial, line_info, prose_lines, squeeze_spaces
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: The line model judges a line against its page; a page of fewer lines than this is too little
@@ -97,11 +97,15 @@ def _apply_structure(
 
 
 def _apply_threads(
-    lines: Sequence[str], infos: Sequence[LineInfo], verdicts: list[str | None], rules: RuleSet
+    lines: Sequence[str],
+    squeezed: Sequence[str],
+    infos: Sequence[LineInfo],
+    verdicts: list[str | None],
+    rules: RuleSet,
 ) -> None:
     words = [info.words for info in infos]
     for thread in rules.threads:
-        signatures = thread.signature_lines(lines, words)
+        signatures = thread.signature_lines(squeezed, words)
         if len(signatures) < thread.min_signatures:
             continue
         start = signatures[0]
@@ -113,9 +117,9 @@ def _apply_threads(
                 verdicts[i] = thread.id
 
 
-def _apply_model(lines: Sequence[str], verdicts: list[str | None]) -> None:
+def _apply_model(lines: Sequence[str], infos: Sequence[LineInfo], verdicts: list[str | None]) -> None:
     model = load_model()
-    index, scores = model.scores(lines)
+    index, scores = model.scores(lines, [info.tokens for info in infos])
     for i, score in zip(index, scores, strict=True):
         if verdicts[i] is None and score < model.threshold:
             verdicts[i] = LINE_SCORE
@@ -142,14 +146,16 @@ def classify_lines(
     """
     given_title = title is not None
     infos = [line_info(line) for line in lines]
-    norms = [normalize_line(line) for line in lines]
+    # Each line squeezed once: the catalogue's phrases, patterns and thread signatures all read it so.
+    squeezed = [squeeze_spaces(line) for line in lines]
+    norms = [normalize_squeezed(line) for line in squeezed]
     verdicts: list[str | None] = [None] * len(lines)
     _apply_blocks(norms, verdicts, rules)
     # A line of a wrapped prose paragraph is never learned, nor taken as a learned line of another page.
     prose = prose_lines("\n".join(lines), cfg) if learned else set()
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
-            verdicts[i] = rules.match_line(line, norms[i])
+            verdicts[i] = rules.match_squeezed(squeezed[i], norms[i])
             if verdicts[i] is None and learned and i not in prose and line_key(line, norms[i]) in learned:
                 verdicts[i] = REPEATED_LINE
         elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
@@ -182,12 +188,12 @@ def classify_lines(
                 verdicts[i] = TITLE_REPEAT
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:
-        _apply_model(lines, verdicts)
+        _apply_model(lines, infos, verdicts)
     elif structural:
         live = [i for i in live if verdicts[i] is None]
         _apply_structure(infos, live, verdicts, cfg)
     if structural:
-        _apply_threads(lines, infos, verdicts, rules)
+        _apply_threads(lines, squeezed, infos, verdicts, rules)
     return verdicts, title
 
 

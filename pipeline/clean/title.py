@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pipeline.clean.credits import is_byline_or_date
 from pipeline.rules import normalize_line
-from pipeline.text import DOTTED_WORD, LineInfo
+from pipeline.text import LineInfo, dotted_words
 
 # Separators between a page title and the site name: "Story | Site", "Story - Site".
 _PIPE_SEPARATORS = (" | ", " ‖ ", " :: ", " · ", " • ")
@@ -36,7 +36,7 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
                 continue
             head, _, tail = title.rpartition(sep)
             head, tail = head.strip(), tail.strip()
-            head_words, tail_words = len(DOTTED_WORD.findall(head)), len(DOTTED_WORD.findall(tail))
+            head_words, tail_words = len(dotted_words(head)), len(dotted_words(tail))
             if head_words < 2 or not tail:
                 continue
             tail_norm = normalize_line(tail)

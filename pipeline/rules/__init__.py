@@ -41,7 +41,12 @@ _EDGE = " \t:;,.!?|•·»«›‹>/\\-–—_*#=+~()[]{}\"'“”‘’„…"
 
 def normalize_line(line: str) -> str:
     """Casefold, squeeze white space and strip edge decoration, for phrase look-up."""
-    return squeeze_spaces(line).casefold().strip(_EDGE).strip()
+    return normalize_squeezed(squeeze_spaces(line))
+
+
+def normalize_squeezed(squeezed: str) -> str:
+    """:func:`normalize_line` of a line whose white space is squeezed already (``squeeze_spaces``)."""
+    return squeezed.casefold().strip(_EDGE).strip()
 
 
 def line_key(line: str, norm: str | None = None) -> str:
@@ -97,17 +102,17 @@ class ThreadRule:
     min_words_before: int
     max_words: int
 
-    def signature_lines(self, lines: Sequence[str], words: Sequence[int]) -> list[int]:
-        """Indices of the signature lines among ``lines``, whose word counts are ``words``."""
+    def signature_lines(self, squeezed: Sequence[str], words: Sequence[int]) -> list[int]:
+        """Indices of the signature lines of a page given as its lines with white space squeezed
+        (``squeeze_spaces``), whose word counts are ``words``."""
         found = []
-        for i, line in enumerate(lines):
+        for i, text in enumerate(squeezed):
             if not 0 < words[i] <= self.max_words:
                 continue
-            text = squeeze_spaces(line)
             if self.signatures is not None and self.signatures.fullmatch(text):
                 found.append(i)
             elif self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
-                following = next((t for t in map(squeeze_spaces, lines[i + 1 :]) if t), "")
+                following = next((t for t in squeezed[i + 1 :] if t), "")
                 if self.stamps.search(following):
                     found.append(i)
         return found
@@ -158,22 +163,22 @@ class RuleSet:
     buckets: tuple[PatternBucket, ...] = ()
     threads: tuple[ThreadRule, ...] = ()
 
-    def match_line(self, line: str, key: str | None = None) -> str | None:
-        """The id of the first line rule that matches ``line``, or None.
+    def match_line(self, line: str) -> str | None:
+        """The id of the first line rule that matches ``line``, or None."""
+        squeezed = squeeze_spaces(line)
+        return self.match_squeezed(squeezed, normalize_squeezed(squeezed))
 
-        ``key`` is ``normalize_line(line)`` when the caller has it already.
-        """
-        key = normalize_line(line) if key is None else key
+    def match_squeezed(self, squeezed: str, key: str) -> str | None:
+        """:meth:`match_line` of a line given squeezed (``squeeze_spaces``) and normalised (``key``)."""
         if not key:
             return None
         hit = self.phrase_index.get(key)
         if hit is not None:
             return hit
-        stripped = squeeze_spaces(line)
-        words = stripped.count(" ") + 1
+        words = squeezed.count(" ") + 1
         for bucket in self.buckets:
             if words <= bucket.max_words:
-                return bucket.match(stripped)
+                return bucket.match(squeezed)
         return None
 
 
