@@ -14,7 +14,6 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
 from typing import Any
 
 import luigi
@@ -23,7 +22,7 @@ import luigi.rpc
 from luigi.retcodes import retcode
 from luigi.tools.range import RangeDaily
 
-from pipeline import __version__
+from pipeline import __version__, storage
 from pipeline.clean.chain import preload_models
 from pipeline.clean.readers import may_hold_html
 from pipeline.config import load_config
@@ -114,9 +113,15 @@ def _backfill(args: argparse.Namespace) -> RangeDaily:
 
 def _check_args(args: argparse.Namespace) -> str | None:
     """A usage error message, or None."""
-    if not Path(args.raw).is_dir():
+    for location in (args.raw, args.out):
+        if storage.is_remote(location):
+            try:
+                storage.filesystem(location)
+            except storage.MissingBackend as exc:
+                return str(exc)
+    if not storage.is_dir(args.raw):
         return f"raw folder {args.raw} does not exist or is not a folder"
-    if Path(args.out).exists() and Path(args.out).resolve() == Path(args.raw).resolve():
+    if storage.same_location(args.out, args.raw):
         return "--out is the --raw folder itself: give the output its own folder (it may lie inside --raw)"
     if args.workers < 1:
         return "--workers must be at least 1"
@@ -131,7 +136,7 @@ def _check_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _report_corpus(out: Path) -> str:
+def _report_corpus(out: str) -> str:
     counts = read_manifest(out)["counts"]
     summary = f"{counts['input']} documents: {counts['clean']} clean, {counts['rejected']} rejected"
     return f"{summary} -> {manifest_file(out)}"
@@ -145,19 +150,19 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     # The shipped luigi.cfg fills in what the user's own Luigi config leaves unset (exit codes among them).
     apply_shipped_luigi_config()
-    raw, out = Path(args.raw), Path(args.out)
+    raw, out = str(args.raw), str(args.out)
     days: list[datetime.date] = []
     task: luigi.Task
     if args.date is not None:
         days = [args.date]
-        task = CleanDay(date=args.date, raw_root=str(raw), out_root=str(out), config_path=args.config)
-        folders = [day_dir(out, args.date)] if day_dir(raw, args.date).is_dir() else []
+        task = CleanDay(date=args.date, raw_root=raw, out_root=out, config_path=args.config)
+        folders = [day_dir(out, args.date)] if storage.is_dir(day_dir(raw, args.date)) else []
     elif args.date_from is not None:
         days = _days(args.date_from, args.date_to)
         task = _backfill(args)
-        folders = [day_dir(out, d) for d in days if day_dir(raw, d).is_dir()]
+        folders = [day_dir(out, d) for d in days if storage.is_dir(day_dir(raw, d))]
     else:
-        task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=args.config)  # type: ignore[call-arg]
+        task = CleanCorpus(raw_dir=raw, out_dir=out, config_path=args.config)  # type: ignore[call-arg]
         folders = [out]
     scheduler: dict[str, Any] = {"local_scheduler": True}
     # The central scheduler already gives each task to one worker at a time, across hosts; the file
@@ -171,7 +176,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.workers > 1:
         # Loaded once here and inherited by the forked task processes, not loaded in each.
         pairs = [(day_dir(raw, d), day_dir(out, d)) for d in days] if days else [(raw, out)]
-        preload_models(html=any(may_hold_html(r, exclude=o) for r, o in pairs if r.is_dir()))
+        preload_models(html=any(may_hold_html(r, exclude=o) for r, o in pairs if storage.is_dir(r)))
         # Luigi forks a process per task from this one. Frozen, the inherited objects are left out of
         # the children's garbage collections, which otherwise touch every object's header and so copy
         # every page of it (copy-on-write) again in each task. 2000 text documents, 3 runs each way,
@@ -200,9 +205,9 @@ def run_command(args: argparse.Namespace) -> int:
     if code == 0 and not days:
         print(_report_corpus(out))
     for day in days:
-        if not day_dir(raw, day).is_dir():
+        if not storage.is_dir(day_dir(raw, day)):
             print(f"{day}: no raw data in {day_dir(raw, day)}", file=sys.stderr if args.date else sys.stdout)
-        elif manifest_file(day_dir(out, day)).exists():
+        elif storage.exists(manifest_file(day_dir(out, day))):
             print(f"{day}: {_report_corpus(day_dir(out, day))}")
     if code != 0:
         print(result.summary_text, file=sys.stderr)
@@ -216,7 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return run_command(args)
     if hasattr(args, "handler"):
-        return int(args.handler(args))
+        try:
+            return int(args.handler(args))
+        except storage.MissingBackend as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_USAGE
 
 
@@ -294,7 +303,7 @@ def stats_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     """Write the HTML report of an output folder."""
-    target = Path(args.output) if args.output else Path(args.out) / REPORT
+    target = args.output or storage.join(args.out, REPORT)
     try:
         write_report(args.out, target, sample=args.sample)
     except NotAnOutputFolder as exc:

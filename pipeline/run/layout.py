@@ -11,6 +11,9 @@ under ``_stages/``. Names only; reading and writing them is :mod:`pipeline.run.f
     OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json   progress of a running task
     OUT/_stages/.lock                                         held by the run writing the folder
 
+``OUT`` is a local folder or an object-store prefix (``s3://bucket/clean``): every name here is a plain
+string joined with ``/`` (:func:`pipeline.storage.join`), which both understand.
+
 ``<digest>`` is the first 16 hex digits of the shard's digest (its files and the settings), so a changed
 input or setting gives new names and stale files are never reused.
 """
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from pipeline.storage import join, name, sibling
 
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
@@ -37,16 +42,16 @@ PART_INDEX = re.compile(r"^part-(\d{5})\.")
 SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
 
 
-def stages_dir(out_dir: str | Path) -> Path:
+def stages_dir(out_dir: str | Path) -> str:
     """The folder of the run's own files."""
-    return Path(out_dir) / STAGES_DIR
+    return join(out_dir, STAGES_DIR)
 
 
-def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix: str) -> Path:
-    return stages_dir(out_dir) / stage / f"shard-{shard:05d}-{digest[:16]}{suffix}"
+def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix: str) -> str:
+    return join(stages_dir(out_dir), stage, f"shard-{shard:05d}-{digest[:16]}{suffix}")
 
 
-def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
     """Where a stage keeps its documents for one shard."""
     return _shard_file(out_dir, stage, shard, digest, ".jsonl")
 
@@ -56,12 +61,12 @@ def shard_files_glob(shard: int) -> str:
     return f"shard-{shard:05d}-*"
 
 
-def line_counts_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+def line_counts_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
     """Where a stage keeps the line counts of one shard (what ``learn_boilerplate`` adds up)."""
     return _shard_file(out_dir, stage, shard, digest, ".counts.json")
 
 
-def signature_files(out_dir: str | Path, stage: str, shard: int, digest: str) -> tuple[Path, Path]:
+def signature_files(out_dir: str | Path, stage: str, shard: int, digest: str) -> tuple[str, str]:
     """Where a stage keeps one shard's dedup signatures: ids and hashes, and the MinHash array."""
     return (
         _shard_file(out_dir, stage, shard, digest, ".ids.jsonl"),
@@ -69,54 +74,54 @@ def signature_files(out_dir: str | Path, stage: str, shard: int, digest: str) ->
     )
 
 
-def shard_part_file(out_dir: str | Path, shard: int, digest: str, compression: str) -> Path:
+def shard_part_file(out_dir: str | Path, shard: int, digest: str, compression: str) -> str:
     """Where the writer keeps a shard's (first) clean part before the batch is assembled."""
     return _shard_file(out_dir, WRITE, shard, digest, ".jsonl" + COMPRESSION_SUFFIX[compression])
 
 
-def split_part_file(part_path: Path, index: int) -> Path:
+def split_part_file(part_path: str, index: int) -> str:
     """Where a shard keeps its ``index``-th part: ``part_path`` itself, then ``<stem>.00001.jsonl...``."""
     if index == 0:
         return part_path
-    name = part_path.name
-    cut = name.index(".jsonl")
-    return part_path.with_name(f"{name[:cut]}.{index:05d}{name[cut:]}")
+    first = name(part_path)
+    cut = first.index(".jsonl")
+    return sibling(part_path, f"{first[:cut]}.{index:05d}{first[cut:]}")
 
 
-def shard_rejects_file(out_dir: str | Path, shard: int, digest: str) -> Path:
+def shard_rejects_file(out_dir: str | Path, shard: int, digest: str) -> str:
     """Where the writer keeps a shard's rejects."""
     return _shard_file(out_dir, WRITE, shard, digest, ".rejected.jsonl")
 
 
-def shard_stats_file(out_dir: str | Path, shard: int, digest: str) -> Path:
+def shard_stats_file(out_dir: str | Path, shard: int, digest: str) -> str:
     """Where the writer keeps a shard's stats; written last, it marks the shard finished."""
     return _shard_file(out_dir, WRITE, shard, digest, ".stats.json")
 
 
-def batch_file(out_dir: str | Path, stage: str, fingerprint: str) -> Path:
+def batch_file(out_dir: str | Path, stage: str, fingerprint: str) -> str:
     """Where a batch-level stage keeps its result for the batch with ``fingerprint``."""
-    return stages_dir(out_dir) / stage / f"batch-{fingerprint[:16]}.json"
+    return join(stages_dir(out_dir), stage, f"batch-{fingerprint[:16]}.json")
 
 
-def batch_shard_file(out_dir: str | Path, stage: str, fingerprint: str, shard: int) -> Path:
+def batch_shard_file(out_dir: str | Path, stage: str, fingerprint: str, shard: int) -> str:
     """Where a batch-level stage keeps its result for one shard (beside :func:`batch_file`)."""
-    return batch_file(out_dir, stage, fingerprint).with_suffix("") / f"shard-{shard:05d}.json"
+    return join(batch_file(out_dir, stage, fingerprint).removesuffix(".json"), f"shard-{shard:05d}.json")
 
 
-def progress_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> Path:
+def progress_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
     """Where a stage task leaves its progress for one shard."""
-    return stages_dir(out_dir) / PROGRESS_DIR / f"{stage}-shard-{shard:05d}-{digest[:16]}.json"
+    return join(stages_dir(out_dir), PROGRESS_DIR, f"{stage}-shard-{shard:05d}-{digest[:16]}.json")
 
 
-def lock_file(out_dir: str | Path) -> Path:
+def lock_file(out_dir: str | Path) -> str:
     """The lock file of an output folder (beside the run's files, so the published folder holds only
     the output)."""
-    return stages_dir(out_dir) / LOCK_NAME
+    return join(stages_dir(out_dir), LOCK_NAME)
 
 
-def manifest_file(out_dir: str | Path) -> Path:
+def manifest_file(out_dir: str | Path) -> str:
     """The folder's manifest, written last: it marks the output complete."""
-    return Path(out_dir) / MANIFEST
+    return join(out_dir, MANIFEST)
 
 
 def part_name(index: int, compression: str) -> str:

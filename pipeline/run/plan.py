@@ -42,8 +42,8 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
 
     Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
     keep the first and reject the others as ``duplicate_id``. A shard's digest covers the batch's files
-    (path, size, mtime) and the settings, so a changed input or setting gives new intermediate file
-    names and stale ones are never reused.
+    (path, size, and mtime or ETag) and the settings, so a changed input or setting gives new
+    intermediate file names and stale ones are never reused.
     """
     files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
     size = config.input.shard_files
@@ -58,7 +58,7 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
         previous_id = doc_id
     # Learned boilerplate and duplicates make every shard's output depend on the whole batch, so each
     # shard's digest covers the batch too: a changed batch is cleaned again, an unchanged one never.
-    own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
+    own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.version}" for f in chunk)]) for chunk in chunks]
     batch = _digest(own)
     return [
         Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]))

@@ -43,7 +43,7 @@ def record_progress(
     write_json(layout.progress_file(out_dir, stage, shard, digest), {"done": done, "finished": finished})
 
 
-def _read(path: Path) -> tuple[int, bool] | None:
+def _read(path: str) -> tuple[int, bool] | None:
     try:
         data = read_json(path)
         return int(data["done"]), bool(data["finished"])

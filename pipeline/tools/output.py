@@ -1,7 +1,7 @@
 """The one reader of an output folder, for ``stats``, ``inspect``, ``report``, ``verify`` and the command
 line: its manifest, clean records and rejects, the run's stage files behind them, and the JSON Schema
-of what it holds. Every file is read through :mod:`pipeline.run.files`, every name comes from
-:mod:`pipeline.run.layout`.
+of what it holds; a local folder or an object-store prefix alike. Every file is read through
+:mod:`pipeline.run.files`, every name comes from :mod:`pipeline.run.layout`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,20 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline import storage
 from pipeline.config import PACKAGE_DIR
 from pipeline.document import Document
 from pipeline.run import layout
-from pipeline.run.files import exists, read_json, read_jsonl, read_stage_file
+from pipeline.run.files import (
+    exists,
+    list_names,
+    modified_ns,
+    read_bytes,
+    read_json,
+    read_jsonl,
+    read_stage_file,
+    same_file,
+)
 
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
 SCHEMA_PATH = PACKAGE_DIR / "schema.json"
@@ -37,14 +47,14 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def part_paths(out_dir: str | Path, manifest: Mapping[str, Any]) -> list[tuple[str, Path]]:
+def part_paths(out_dir: str | Path, manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every part the manifest lists: its name and its path."""
-    return [(part, Path(out_dir) / part) for part in manifest.get("parts", [])]
+    return [(part, storage.join(out_dir, part)) for part in manifest.get("parts", [])]
 
 
-def rejects_path(out_dir: str | Path, manifest: Mapping[str, Any]) -> Path:
+def rejects_path(out_dir: str | Path, manifest: Mapping[str, Any]) -> str:
     """The folder's rejects file."""
-    return Path(out_dir) / manifest.get("rejected", layout.REJECTED)
+    return storage.join(out_dir, manifest.get("rejected", layout.REJECTED))
 
 
 def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -72,24 +82,21 @@ def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) ->
 
 def part_digest(out_dir: str | Path, shard: int, part: str) -> str | None:
     """The 16-hex digest of the stage files that produced ``part`` (a folder keeps stale ones too)."""
-    out = Path(out_dir)
-    published = out / part
+    published = storage.join(out_dir, part)
+    if not exists(published):
+        return None
+    folder = storage.join(layout.stages_dir(out_dir), layout.WRITE)
     candidates = []
-    for path in (layout.stages_dir(out) / layout.WRITE).glob(layout.shard_files_glob(shard)):
-        match = layout.SHARD_FILE.match(path.name)
-        if match:
-            candidates.append((path, match.group(2)))
-    if published.exists():
-        for path, digest in candidates:
-            try:
-                if path.samefile(published):
-                    return digest
-            except OSError:
-                continue
-        same = [(p.stat().st_mtime_ns, d) for p, d in candidates if p.read_bytes() == published.read_bytes()]
-        if same:
-            return max(same)[1]
-    return None
+    for name in list_names(folder):
+        match = layout.SHARD_FILE.match(name)
+        if match and int(match.group(1)) == shard:
+            candidates.append((storage.join(folder, name), match.group(2)))
+    for path, digest in candidates:
+        if same_file(path, published):
+            return digest
+    content = read_bytes(published)
+    same = [(modified_ns(p), d) for p, d in candidates if read_bytes(p) == content]
+    return max(same)[1] if same else None
 
 
 def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
