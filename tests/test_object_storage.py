@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import luigi
@@ -197,6 +198,9 @@ def test_a_run_from_s3_to_s3_gives_the_records_of_the_same_run_on_disk(
 ) -> None:
     raw, config, local_out = local_reference
     _upload(raw, f"{bucket}/raw")
+    # A delivery still being copied, under a hidden name as on disk: never input.
+    with atomic_path(f"{bucket}/raw/.2026-11-21.partial/late.txt") as tmp:
+        tmp.write_text("A late page that is still being copied and must not be read yet.\n")
     out = f"{bucket}/clean"
     assert _build(f"{bucket}/raw", out, config)
     published = _published(out)
@@ -233,6 +237,34 @@ def test_a_changed_object_is_cleaned_again_from_one_listing(
         tmp.write_bytes(changed)
     assert _build(f"{bucket}/raw", out, config)
     assert json.loads(storage.read_bytes(layout.manifest_file(out)))["fingerprint"] != first["fingerprint"]
+
+
+@contextmanager
+def _luigi_setting(section: str, option: str, value: str) -> Iterator[None]:
+    config = luigi.configuration.get_config()
+    if not config.has_section(section):
+        config.add_section(section)
+    config.set(section, option, value)
+    try:
+        yield
+    finally:
+        config.remove_option(section, option)
+
+
+def test_a_scratch_prefix_keeps_the_stage_files_apart_from_the_output(
+    local_reference: tuple[Path, Path, Path], bucket: str
+) -> None:
+    raw, config, local_out = local_reference
+    _upload(raw, f"{bucket}/raw")
+    out = f"{bucket}/clean"
+    with _luigi_setting("textclean", "stages_root", f"{bucket}/scratch"):
+        assert _build(f"{bucket}/raw", out, config)
+        _same_output(_published(out), _published(local_out))
+        assert inspect_document(out, "feed/a") == inspect_document(local_out, "feed/a")
+    bucket_name = bucket.removeprefix("s3://")
+    keys = [obj.path for obj in storage.list_objects(bucket)]
+    assert not [key for key in keys if key.startswith("clean/_stages/")]
+    assert [key for key in keys if key.startswith(f"scratch/{bucket_name}/clean/_stages/write/")]
 
 
 def test_an_upload_that_fails_leaves_no_object(bucket: str) -> None:
@@ -357,27 +389,43 @@ def luigid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(process)
 
 
+@pytest.fixture(scope="module")
+def hosts_reference(
+    local_reference: tuple[Path, Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """Settings for the many-hosts runs (shards of three files: 5 shard chains, 43 tasks, to share out)
+    and the output of the same batch cleaned by one process on local disk with them."""
+    raw, _, _ = local_reference
+    root = tmp_path_factory.mktemp("hosts")
+    config = root / "three-file-shards.toml"
+    config.write_text("[input]\nshard_files = 3\n\n[output]\nmax_part_records = 3\ncompression = 'gzip'\n")
+    assert _build(str(raw), str(root / "single"), config)
+    return config, root / "single"
+
+
 def _ran_tasks(log: str) -> int:
     """How many tasks a run's worker finished (luigi logs ``... done  TaskName(...)`` for each)."""
     return sum(1 for line in log.splitlines() if " done " in line and "Worker(" in line)
 
 
 def test_two_hosts_on_one_luigid_share_the_batch(
-    local_reference: tuple[Path, Path, Path], bucket: str, luigid: str, tmp_path: Path
+    local_reference: tuple[Path, Path, Path],
+    hosts_reference: tuple[Path, Path],
+    bucket: str,
+    luigid: str,
+    tmp_path: Path,
 ) -> None:
-    raw, _, local_out = local_reference
-    config = tmp_path / "one-file-shards.toml"
-    config.write_text("[input]\nshard_files = 1\n\n[output]\nmax_part_records = 3\ncompression = 'gzip'\n")
+    raw, _, _ = local_reference
+    config, single = hosts_reference
     _upload(raw, f"{bucket}/raw")
     out = f"{bucket}/clean"
     argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--scheduler-url", luigid)
     hosts = [_run_host(tmp_path / name, *argv) for name in ("host-a", "host-b")]
     results = [_finish(host) for host in hosts]
-    # One host finishes the batch (0); the other may run out of free tasks before the end (10).
-    assert sorted(code for code, _ in results) in ([0, 0], [0, 10]), results
+    # One host finishes the batch (0). The other may run out of free tasks before the end: 10 when
+    # the rest is running on the first host, 25 when it waits on tasks the first host holds.
+    assert sorted(code for code, _ in results) in ([0, 0], [0, 10], [0, 25]), results
     assert all(_ran_tasks(log) > 0 for _, log in results), [log for _, log in results]
-    single = tmp_path / "single"
-    assert _build(str(raw), str(single), config)
     _same_output(_published(out), _published(single))
     # Neither host wrote anything to the other's working or temporary folder, nor left files there.
     assert [p for p in (tmp_path / "host-a" / "tmp").rglob("*")] == []
@@ -385,11 +433,14 @@ def test_two_hosts_on_one_luigid_share_the_batch(
 
 
 def test_a_host_killed_mid_run_leaves_nothing_that_passes_for_complete(
-    local_reference: tuple[Path, Path, Path], bucket: str, luigid: str, tmp_path: Path
+    local_reference: tuple[Path, Path, Path],
+    hosts_reference: tuple[Path, Path],
+    bucket: str,
+    luigid: str,
+    tmp_path: Path,
 ) -> None:
     raw, _, _ = local_reference
-    config = tmp_path / "one-file-shards.toml"
-    config.write_text("[input]\nshard_files = 1\n\n[output]\nmax_part_records = 3\ncompression = 'gzip'\n")
+    config, single = hosts_reference
     _upload(raw, f"{bucket}/raw")
     out = f"{bucket}/clean"
     argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--scheduler-url", luigid)
@@ -414,6 +465,4 @@ def test_a_host_killed_mid_run_leaves_nothing_that_passes_for_complete(
         time.sleep(4)  # luigid's worker_disconnect_delay for the killed host
         code, log = _finish(_run_host(tmp_path / "host-c", *argv))
         assert code == 0, log
-    single = tmp_path / "single"
-    assert _build(str(raw), str(single), config)
     _same_output(_published(out), _published(single))

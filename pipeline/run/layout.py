@@ -11,6 +11,8 @@ under ``_stages/``. Names only; reading and writing them is :mod:`pipeline.run.f
     OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json   progress of a running task
     OUT/_stages/.lock                                         held by the run writing the folder
 
+``OUT/_stages`` moves under a scratch prefix when the Luigi configuration names one (:func:`scratch_root`).
+
 ``OUT`` is a local folder or an object-store prefix (``s3://bucket/clean``): every name here is a plain
 string joined with ``/`` (:func:`pipeline.storage.join`), which both understand.
 
@@ -20,10 +22,13 @@ input or setting gives new names and stale files are never reused.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-from pipeline.storage import join, name, sibling
+import luigi
+
+from pipeline.storage import is_remote, join, name, sibling
 
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
@@ -43,8 +48,22 @@ SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
 
 
 def stages_dir(out_dir: str | Path) -> str:
-    """The folder of the run's own files."""
-    return join(out_dir, STAGES_DIR)
+    """The folder of the run's own files: ``OUT/_stages``, or the output's own folder under the scratch
+    prefix of :func:`scratch_root` when one is set (``SCRATCH/corpus/daily/2026-11-20/_stages`` for
+    ``s3://corpus/daily/2026-11-20``), so each output keeps its own stage files there."""
+    scratch = scratch_root()
+    if not scratch:
+        return join(out_dir, STAGES_DIR)
+    text = os.fspath(out_dir)
+    relative = text.split("://", 1)[1] if is_remote(text) else os.path.abspath(text).lstrip("/")
+    return join(scratch, relative.strip("/"), STAGES_DIR)
+
+
+def scratch_root() -> str:
+    """Where the run's own files go instead of the output's prefix: ``[textclean] stages_root`` of the
+    Luigi configuration (a local folder or an object-store prefix; every host and tool must use the same),
+    empty for none. A bucket of its own can then expire them by a lifecycle rule, apart from the output."""
+    return str(luigi.configuration.get_config().get("textclean", "stages_root", "") or "")
 
 
 def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix: str) -> str:
@@ -114,9 +133,9 @@ def progress_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> s
 
 
 def lock_file(out_dir: str | Path) -> str:
-    """The lock file of an output folder (beside the run's files, so the published folder holds only
-    the output)."""
-    return join(stages_dir(out_dir), LOCK_NAME)
+    """The lock file of an output folder (in its ``_stages``, so the published folder holds only the
+    output; there even with a scratch prefix, which may be remote and cannot be locked)."""
+    return join(out_dir, STAGES_DIR, LOCK_NAME)
 
 
 def manifest_file(out_dir: str | Path) -> str:

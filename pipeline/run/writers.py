@@ -21,7 +21,15 @@ from pipeline.run.files import (
     write_jsonl,
     write_jsonl_parts,
 )
-from pipeline.run.layout import PART_NAME, REJECTED, manifest_file, part_name, split_part_file
+from pipeline.run.layout import (
+    PART_NAME,
+    REJECTED,
+    manifest_file,
+    part_name,
+    scratch_root,
+    split_part_file,
+    stages_dir,
+)
 
 
 def write_shard_outputs(
@@ -108,4 +116,6 @@ def assemble_corpus(
     write_json(manifest_file(out_dir), manifest)
     remove_files(out_dir, keep=lambda name: not PART_NAME.match(name) or name in parts)
     remove_stale_temporaries(out_dir)
+    if scratch_root():
+        remove_stale_temporaries(stages_dir(out_dir))
     return manifest
