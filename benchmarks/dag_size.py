@@ -96,12 +96,10 @@ CHAIN = (
     "TagMetadata",
     "WriteShard",
 )
-#: Tasks handed out and reported done to time one ``get_work`` with the table full.
-DISPATCH_SAMPLE = 200
 
 
-def scheduler_load(url: str, tasks: int) -> None:
-    """Register a DAG of about ``tasks`` tasks with luigid, then time handing out a sample of them."""
+def scheduler_load(url: str, tasks: int, sample: int) -> None:
+    """Register a DAG of about ``tasks`` tasks with luigid, then time handing out ``sample`` of them."""
     from luigi.rpc import RemoteScheduler
 
     scheduler = RemoteScheduler(url)
@@ -137,10 +135,10 @@ def scheduler_load(url: str, tasks: int) -> None:
         f"luigid, {total} tasks: registered in {registered:.0f} s ({registered / total * 1000:.2f} ms a task)"
     )
     start = time.perf_counter()
-    for _ in range(DISPATCH_SAMPLE):
+    for _ in range(sample):
         reply = scheduler.get_work(worker=worker, host="dag-size")
         add(reply["task_id"], [], status="DONE")
-    per_task = (time.perf_counter() - start) / DISPATCH_SAMPLE * 1000
+    per_task = (time.perf_counter() - start) / sample * 1000
     hours = per_task * total / 1000 / 3600
     print(
         f"luigid, {total} tasks pending: {per_task:.0f} ms to hand out a task and hear it done"
@@ -156,6 +154,9 @@ def main() -> None:
     parser.add_argument(
         "--scheduler-tasks", type=int, nargs="*", default=[], help="only time luigid with DAGs of these sizes"
     )
+    parser.add_argument(
+        "--dispatch-sample", type=int, default=200, help="tasks handed out to time luigid's get_work"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dag-size-"))
     if args.scheduler_tasks:
@@ -163,7 +164,7 @@ def main() -> None:
             pid, url = _luigid(work)
             try:
                 for tasks in args.scheduler_tasks:
-                    scheduler_load(url, tasks)
+                    scheduler_load(url, tasks, args.dispatch_sample)
             finally:
                 os.kill(pid, signal.SIGTERM)
         finally:

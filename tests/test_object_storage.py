@@ -49,6 +49,20 @@ PAGE = (
 )
 
 
+def test_an_output_prefix_names_its_files_as_urls() -> None:
+    out = "s3://corpus/daily/2026-11-20/"
+    assert layout.manifest_file(out) == "s3://corpus/daily/2026-11-20/manifest.json"
+    part = layout.shard_part_file(out, 3, "ab" * 32, "zstd")
+    assert part == "s3://corpus/daily/2026-11-20/_stages/write/shard-00003-abababababababab.jsonl.zst"
+    assert layout.split_part_file(part, 2) == part.replace(".jsonl.zst", ".00002.jsonl.zst")
+    assert layout.batch_shard_file(out, "find_duplicates", "cd" * 32, 1) == (
+        "s3://corpus/daily/2026-11-20/_stages/find_duplicates/batch-cdcdcdcdcdcdcdcd/shard-00001.json"
+    )
+    assert storage.parent(part) == "s3://corpus/daily/2026-11-20/_stages/write"
+    # A local folder is named as before.
+    assert layout.manifest_file("data/clean") == "data/clean/manifest.json"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

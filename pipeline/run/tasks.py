@@ -126,14 +126,14 @@ class RawShard(ShardParameters, luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
     def output(self) -> list[FileTarget]:
-        # Files that vanished or dangle are not "missing data": reading them yields a reject.
-        paths = shard_paths(
-            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
-        )
         if storage.is_remote(self.raw_dir):
             # The batch's one listing found these objects when it was planned: a request per object
             # here would cost more than the listing.
             return []
+        # Files that vanished or dangle are not "missing data": reading them yields a reject.
+        paths = shard_paths(
+            self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
+        )
         files = [os.path.join(self.raw_dir, path) for path in paths]
         return [target(file) for file in files if exists(file)]
 
