@@ -18,7 +18,6 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -41,15 +40,16 @@ def protocol(location: str) -> str:
     return location.split("://", 1)[0].lower()
 
 
-@cache
 def _filesystem(scheme: str) -> Any:
     try:
         import fsspec
-    except ImportError as exc:  # pragma: no cover - fsspec comes with every object-store extra
+    except ImportError as exc:
         raise MissingBackend(_install_hint(scheme)) from exc
     try:
-        # Listings are never cached: another host may write a key at any moment, and a stale listing
-        # would make a finished file look missing (or a missing one finished).
+        # fsspec keeps one instance per settings and process: a task process forked by a Luigi worker
+        # gets its own, since an instance's event loop does not survive a fork. Listings are never
+        # cached: another host may write a key at any moment, and a stale listing would make a
+        # finished file look missing (or a missing one finished).
         return fsspec.filesystem(scheme, use_listings_cache=False)
     except ImportError as exc:
         raise MissingBackend(_install_hint(scheme)) from exc

@@ -332,9 +332,9 @@ def test_the_command_line_takes_s3_locations_and_the_tools_read_them(
     raw, config, local_out = local_reference
     _upload(raw, f"{bucket}/raw")
     out = f"{bucket}/clean"
-    code, log = _finish(
-        _run_host(tmp_path / "host", "--raw", f"{bucket}/raw", "--out", out, "--config", str(config))
-    )
+    # Two workers: each task runs in a process forked from the scheduling one.
+    argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--workers", "2")
+    code, log = _finish(_run_host(tmp_path / "host", *argv))
     assert code == 0, log
     _same_output(_published(out), _published(local_out))
     assert cli.main(["verify", out]) == 0
