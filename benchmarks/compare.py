@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.quality import ALL_SETS, INPUTS  # noqa: E402
+from benchmarks.quality import INPUTS, SETS  # noqa: E402
 from benchmarks.speed import build_corpus, source_pages  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
@@ -94,7 +94,7 @@ def identical(other: Path, eval_dir: Path, work: Path) -> int:
     config = work / "compare.toml"
     config.write_text("[input]\nshard_files = 32\n", encoding="utf-8")
     batches = {"seeds": ROOT / "seeds"}
-    for name in ALL_SETS:
+    for name in SETS:
         for kind, (folder, suffix) in INPUTS.items():
             raw = work / "raw" / f"{name}-{kind}"
             raw.mkdir(parents=True)

@@ -1,22 +1,31 @@
-"""Speed and memory: the real pipeline end to end against the tools users would pick instead.
+"""Speed and memory: the real pipeline end to end against the tools users would run instead.
 
-Builds a corpus from the eval pages (text dumps and/or HTML), replicated with a small change per copy
-to reach the requested size, then in one run measures on the same documents and with the same
-number of processes:
+Builds a corpus of each requested size from the eval pages (text dumps or HTML; copies carry a changed
+first line), then measures in rounds, on the same documents and with the same number of processes:
 
-- the pipeline end to end (``python -m pipeline run``, Luigi local scheduler): docs/s, MB/s, peak RSS;
-- the same work (every stage, learned boilerplate, duplicates, part files) called in one process per
-  worker without Luigi (per-stage time split), which gives the share of time spent on orchestration
-  and intermediate files;
-- references: ``ftfy.fix_text`` on every document, a C4-style line filter, ``trafilatura.extract``
-  (comments off, with and without metadata), jusText, with their wall and CPU times;
-- round by round, the pipeline's time over that of its like-for-like reference (text: ftfy; HTML:
-  trafilatura with metadata) run right after it, the ratio the speed targets are stated in.
+- the pipeline end to end (``python -m pipeline run``, Luigi local scheduler, the default settings
+  unless ``--shard-files`` or ``--config`` say otherwise): wall time, CPU time of its process tree,
+  peak RSS;
+- right after it, its peer, the tool a user would run instead for the same job. Text: the DataTrove
+  filter chain (``benchmarks/datatrove_chain.py``: FTFY, C4, Gopher repetition, Gopher quality,
+  FineWeb quality, JSON Lines in and out; ``pip install -e '.[bench]'``; every run is checked to have
+  run all five steps and written what they kept). HTML: ``trafilatura.extract`` with metadata;
+- the floor: every file read and written as a JSON line, nothing else;
+- the same work called in one process per worker without Luigi (every stage, learned boilerplate,
+  duplicates, part files), with its per-stage split: what is left is orchestration;
+- other references: ``ftfy.fix_text`` and a C4-style line filter (text), ``trafilatura.extract``
+  without metadata and jusText (HTML).
 
-    python benchmarks/speed.py [--kind text html] [--docs 2000] [--workers 2] [--repeat 2]
-                               [--scaling 1000 10000]
+Each round's ratios are printed (the pipeline against its peer run right after it, against the floor
+and against the in-process run of the same round) with their medians, which the targets are stated
+in; the machine's load average is printed before every round. The last lines are a Markdown table of
+the headline numbers, to paste into docs/benchmarks.md.
 
-It exits 0 with a message when the eval folder is absent.
+    python benchmarks/speed.py [--kind text html] [--docs 2000 20000] [--workers 2] [--repeat 3]
+                               [--shard-files N | --config FILE] [--scaling 10000 100000] [--json FILE]
+
+Without DataTrove installed, the text peer is ``ftfy.fix_text`` and the output says so. It exits 0
+with a message when the eval folder is absent.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import datatrove_chain  # noqa: E402
 from benchmarks.common import duplicates, learned_lines, pipeline_command  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
@@ -54,6 +64,12 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = usage.ru_utime + usage.ru_stime
 print(json.dumps({"code": code, "seconds": wall, "cpu_seconds": cpu, "peak_rss_kb": usage.ru_maxrss}))
 """
+#: The peers the targets are stated against, by input kind.
+DATATROVE = "DataTrove chain"
+FTFY = "ftfy.fix_text"
+TRAFILATURA_METADATA = "trafilatura.extract with metadata"
+FLOOR = "floor: read, write JSON Lines"
+IN_PROCESS = "same functions in-process, no Luigi"
 
 
 def source_pages(eval_dir: Path, kind: str) -> list[bytes]:
@@ -87,8 +103,13 @@ def build_corpus(pages: list[bytes], kind: str, n_docs: int, raw: Path) -> int:
     return total
 
 
+def corpus_paths(raw: Path) -> list[str]:
+    """The corpus's files, relative to ``raw``, in order."""
+    return sorted(str(p.relative_to(raw)) for p in raw.rglob("*") if p.is_file())
+
+
 def measure_command(command: list[str]) -> dict[str, Any]:
-    """Wall time and peak RSS of a command run in a fresh process."""
+    """Wall time, CPU time and peak RSS of a command run in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command],
         capture_output=True,
@@ -102,13 +123,31 @@ def measure_command(command: list[str]) -> dict[str, Any]:
     return result
 
 
-def run_pipeline(raw: Path, work: Path, workers: int, shard_files: int) -> dict[str, Any]:
+def settings_file(work: Path, shard_files: int | None, config: Path | None) -> Path:
+    """The settings the pipeline runs with: ``config`` as given, else the defaults (and ``shard_files``)."""
+    if config is not None:
+        return config
+    path = work / "speed.toml"
+    path.write_text(f"[input]\nshard_files = {shard_files}\n" if shard_files else "", encoding="utf-8")
+    return path
+
+
+def run_pipeline(raw: Path, work: Path, workers: int, settings: Path) -> dict[str, Any]:
     """The real pipeline over ``raw``, measured."""
-    config = work / "speed.toml"
-    config.write_text(f"[input]\nshard_files = {shard_files}\n", encoding="utf-8")
     out = work / f"out-{raw.name}"
     shutil.rmtree(out, ignore_errors=True)  # a finished output would make the run a no-op
-    return measure_command(pipeline_command(raw, out, workers, config))
+    return measure_command(pipeline_command(raw, out, workers, settings))
+
+
+def run_datatrove(inputs: Path, work: Path, workers: int, n_docs: int) -> dict[str, Any]:
+    """The DataTrove chain over the corpus as JSON Lines, measured and checked."""
+    out, logs = work / "datatrove-out", work / "datatrove-logs"
+    for folder in (out, logs):  # the executor skips tasks its logging folder lists as done
+        shutil.rmtree(folder, ignore_errors=True)
+    command = [sys.executable, "-m", "benchmarks.datatrove_chain", str(inputs), str(out), str(logs)]
+    run = measure_command([*command, "--workers", str(workers)])
+    run["chain"] = datatrove_chain.check_run(logs, out, n_docs)
+    return run
 
 
 # --- in-process runs, in worker processes -------------------------------------------------------
@@ -159,6 +198,18 @@ def _stage_times(paths: list[str], raw: str) -> dict[str, float]:
         write_shard_outputs(docs, Path(out, "part.jsonl"), Path(out, "rejected.jsonl"), config)
     lap("write")
     return times
+
+
+def _floor(paths: list[str], raw: str) -> float:
+    """Every file read and written as one JSON line: the least any pipeline does with it."""
+    from pipeline.document import dumps
+
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w", encoding="utf-8") as out:
+        for path in paths:
+            text = Path(raw, path).read_bytes().decode("utf-8", errors="replace")
+            out.write(dumps({"id": path, "text": text}) + "\n")
+    return time.perf_counter() - start
 
 
 def _ftfy(paths: list[str], raw: str) -> float:
@@ -224,7 +275,7 @@ def in_workers(
     fn: Callable[[list[str], str], Any], raw: Path, workers: int
 ) -> tuple[float, list[Any], float]:
     """Wall time of ``fn`` over the corpus split across ``workers`` processes, their results, CPU time."""
-    paths = sorted(str(p.relative_to(raw)) for p in raw.rglob("*") if p.is_file())
+    paths = corpus_paths(raw)
     chunks = [paths[i::workers] for i in range(workers)]
     start = time.perf_counter()
     with Pool(workers) as pool:
@@ -232,152 +283,229 @@ def in_workers(
     return time.perf_counter() - start, [result for _, result in timed], sum(cpu for cpu, _ in timed)
 
 
-#: The reference each kind's speed target is stated against: the tool a user would run instead, doing
-#: the same job (HTML: trafilatura keeping the metadata the pipeline keeps).
-LIKE_FOR_LIKE = {"text": "ftfy.fix_text", "html": "trafilatura.extract with metadata"}
+def _in_workers_run(fn: Callable[[list[str], str], Any], raw: Path, workers: int) -> dict[str, Any]:
+    seconds, results, cpu = in_workers(fn, raw, workers)
+    return {"seconds": seconds, "cpu_seconds": cpu, "results": results}
+
+
+def _stage_split(results: list[dict[str, float]]) -> dict[str, float]:
+    """Each step's seconds summed over the workers."""
+    stages: dict[str, float] = {}
+    for result in results:
+        for stage, spent in result.items():
+            stages[stage] = stages.get(stage, 0.0) + spent
+    return stages
+
+
+def measurements(
+    kind: str, raw: Path, n_docs: int, workers: int, settings: Path, work: Path
+) -> tuple[str, dict[str, Callable[[], dict[str, Any]]]]:
+    """The peer's name and every measurement of one round, in the order a round runs them.
+
+    The peer runs right after the pipeline: this machine's speed drifts by 20-30% within minutes, and
+    the ratio of two runs seconds apart is steadier than that of two best times taken minutes apart.
+    """
+
+    def pipeline() -> dict[str, Any]:
+        return run_pipeline(raw, work, workers, settings)
+
+    def workers_run(fn: Callable[[list[str], str], Any]) -> Callable[[], dict[str, Any]]:
+        return lambda: _in_workers_run(fn, raw, workers)
+
+    runs: dict[str, Callable[[], dict[str, Any]]] = {"pipeline": pipeline}
+    if kind == "text" and datatrove_chain.available():
+        inputs = work / f"jsonl-{raw.name}"
+        if not inputs.is_dir():
+            texts = (
+                (path, Path(raw, path).read_bytes().decode("utf-8", errors="replace"))
+                for path in corpus_paths(raw)
+            )
+            datatrove_chain.write_inputs(texts, inputs, workers)
+        peer = DATATROVE
+        runs[peer] = lambda: run_datatrove(inputs, work, workers, n_docs)
+    else:
+        peer = FTFY if kind == "text" else TRAFILATURA_METADATA
+    others: dict[str, Callable[[list[str], str], Any]] = {
+        FTFY: _ftfy,
+        "C4 line filter": _c4,
+    }
+    if kind == "html":
+        others = {
+            TRAFILATURA_METADATA: _trafilatura_metadata,
+            "trafilatura.extract": _trafilatura,
+            "jusText": _justext,
+        }
+    if peer in others:
+        runs[peer] = workers_run(others.pop(peer))
+    runs[FLOOR] = workers_run(_floor)
+    runs[IN_PROCESS] = workers_run(_stage_times)
+    runs.update({name: workers_run(fn) for name, fn in others.items()})
+    return peer, runs
 
 
 def bench_kind(
-    pages: list[bytes], kind: str, n_docs: int, workers: int, shard_files: int, work: Path, repeat: int = 1
-) -> dict:
-    """Every measurement for one input kind on one corpus, each the best of ``repeat`` rounds.
+    pages: list[bytes], kind: str, n_docs: int, workers: int, settings: Path, work: Path, repeat: int = 1
+) -> dict[str, Any]:
+    """Every measurement for one input kind on one corpus, ``repeat`` rounds of all of them in turn.
 
-    The rounds run every measurement in turn (pipeline, its like-for-like reference, in-process, the
-    other references), so a change in the machine's load during the run touches all of them rather
-    than one. The like-for-like reference runs right after the pipeline in every round: the speed of
-    this machine drifts by 20% within minutes, and the ratio of two runs a few seconds apart is
-    steadier than that of two best times taken minutes apart.
+    The rounds run every measurement in turn, so a change in the machine's load during the run
+    touches all of them rather than one; the load average before each round is kept with it.
     """
     raw = work / f"raw-{kind}-{n_docs}"
     size = build_corpus(pages, kind, n_docs, raw)
-    references_fns: dict[str, Callable[[list[str], str], Any]] = {"ftfy.fix_text": _ftfy}
-    if kind == "text":
-        references_fns["C4 line filter"] = _c4
-    else:
-        references_fns["trafilatura.extract"] = _trafilatura
-        # The pipeline keeps trafilatura's metadata (title, author, date, ...): the like-for-like reference.
-        references_fns["trafilatura.extract with metadata"] = _trafilatura_metadata
-        references_fns["jusText"] = _justext
-    paired = LIKE_FOR_LIKE[kind]
-    pipeline: dict[str, Any] = {}
-    in_process = in_process_cpu = float("inf")
+    peer, runs = measurements(kind, raw, n_docs, workers, settings, work)
+    rounds: list[dict[str, Any]] = []
     stages: dict[str, float] = {}
-    references = dict.fromkeys(references_fns, float("inf"))
-    references_cpu = dict.fromkeys(references_fns, float("inf"))
-    cpu_runs = []
-    # Each round's pipeline and in-process times, measured back to back: their ratio is steadier on a
-    # machine whose speed drifts between rounds than the ratio of the two best times.
-    rounds: list[dict[str, float]] = []
-
-    def reference(name: str) -> tuple[float, float]:
-        """Run one reference, keep its best times, return this run's wall and CPU seconds."""
-        seconds, _, cpu = in_workers(references_fns[name], raw, workers)
-        references[name] = min(references[name], seconds)
-        references_cpu[name] = min(references_cpu[name], cpu)
-        return seconds, cpu
-
+    chain: dict[str, Any] = {}
     for _ in range(repeat):
-        run = run_pipeline(raw, work, workers, shard_files)
-        cpu_runs.append(run)
-        if not pipeline or run["seconds"] < pipeline["seconds"]:
-            pipeline = run
-        ref_seconds, ref_cpu = reference(paired)
-        seconds, stage_results, cpu = in_workers(_stage_times, raw, workers)
-        rounds.append(
-            {
-                "seconds": run["seconds"],
-                "cpu": run["cpu_seconds"],
-                "ref_seconds": ref_seconds,
-                "ref_cpu": ref_cpu,
-                "in_seconds": seconds,
-                "in_cpu": cpu,
-            }
-        )
-        in_process_cpu = min(in_process_cpu, cpu)
-        if seconds < in_process:
-            in_process, stages = seconds, {}
-            for result in stage_results:
-                for stage, spent in result.items():
-                    stages[stage] = stages.get(stage, 0.0) + spent
-        for name in references_fns:
-            if name != paired:
-                reference(name)
+        load = os.getloadavg()[0]
+        results = {name: run() for name, run in runs.items()}
+        times = {name: [r["seconds"], r["cpu_seconds"]] for name, r in results.items()}
+        rounds.append({"load": load, "peak_rss_mb": results["pipeline"]["peak_rss_kb"] / 1024, **times})
+        if times[IN_PROCESS][0] == min(r[IN_PROCESS][0] for r in rounds):
+            stages = _stage_split(results[IN_PROCESS]["results"])
+        chain = results.get(DATATROVE, {}).get("chain", chain)
     return {
         "kind": kind,
         "docs": n_docs,
         "megabytes": size / 1e6,
         "workers": workers,
-        "pipeline_seconds": pipeline["seconds"],
-        "pipeline_cpu_seconds": min(run["cpu_seconds"] for run in cpu_runs),
-        "pipeline_peak_rss_mb": pipeline["peak_rss_kb"] / 1024,
-        "in_process_seconds": in_process,
-        "in_process_cpu_seconds": in_process_cpu,
-        "stage_seconds": stages,
-        "reference_seconds": references,
-        "reference_cpu_seconds": references_cpu,
-        "paired_reference": paired,
+        "peer": peer,
         "rounds": rounds,
+        "stage_seconds": stages,
+        "datatrove_chain": chain,
     }
 
 
-def round_shares(rounds: list[dict[str, float]]) -> str:
+def _series(values: list[float], fmt: str, unit: str = "x") -> str:
+    """``1.20x, 0.90x (median 1.05x)``."""
+    median = statistics.median(values)
+    return f"{', '.join(format(v, fmt) + unit for v in values)} (median {format(median, fmt)}{unit})"
+
+
+def ratios(rounds: list[dict[str, Any]], over: str) -> tuple[list[float], list[float]]:
+    """Each round's pipeline wall and CPU time over those of ``over`` in the same round."""
+    wall = [r["pipeline"][0] / r[over][0] for r in rounds]
+    cpu = [r["pipeline"][1] / r[over][1] for r in rounds]
+    return wall, cpu
+
+
+def paired_ratios(rounds: list[dict[str, Any]], reference: str) -> str:
+    """Each round's pipeline time over that of the reference run right after it, and their medians."""
+    wall, cpu = ratios(rounds, reference)
+    text = (
+        f"Pipeline time over {reference} run right after it, round by round: wall "
+        f"{_series(wall, '.2f')}, CPU {_series(cpu, '.2f')}."
+    )
+    if statistics.median(wall) < 1:
+        faster = [1 / x for x in wall]
+        text += f" The pipeline is {_series(faster, '.2f')} faster (wall)."
+    return text
+
+
+def floor_ratios(rounds: list[dict[str, Any]]) -> str:
+    """Each round's pipeline time over the floor's in the same round."""
+    wall, cpu = ratios(rounds, FLOOR)
+    return (
+        f"Pipeline time over the floor (read every file, write it as a JSON line), round by round: wall "
+        f"{_series(wall, '.1f')}, CPU {_series(cpu, '.1f')}."
+    )
+
+
+def round_shares(rounds: list[dict[str, Any]]) -> str:
     """Each round's orchestration share of wall and CPU time, and their medians."""
-    wall = [1 - r["in_seconds"] / r["seconds"] for r in rounds]
-    cpu = [1 - r["in_cpu"] / r["cpu"] for r in rounds]
+    wall = [1 - r[IN_PROCESS][0] / r["pipeline"][0] for r in rounds]
+    cpu = [1 - r[IN_PROCESS][1] / r["pipeline"][1] for r in rounds]
     return (
         f"Orchestration share round by round (pipeline against the in-process run of the same round): wall "
-        f"{', '.join(f'{share:.0%}' for share in wall)} (median {statistics.median(wall):.0%}), CPU "
-        f"{', '.join(f'{share:.0%}' for share in cpu)} (median {statistics.median(cpu):.0%})."
+        f"{_series(wall, '.0%', '')}, CPU {_series(cpu, '.0%', '')}."
     )
 
 
-def paired_ratios(rounds: list[dict[str, float]], reference: str) -> str:
-    """Each round's pipeline time over that of the reference run right after it, and their medians."""
-    wall = [r["seconds"] / r["ref_seconds"] for r in rounds]
-    cpu = [r["cpu"] / r["ref_cpu"] for r in rounds]
-    return (
-        f"Pipeline time over {reference} run right after it, round by round: wall "
-        f"{', '.join(f'{x:.2f}x' for x in wall)} (median {statistics.median(wall):.2f}x), CPU "
-        f"{', '.join(f'{x:.2f}x' for x in cpu)} (median {statistics.median(cpu):.2f}x)."
-    )
-
-
-def report(row: dict) -> str:
-    """A readable block of one kind's measurements with the ratios."""
-    seconds, inproc = row["pipeline_seconds"], row["in_process_seconds"]
+def report(row: dict[str, Any]) -> str:
+    """A readable block of one kind's measurements: best times, then the ratios round by round."""
+    rounds = row["rounds"]
+    names = [name for name in rounds[0] if isinstance(rounds[0][name], list)]
+    best = {name: min(r[name][0] for r in rounds) for name in names}
+    best_cpu = {name: min(r[name][1] for r in rounds) for name in names}
     lines = [
         f"### {row['kind']} input: {row['docs']} documents, {row['megabytes']:.1f} MB, "
-        f"{row['workers']} processes",
+        f"{row['workers']} processes, {len(rounds)} rounds",
         "",
-        "| what | seconds | CPU s | docs/s | MB/s | pipeline time / this |",
+        "Load average (1 min) before each round: " + ", ".join(f"{r['load']:.1f}" for r in rounds) + ".",
+        "",
+        "| what | seconds (best) | CPU s (best) | docs/s | MB/s | pipeline time / this |",
         "|---|---|---|---|---|---|",
-        f"| pipeline end to end (Luigi) | {seconds:.1f} | {row['pipeline_cpu_seconds']:.1f} | "
-        f"{row['docs'] / seconds:.1f} | {row['megabytes'] / seconds:.2f} | 1.00 |",
-        f"| same functions in-process, no Luigi | {inproc:.1f} | {row['in_process_cpu_seconds']:.1f} | "
-        f"{row['docs'] / inproc:.1f} | {row['megabytes'] / inproc:.2f} | {seconds / inproc:.2f} |",
     ]
-    for name, ref in row["reference_seconds"].items():
+    for name in names:
+        label = "pipeline end to end (Luigi)" if name == "pipeline" else name
         lines.append(
-            f"| {name} | {ref:.1f} | {row['reference_cpu_seconds'][name]:.1f} | {row['docs'] / ref:.1f} | "
-            f"{row['megabytes'] / ref:.2f} | {seconds / ref:.2f} |"
+            f"| {label} | {best[name]:.1f} | {best_cpu[name]:.1f} | {row['docs'] / best[name]:.1f} | "
+            f"{row['megabytes'] / best[name]:.2f} | {best['pipeline'] / best[name]:.2f} |"
         )
-    overhead = 1 - row["in_process_seconds"] / seconds
-    cpu, inproc_cpu = row["pipeline_cpu_seconds"], row["in_process_cpu_seconds"]
+    lines += ["", paired_ratios(rounds, row["peer"]), "", floor_ratios(rounds), "", round_shares(rounds)]
+    if row["peer"] == FTFY and row["kind"] == "text":
+        lines += ["", "DataTrove is not installed (pip install -e '.[bench]'): ftfy.fix_text stands in."]
+    if row["datatrove_chain"]:
+        steps = row["datatrove_chain"]["steps"]
+        lines += [
+            "",
+            "DataTrove chain, documents in -> out per step (last round): "
+            + ", ".join(f"{name} {seen} -> {out}" for name, (seen, out) in steps.items())
+            + f"; {row['datatrove_chain']['written']} written.",
+        ]
     lines += [
         "",
-        f"Peak RSS of the pipeline run: {row['pipeline_peak_rss_mb']:.0f} MB. "
-        f"Orchestration and intermediate files: {overhead:.0%} of the end-to-end time. "
-        f"CPU time (all processes, best round; less sensitive to other load on the machine than wall "
-        f"time): pipeline {cpu:.1f} s, in-process {inproc_cpu:.1f} s, difference {1 - inproc_cpu / cpu:.0%}.",
-        "",
-        paired_ratios(row["rounds"], row["paired_reference"]),
-        "",
-        round_shares(row["rounds"]),
-        "",
-        "Per-stage time (in-process, summed over workers): "
+        f"Peak RSS of the pipeline: {max(r['peak_rss_mb'] for r in rounds):.0f} MB. Per-step time of the "
+        "in-process run (its fastest round, summed over workers): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in row["stage_seconds"].items()),
     ]
     return "\n".join(lines)
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """One Markdown line per corpus: the headline ratios, medians of paired rounds."""
+    lines = [
+        "| input | docs | processes | load | rounds | pipeline s | peer | peer s | pipeline / peer "
+        "| pipeline / floor | orchestration | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        rounds = row["rounds"]
+        peer = row["peer"]
+        wall = statistics.median(ratios(rounds, peer)[0])
+        floor = statistics.median(ratios(rounds, FLOOR)[0])
+        share = statistics.median(1 - r[IN_PROCESS][0] / r["pipeline"][0] for r in rounds)
+        loads = [r["load"] for r in rounds]
+        lines.append(
+            f"| {row['kind']} | {row['docs']} | {row['workers']} | {min(loads):.1f}-{max(loads):.1f} | "
+            f"{len(rounds)} | {statistics.median(r['pipeline'][0] for r in rounds):.1f} | {peer} | "
+            f"{statistics.median(r[peer][0] for r in rounds):.1f} | {wall:.2f}x"
+            + (f" ({1 / wall:.1f}x faster)" if wall < 1 else "")
+            + f" | {floor:.1f}x | {share:.0%} | {max(r['peak_rss_mb'] for r in rounds):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def scaling(pages: list[bytes], sizes: list[int], workers: int, settings: Path, work: Path) -> list[dict]:
+    """The pipeline's time and peak RSS on text corpora of growing size (memory must stay flat)."""
+    print("| text docs | seconds | docs/s | peak RSS MB |\n|---|---|---|---|")
+    rows = []
+    for n in sizes:
+        raw = work / f"scale-{n}"
+        build_corpus(pages, "text", n, raw)
+        run = run_pipeline(raw, work, workers, settings)
+        shutil.rmtree(raw)
+        rows.append({"kind": "scaling", "docs": n, **run})
+        print(f"| {n} | {run['seconds']:.1f} | {n / run['seconds']:.1f} | {run['peak_rss_kb'] / 1024:.0f} |")
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = last["peak_rss_kb"] / first["peak_rss_kb"] - 1
+        print(
+            f"\nPeak RSS from {first['docs']} to {last['docs']} documents: {growth:+.0%} "
+            f"({'flat' if abs(growth) <= 0.2 else 'not flat'}: the target is within 20%)."
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,38 +516,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kind", nargs="*", default=["text", "html"], choices=["text", "html"], help="none: scaling only"
     )
-    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--docs", type=int, nargs="+", default=[2000], help="corpus sizes")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--shard-files", type=int, default=250)
+    parser.add_argument("--shard-files", type=int, default=None, help="default: the pipeline's own")
+    parser.add_argument("--config", type=Path, default=None, help="the pipeline's settings (TOML)")
     parser.add_argument(
-        "--scaling", type=int, nargs="*", default=[], help="text corpus sizes for a scaling table"
+        "--scaling", type=int, nargs="*", default=[], help="text corpus sizes for the memory table"
     )
-    parser.add_argument("--repeat", type=int, default=1, help="rounds per kind; each time is the best")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per corpus")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.config is not None and args.shard_files is not None:
+        parser.error("--shard-files goes into the --config file when there is one")
     if not (args.eval / "score.py").is_file():
         print(f"skipped: no eval sets at {args.eval}")
         return 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="speed-") as tmp:
         work = Path(tmp)
+        settings = settings_file(work, args.shard_files, args.config)
         for kind in args.kind:
             pages = source_pages(args.eval, kind)
-            rows.append(bench_kind(pages, kind, args.docs, args.workers, args.shard_files, work, args.repeat))
-            print(report(rows[-1]) + "\n", flush=True)
+            for n_docs in args.docs:
+                rows.append(bench_kind(pages, kind, n_docs, args.workers, settings, work, args.repeat))
+                print(report(rows[-1]) + "\n", flush=True)
+                shutil.rmtree(work / f"raw-{kind}-{n_docs}")
+                shutil.rmtree(work / f"jsonl-raw-{kind}-{n_docs}", ignore_errors=True)
+        if rows:
+            print(summary(rows) + "\n", flush=True)
         if args.scaling:
-            pages = source_pages(args.eval, "text")
-            print("| text docs | seconds | docs/s | peak RSS MB |\n|---|---|---|---|")
-            for n in args.scaling:
-                raw = work / f"scale-{n}"
-                build_corpus(pages, "text", n, raw)
-                run = run_pipeline(raw, work, args.workers, args.shard_files)
-                rows.append({"kind": "scaling", "docs": n, **run})
-                print(
-                    f"| {n} | {run['seconds']:.1f} | {n / run['seconds']:.1f} | "
-                    f"{run['peak_rss_kb'] / 1024:.0f} |",
-                    flush=True,
-                )
+            rows += scaling(source_pages(args.eval, "text"), args.scaling, args.workers, settings, work)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -28,8 +28,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 class InputConfig:
     """How raw files are grouped and which are too big to read."""
 
-    # Files per shard: one Luigi task per stage per shard, so a million files make 1000 shards.
-    shard_files: int = 1000
+    # Files per shard: one Luigi task per stage per shard. 0 sizes the shards from the batch
+    # (``pipeline.run.plan``: about 8 shards of equal bytes, at least 4 MB and at most 1000 files each),
+    # never from the number of workers, so the output is the same whatever the workers.
+    shard_files: int = 0
     # Larger inputs are rejected as too_large before decoding; trafilatura itself stops at 20 MB.
     max_document_bytes: int = 8_000_000
     # Address space one document's HTML extraction may add before it becomes an out_of_memory reject
@@ -37,8 +39,9 @@ class InputConfig:
     max_document_memory_mb: int = 2048
 
     def __post_init__(self) -> None:
-        if self.shard_files < 1:
-            raise ValueError(f"input.shard_files must be at least 1, not {self.shard_files!r}")
+        if self.shard_files < 0:
+            shards = self.shard_files
+            raise ValueError(f"input.shard_files must be 0 (sized from the batch) or more, not {shards!r}")
         if self.max_document_bytes < 1 or self.max_document_memory_mb < 0:
             raise ValueError("input.max_document_bytes must be at least 1, max_document_memory_mb 0 or more")
 
@@ -77,7 +80,16 @@ class ExtractConfig:
     # loses (wcxb-dev -0.23, -0.11, -0.09): any floor in (0.133, 0.238) decides those pages alike. On the
     # odd half, whole pipeline, 0.15 against 0: zyte-aeb bow F1 0.9627 against 0.9554 (no gain from a
     # floor above 0.17), wcxb-dev 0.8290 against 0.8285, trafilatura-eval snippets 0.9307 against 0.9304.
+    # Applies only on pages that mark a main-content container (extract_text.marks_main_content).
     own_extraction_share: float = 0.15
+    # readability-lxml's text as a second opinion (pipeline/clean/second_opinion.py): asked only where the
+    # page lines the extraction left out hold this many times as much prose as the text it kept (0 =
+    # never), and taken where it holds at least second_opinion_containment of our words and
+    # second_opinion_ratio times as many words. Chosen leave-one-set-out on the dev sets, every rotation
+    # the same (docs/benchmarks.md).
+    second_opinion_doubt: float = 1.5
+    second_opinion_containment: float = 0.8
+    second_opinion_ratio: float = 1.5
 
     def __post_init__(self) -> None:
         if self.table_format not in TABLE_FORMATS:
@@ -85,6 +97,11 @@ class ExtractConfig:
         if not 0.0 <= self.own_extraction_share <= 1.0:
             share = self.own_extraction_share
             raise ValueError(f"extract.own_extraction_share must be in [0, 1], not {share!r}")
+        if not 0.0 <= self.second_opinion_containment <= 1.0:
+            containment = self.second_opinion_containment
+            raise ValueError(f"extract.second_opinion_containment must be in [0, 1], not {containment!r}")
+        if self.second_opinion_doubt < 0 or self.second_opinion_ratio < 1:
+            raise ValueError("extract.second_opinion_doubt must be >= 0 and second_opinion_ratio >= 1")
 
 
 @dataclass(frozen=True, slots=True)

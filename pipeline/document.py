@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +54,24 @@ class Removal:
     text: str
     rule: str
     stage: str
+    #: Where the text stood in the body: before its ``at``-th line while the body is lines (up to
+    #: ``segment_paragraphs``), then before its ``at``-th paragraph (the number of paragraphs: after
+    #: the last). None where a stage could not follow it (see :func:`moved_removals`).
+    at: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The fields in order (see :meth:`Source.as_dict`)."""
-        return {"text": self.text, "rule": self.rule, "stage": self.stage}
+        return {"text": self.text, "rule": self.rule, "stage": self.stage, "at": self.at}
+
+
+def moved_removals(removed: Sequence[Removal], new_place: Callable[[int], int] | None) -> tuple[Removal, ...]:
+    """``removed`` with each known position ``at`` moved to ``new_place(at)``: a stage that changes the
+    body's units (lines squeezed, lines joined into paragraphs) keeps earlier removals in their place.
+    ``new_place`` None: the stage cannot say where they now stand."""
+    return tuple(
+        r if r.at is None else dataclasses.replace(r, at=new_place(r.at) if new_place else None)
+        for r in removed
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +146,7 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
         "paragraphs": list(doc.paragraphs),
         "paragraph_types": list(doc.paragraph_types),
         "language": doc.language,
-        "removed": [[r.text, r.rule, r.stage] for r in doc.removed],
+        "removed": [[r.text, r.rule, r.stage, r.at] for r in doc.removed],
         "metadata": dict(doc.metadata),
         "rejection": doc.rejection.as_dict() if doc.rejection else None,
     }

@@ -170,6 +170,16 @@ def list_names(folder: str) -> list[str]:
     return sorted(posixpath.basename(e["name"]) for e in entries if e.get("type") != "directory")
 
 
+def list_folders(folder: str) -> list[str]:
+    """The names of the prefixes directly under ``folder`` (none when it has none)."""
+    fs = filesystem(folder)
+    try:
+        entries = fs.ls(folder, detail=True)
+    except FileNotFoundError:
+        return []
+    return sorted(posixpath.basename(e["name"].rstrip("/")) for e in entries if e.get("type") == "directory")
+
+
 def remove(location: str) -> None:
     """Delete one object (nothing when it is not there)."""
     try:

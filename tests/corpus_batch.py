@@ -60,10 +60,13 @@ def build_batch(root: Path) -> tuple[Path, Path]:
     return raw, out
 
 
-def run_batch(raw: Path, out: Path, config: Path | None = None) -> None:
-    """Clean ``raw`` into ``out`` with the real Luigi DAG and the local scheduler."""
+def run_batch(raw: Path, out: Path, config: Path | None = None, keep_stages: bool = True) -> None:
+    """Clean ``raw`` into ``out`` with the real Luigi DAG and the local scheduler (keeping every stage
+    file unless told otherwise)."""
     luigi.task_register.Register.clear_instance_cache()
-    task = CleanCorpus(raw_dir=str(raw), out_dir=str(out), config_path=str(config or ""))
+    task = CleanCorpus(
+        raw_dir=str(raw), out_dir=str(out), config_path=str(config or ""), keep_stages=keep_stages
+    )
     assert luigi.build([task], local_scheduler=True, workers=1, log_level="WARNING")
 
 

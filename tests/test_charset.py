@@ -133,3 +133,20 @@ def test_many_control_characters_are_binary_whatever_the_length() -> None:
     for data in (b"ab" + noise[: charset.MIN_CONTROL_CHARS], b"word " * 2000 + noise * 50):
         doc = decode_item(_item(data))
         assert doc.rejection is not None and doc.rejection.reason == "binary"
+
+
+@pytest.mark.parametrize("declared", [None, "utf-8"])
+def test_utf8_with_a_character_cut_short_stays_utf8(declared: str | None) -> None:
+    """A teaser cut inside a character must not send the whole page to the legacy-charset detector."""
+    text = "Zażółć gęślą jaźń, mówią że to zdanie ma wszystkie polskie znaki. " * 8
+    cut = "papierosó".encode()[:-1]  # "papieros\xc3": the last character lost its second byte
+    data = text.encode("utf-8") + cut + b"... " + text.encode("utf-8")
+    decoded, charset_name, rule = decode_bytes(data, declared, "html")
+    assert (charset_name, rule) == ("utf-8", "utf8_damaged")
+    assert decoded == text + "papieros\ufffd... " + text
+
+
+def test_legacy_bytes_are_not_mistaken_for_damaged_utf8() -> None:
+    data = ("Český text, který není v UTF-8, ale ve windows-1250. " * 8).encode("cp1250")
+    _, charset_name, rule = decode_bytes(data, None, "html")
+    assert rule == "detector" and charset_name != "utf-8"

@@ -61,14 +61,14 @@ def test_a_retrained_model_or_an_edited_lexicon_changes_the_fingerprint(tmp_path
         ('[input]\nshard_files = "200"\n', "input.shard_files must be an integer, not '200'"),
         ("[input]\nshard_files = 2.5\n", "input.shard_files must be an integer"),
         ("[input]\nshard_files = true\n", "input.shard_files must be an integer"),
-        ("[input]\nshard_files = 0\n", "input.shard_files must be at least 1"),
+        ("[input]\nshard_files = -1\n", "input.shard_files must be 0 (sized from the batch) or more"),
         ('[corpus]\nfind_duplicates = "no"\n', "corpus.find_duplicates must be true or false"),
         ("[corpus]\nfind_duplicates = 0\n", "corpus.find_duplicates must be true or false"),
         ("[output]\ncompression = 1\n", "output.compression must be a string"),
         ('[extract]\ntimeout_seconds = "30"\n', "extract.timeout_seconds must be a number"),
         ("input = 3\n", "[input] must be a table of settings"),
     ],
-    ids=["str-for-int", "float-for-int", "bool-for-int", "zero-shards", "str-for-bool", "int-for-bool",
+    ids=["str-for-int", "float-for-int", "bool-for-int", "negative-shards", "str-for-bool", "int-for-bool",
          "int-for-str", "str-for-float", "not-a-table"],
 )
 def test_a_setting_of_the_wrong_type_or_range_is_a_clear_error(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ from pipeline.clean.extract_text import (
     _not_extracted,
     _second_runs,
     extract_text,
+    marks_main_content,
     norm_line,
     norm_lines,
     own_extraction_kept,
@@ -31,6 +35,8 @@ from pipeline.clean.read_documents import decode_item
 from pipeline.clean.readers import RawItem
 from pipeline.config import Config, ExtractConfig
 from pipeline.document import Source
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BODY = " ".join(
     f"Sentence {i} of the article explains how the harbour was rebuilt after the storm of that winter."
@@ -132,6 +138,23 @@ def test_pathological_page_times_out_as_a_reject() -> None:
 def test_timeout_leaves_ordinary_pages_alone() -> None:
     doc = clean_document(ARTICLE, format="html", config=_config(timeout_seconds=30.0))
     assert not doc.rejected
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f"<pre>\nHarbour report\n\n{BODY}\n</pre>",
+        f"<table><tr><td><h2>Harbour report</h2><p>{BODY}</p></td></tr></table>",
+        f'<div id="page"><div class="text"><h2>Harbour report</h2><p>{BODY}</p></div></div>',
+    ],
+    ids=["pre", "table", "div"],
+)
+def test_page_saved_without_html_and_head_is_extracted(page: str) -> None:
+    """A file that is its content block alone parses to one element, which trafilatura refuses."""
+    assert load_html(page) is None
+    doc = clean_document(page, format="html")
+    assert not doc.rejected
+    assert "Sentence 0 of the article" in doc.text and "Sentence 11 of the article" in doc.text
 
 
 def test_cp1252_page_with_meta_charset() -> None:
@@ -538,29 +561,69 @@ def test_own_extraction_kept_only_in_balanced_mode_and_only_in_the_block(
 ) -> None:
     calls: list[str] = []
 
-    def fallback(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+    def fallback(cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
         calls.append(options.focus)
         return "fallback body", "fallback text"
 
     monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
     balanced, recall = trafilatura.settings.Extractor(), trafilatura.settings.Extractor()
     recall.focus = "recall"
+    page = MARKED_PAGE
     with own_extraction_kept(10):
         compare = trafilatura.core.compare_extraction
-        assert compare(None, None, "own body", "x" * 10, balanced) == ("own body", "x" * 10)
-        assert compare(None, None, body="own body", text="x" * 10, options=balanced) == ("own body", "x" * 10)
-        assert compare(None, None, "own body", "x" * 9, balanced) == ("fallback body", "fallback text")
-        assert compare(None, None, "own body", "x" * 10, recall) == ("fallback body", "fallback text")
-        assert compare(None, None, "own body", "", balanced) == ("fallback body", "fallback text")
+        assert compare(page, None, "own body", "x" * 10, balanced) == ("own body", "x" * 10)
+        assert compare(page, None, body="own body", text="x" * 10, options=balanced) == ("own body", "x" * 10)
+        assert compare(page, None, "own body", "x" * 9, balanced) == ("fallback body", "fallback text")
+        assert compare(page, None, "own body", "x" * 10, recall) == ("fallback body", "fallback text")
+        assert compare(page, None, "own body", "", balanced) == ("fallback body", "fallback text")
     # Outside the block (and with a share of 0) trafilatura's function decides.
-    assert compare(None, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
+    assert compare(page, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
     with own_extraction_kept(0):
-        assert compare(None, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
+        assert compare(page, None, "own body", "x" * 10, balanced) == ("fallback body", "fallback text")
     assert calls == ["balanced", "recall", "balanced", "balanced", "balanced"]
 
 
+MARKED_PAGE = load_html(f"<html><body><nav>Home</nav><article><p>{BODY}</p></article></body></html>")
+UNMARKED_PAGE = load_html(
+    f"<html><body><table><tr><td>Home</td><td><p>{BODY}</p></td></tr></table></body></html>"
+)
+
+
+def test_own_extraction_kept_only_on_a_page_that_marks_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fallback(cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+        return "fallback body", "fallback text"
+
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
+    balanced = trafilatura.settings.Extractor()
+    assert marks_main_content(MARKED_PAGE) and not marks_main_content(UNMARKED_PAGE)
+    with own_extraction_kept(10):
+        compare = trafilatura.core.compare_extraction
+        assert compare(MARKED_PAGE, None, "own body", "x" * 10, balanced) == ("own body", "x" * 10)
+        fallen_back = compare(UNMARKED_PAGE, None, "own body", "x" * 10, balanced)
+        assert fallen_back == ("fallback body", "fallback text")
+
+
+def _section(i: int) -> str:
+    return " ".join(f"Sentence {j} of section {i} tells how the old mill was restored." for j in range(6))
+
+
+# An older page without any content container, whose paragraphs are separated by bare <p> tags: the
+# text after each heading is loose in <body>, which trafilatura's own extractor does not collect (it
+# keeps sections 10-12, half of the text); readability's text has all of it.
+LOOSE_PAGE = (
+    "<html><head><title>Mill news</title></head><body>\n<h1>The old mill</h1>\n"
+    + "".join(f"<h2>Part {i}</h2>\n{_section(i)}<p>\n{_section(i + 10)}<p>\n" for i in range(3))
+    + "</body></html>"
+)
+
+
+def test_own_fragment_is_not_kept_on_a_page_without_a_content_container() -> None:
+    doc = clean_document(LOOSE_PAGE, format="html")
+    assert all(f"Sentence 5 of section {i} " in doc.text for i in (0, 1, 2, 10, 11, 12))
+
+
 def test_own_extraction_length_is_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fallback(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
+    def fallback(cleaned_tree: Any, raw_tree: Any, body: Any, text: str, options: Any) -> tuple[str, str]:
         return "fallback body", "fallback text"
 
     monkeypatch.setattr(trafilatura.core, "compare_extraction", fallback)
@@ -627,3 +690,45 @@ def test_kept_table_cells_are_not_logged_as_dropped(table_format: str) -> None:
     removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
     assert "57" in doc.text
     assert not removed & {"Year", "Boats", "2019", "41 fishing", "2020", "57"}
+
+
+# A date that only dateparser reads (Russian month name in the genitive), in a date-named element.
+_DATEPARSER_ONLY = _dated_page(byline='<p class="date">Опубликовано 5 марта 2024 г.</p>')
+_LOADS_DATEPARSER = """
+import sys
+{call}
+print("dateparser" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "loads"),
+    [
+        (
+            "from pipeline import clean_document\n"
+            "from tests.test_extract_text import ARTICLE, _DATEPARSER_ONLY, _dated_page\n"
+            "for page in (ARTICLE, _DATEPARSER_ONLY, _dated_page()):\n"
+            "    clean_document(page, format='html')",
+            False,
+        ),
+        (
+            "from htmldate import find_date\n"
+            "from tests.test_extract_text import _DATEPARSER_ONLY\n"
+            "find_date(_DATEPARSER_ONLY, extensive_search=True)",
+            True,
+        ),
+    ],
+    ids=["pipeline", "extensive-search"],
+)
+def test_no_page_loads_the_date_parser(call: str, loads: bool) -> None:
+    # Nothing warms dateparser's locales up (3-6 s a process): the pipeline's date search never calls it,
+    # though htmldate's extensive search would on this page.
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADS_DATEPARSER.format(call=call)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(loads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,8 +11,15 @@ import pytest
 from corpus_batch import cleaned_batch  # noqa: F401 - a session fixture
 
 from pipeline.cli import main
-from pipeline.tools.inspect import UnknownDocument, align_kept_and_removed, inspect_document
-from pipeline.tools.output import iter_clean, iter_rejects
+from pipeline.document import document_from_dict
+from pipeline.tools.inspect import (
+    UnknownDocument,
+    _rebuild_from_stages,
+    align_kept_and_removed,
+    inspect_document,
+    placed_body,
+)
+from pipeline.tools.output import iter_clean, iter_rejects, part_origin
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> SimpleNamespace:
@@ -39,6 +47,18 @@ def test_every_clean_document_is_rebuilt_exactly(cleaned_batch: tuple[Path, Path
         for stage in ("extract_text", "strip_boilerplate"):
             assert _by_stage(removed, stage) == _by_stage(record["removed"], stage)
         assert len(removed) == len(record["removed"])
+
+
+def test_the_places_records_hold_give_the_body_the_runs_files_give(
+    cleaned_batch: tuple[Path, Path],  # noqa: F811
+) -> None:
+    _, out = cleaned_batch
+    for part, record in iter_clean(out):
+        doc = document_from_dict(record)
+        assert all(r.at is not None for r in doc.removed), record["id"]
+        origin = part_origin(out, part)
+        assert origin is not None
+        assert placed_body(doc) == _rebuild_from_stages(out, *origin, doc), record["id"]
 
 
 def test_removed_lines_stand_where_they_were(
@@ -105,13 +125,32 @@ def test_not_an_output_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.Ca
     assert done.returncode == 2 and "manifest.json" in done.stderr
 
 
-def test_without_stage_files_every_line_is_still_shown(
+def test_the_published_files_alone_place_every_removed_line(
     cleaned_batch: tuple[Path, Path],  # noqa: F811
     tmp_path: Path,
 ) -> None:
     _, out = cleaned_batch
     copy = tmp_path / "published"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("_stages"))
+    for _, record in iter_clean(copy):
+        found = inspect_document(copy, record["id"])
+        assert found.exact and found.entries == inspect_document(out, record["id"]).entries
+
+
+def test_without_places_or_stage_files_every_line_is_still_shown(
+    cleaned_batch: tuple[Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _, out = cleaned_batch
+    # An output whose records do not say where their removals stood, copied without the run's files.
+    copy = tmp_path / "published"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("_stages"))
+    for part in copy.glob("part-*.jsonl"):
+        records = [json.loads(line) for line in part.read_text(encoding="utf-8").splitlines()]
+        for record in records:
+            for removal in record["removed"]:
+                del removal["at"]
+        part.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     found = inspect_document(copy, "news/council")
     assert not found.exact and "_stages" in found.note
     assert [e.rule for e in found.entries if e.rule] == sorted(
@@ -147,3 +186,19 @@ def test_alignment_of_kept_and_removed_lines(
     lines: list[str], kept: list[str], removed: list[str], expected: list[bool] | None
 ) -> None:
     assert align_kept_and_removed(lines, kept, removed) == expected
+
+
+def test_documents_of_every_part_of_a_split_shard_are_rebuilt_exactly(tmp_path: Path) -> None:
+    from corpus_batch import build_batch, run_batch
+
+    raw, out = build_batch(tmp_path)
+    config = tmp_path / "split-parts.toml"
+    config.write_text("[input]\nshard_files = 4\n[output]\nmax_part_records = 1\n")
+    run_batch(raw, out, config)
+    records = list(iter_clean(out))
+    # Several parts per shard: part numbers are not shard numbers.
+    assert len(records) == 9 and len({part for part, _ in records}) == 9
+    for part, record in records:
+        found = inspect_document(out, record["id"])
+        assert found.exact, (part, record["id"])
+        assert [e.text for e in found.entries if e.rule is None] == record["paragraphs"]

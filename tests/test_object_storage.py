@@ -7,6 +7,7 @@ import datetime
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,9 +24,11 @@ import zstandard
 
 from pipeline import cli, storage
 from pipeline.run import layout
-from pipeline.run.files import atomic_path, read_jsonl
+from pipeline.run.files import atomic_path, list_tree, read_jsonl
+from pipeline.run.retention import REUSED_STAGE
 from pipeline.tasks import SHIPPED_LUIGI_CFG, CleanCorpus, CleanDay
 from pipeline.tools.inspect import inspect_document
+from pipeline.tools.output import iter_rejects, part_origin
 from pipeline.tools.report import build_report
 from pipeline.tools.stats import corpus_stats
 from pipeline.tools.verify import verify_output
@@ -179,9 +182,9 @@ def _same_output(remote: dict[str, bytes], local: dict[str, bytes]) -> None:
             assert remote[name] == local[name], name
 
 
-def _build(raw: str, out: str, config: Path) -> bool:
+def _build(raw: str, out: str, config: Path, keep_stages: bool = False) -> bool:
     luigi.task_register.Register.clear_instance_cache()
-    task = CleanCorpus(raw_dir=raw, out_dir=out, config_path=str(config))
+    task = CleanCorpus(raw_dir=raw, out_dir=out, config_path=str(config), keep_stages=keep_stages)
     return bool(luigi.build([task], local_scheduler=True, workers=1, log_level="WARNING"))
 
 
@@ -278,7 +281,41 @@ def test_a_scratch_prefix_keeps_the_stage_files_apart_from_the_output(
     bucket_name = bucket.removeprefix("s3://")
     keys = [obj.path for obj in storage.list_objects(bucket)]
     assert not [key for key in keys if key.startswith("clean/_stages/")]
-    assert [key for key in keys if key.startswith(f"scratch/{bucket_name}/clean/_stages/write/")]
+    # What a finished run keeps (each shard's repaired text) is there, and nothing else of the stages.
+    scratch = f"scratch/{bucket_name}/clean/_stages/"
+    assert [key for key in keys if key.startswith(f"{scratch}{REUSED_STAGE}/")]
+    assert not [key for key in keys if key.startswith(f"{scratch}write/")]
+
+
+def _stage_names(out: str | Path) -> list[str]:
+    """The run files of an output, their digests (which cover each raw file's mtime or ETag) masked."""
+    return sorted(
+        re.sub(r"[0-9a-f]{16}", "*", path)
+        for path, _ in list_tree(layout.stages_dir(out))
+        if path != layout.LOCK_NAME
+    )
+
+
+def test_what_a_finished_run_keeps_and_gc_are_the_same_on_s3_as_on_disk(
+    local_reference: tuple[Path, Path, Path], bucket: str, tmp_path: Path
+) -> None:
+    raw, config, local_out = local_reference
+    _upload(raw, f"{bucket}/raw")
+    out = f"{bucket}/clean"
+    assert _build(f"{bucket}/raw", out, config, keep_stages=True)
+    kept = tmp_path / "kept"
+    assert _build(str(raw), str(kept), config, keep_stages=True)
+    assert _stage_names(out) == _stage_names(kept)
+    # With every stage kept, each part is traced to its shard, and a rejected document is shown with
+    # what it still had when it was turned away, as on disk.
+    manifest = json.loads(storage.read_bytes(layout.manifest_file(out)))
+    assert all(part_origin(out, part) is not None for part in manifest["parts"])
+    rejected = next(iter_rejects(kept))["id"]
+    shown = inspect_document(out, rejected)
+    assert shown.exact and shown == inspect_document(kept, rejected)
+    assert cli.main(["gc", out]) == 0
+    assert _stage_names(out) == _stage_names(local_out)
+    assert all(part_origin(out, part) is None for part in manifest["parts"])
 
 
 def test_an_upload_that_fails_leaves_no_object(bucket: str) -> None:
@@ -473,7 +510,7 @@ def test_a_host_killed_mid_run_leaves_nothing_that_passes_for_complete(
     if not storage.exists(layout.manifest_file(out)):
         # Whatever was written meanwhile is whole: every file of the run parses to its last line.
         for obj in storage.list_objects(stages):
-            if obj.path.endswith((".jsonl", ".jsonl.gz")):
+            if obj.path.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")):
                 assert all(isinstance(r, dict) for r in read_jsonl(storage.join(stages, obj.path)))
         assert verify_output(out)  # no manifest: not an output yet
         time.sleep(4)  # luigid's worker_disconnect_delay for the killed host

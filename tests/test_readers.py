@@ -18,7 +18,6 @@ from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 from pipeline.clean.readers import (
     bounded_lines,
     discover,
-    may_hold_html,
     media_type_and_charset,
     read_items,
     split_name,
@@ -54,7 +53,6 @@ def test_discover_never_lists_the_output_folder_under_any_of_its_names(tmp_path:
     alias.symlink_to(tmp_path / "clean")
     for out in (tmp_path / "clean", alias, tmp_path / "clean" / ".." / "clean"):
         assert [f.path for f in discover(tmp_path, exclude=out)] == ["a.txt", "cleaner/b.txt"]
-        assert may_hold_html(tmp_path, exclude=out) is False
     assert discover(tmp_path, exclude=tmp_path) == []
     assert discover(tmp_path, exclude=tmp_path / "not-yet") == discover(tmp_path)
 
@@ -320,20 +318,3 @@ def test_media_type_and_charset() -> None:
     assert media_type_and_charset("text/html") == ("text/html", None)
     assert media_type_and_charset("") == (None, None)
     assert media_type_and_charset(None) == (None, None)
-
-
-@pytest.mark.parametrize(
-    ("names", "expected"),
-    [
-        (["a.txt", "sub/b.txt.gz", ".hidden.html"], False),
-        (["a.txt", "sub/b.html.gz"], True),
-        (["a.txt", "c.jsonl"], True),  # a JSONL record may carry HTML
-        (["a.txt", "d.warc.gz"], True),
-        (["a.txt", "notes.md"], True),  # unknown: not known to be plain text
-    ],
-)
-def test_may_hold_html_decides_from_file_names(tmp_path: Path, names: list[str], expected: bool) -> None:
-    for name in names:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(b"x")
-    assert may_hold_html(tmp_path) is expected

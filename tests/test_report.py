@@ -168,7 +168,7 @@ def test_progress_before_a_run_and_the_reporter_off_a_terminal(tmp_path: Path) -
     before = measure(out, shards, now=0.0)
     assert (before.work_done, before.documents_total) == (0, 11)  # 11 files before the JSONL is read
     stream = io.StringIO()
-    reporter = ProgressReporter(out, lambda: shards, stream, live=False, poll_seconds=0.05)
+    reporter = ProgressReporter(lambda: [(out, shards)], stream, live=False, poll_seconds=0.05)
     with reporter:
         from corpus_batch import run_batch
 
@@ -180,7 +180,7 @@ def test_progress_before_a_run_and_the_reporter_off_a_terminal(tmp_path: Path) -
     assert "\r" not in stream.getvalue()
     # A live line is redrawn in place and ends with a newline.
     live = io.StringIO()
-    with ProgressReporter(out, lambda: shards, live, live=True, poll_seconds=0.01):
+    with ProgressReporter(lambda: [(out, shards)], live, live=True, poll_seconds=0.01):
         pass
     assert live.getvalue().startswith("\r") and live.getvalue().endswith("\n")
     assert format_progress(before, measure(out, shards, now=10.0)).startswith(
@@ -206,7 +206,7 @@ def test_cli_run_logs_progress_when_not_on_a_terminal(tmp_path: Path) -> None:
 def test_the_last_log_line_shows_the_last_shard_done() -> None:
     """A poll that saw every document but not the last shard's output must not be the final line."""
     stream = io.StringIO()
-    reporter = ProgressReporter("unused", lambda: [], stream, live=False)
+    reporter = ProgressReporter(lambda: [], stream, live=False)
     reporter._start = Snapshot(0, 12, 6, 0, 1, 0.0)
     reporter._emit(Snapshot(12, 12, 6, 0, 1, 1.0), final=False)
     reporter._emit(Snapshot(12, 12, 6, 1, 1, 1.5), final=True)

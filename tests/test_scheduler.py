@@ -18,13 +18,15 @@ from pathlib import Path
 import luigi
 import luigi.rpc
 import pytest
+from doc_blocks import code_blocks
 
 from pipeline import cli
 from pipeline.run.locking import output_lock
-from pipeline.tasks import SHIPPED_LUIGI_CFG, CleanCorpus, CleanDay
+from pipeline.tasks import CleanCorpus, CleanDay
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+OPERATIONS = ROOT / "docs" / "operations.md"
 DAY = datetime.date(2026, 11, 20)
 # Bounds of every wait on luigid: it answers within a second or two even on a loaded machine.
 LUIGID_START_SECONDS = 60.0
@@ -170,53 +172,84 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def documented_luigid(home: Path, port: int) -> tuple[str, Path]:
+    """The shell lines of docs/operations.md that start luigid, with ``home`` for /var and ``port`` for
+    8082; and the pid file they name."""
+    (block,) = [b for b in code_blocks(OPERATIONS) if "luigid --background" in b.text]
+    script = block.text
+    for system, here in (("/var/run/luigi", "run"), ("/var/log/luigi", "log"), ("/var/lib/luigi", "lib")):
+        script = script.replace(system, str(home / here))
+    script = script.replace("8082", str(port)).replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+    return script, home / "run" / "luigid.pid"
+
+
+def start_luigid(home: Path, port: int) -> int:
+    """Start luigid exactly as docs/operations.md says; return its pid once it answers."""
+    script, pidfile = documented_luigid(home, port)
+    url = f"http://127.0.0.1:{port}"
+    # --background: the command returns once the daemon is forked; the daemon writes its pid file.
+    subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, check=True, timeout=LUIGID_START_SECONDS)
+    pid = 0
+    deadline = time.monotonic() + LUIGID_START_SECONDS
+    while time.monotonic() < deadline:
+        if not pid and pidfile.exists() and pidfile.read_text().strip():
+            pid = int(pidfile.read_text())
+        if pid and _answers(url):
+            return pid
+        time.sleep(0.2)
+    if pid:
+        stop_luigid(pid)
+    pytest.fail(f"luigid did not answer on {url} within {LUIGID_START_SECONDS} s")
+
+
+def stop_luigid(pid: int) -> None:
+    """Stop luigid as the docs say (SIGTERM: it saves its state to --state-path) and wait for it."""
+    if not _alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + LUIGID_STOP_SECONDS
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="module")
 def luigid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``luigid --background`` on 127.0.0.1, a free port, the shipped luigi.cfg; stopped at the end."""
-    binary = Path(sys.executable).with_name("luigid")
-    if not binary.exists():
+    """luigid on 127.0.0.1 and a free port, started as docs/operations.md says; stopped at the end."""
+    if not Path(sys.executable).with_name("luigid").exists():
         pytest.skip("the luigid console script is not installed beside this interpreter")
-    home = tmp_path_factory.mktemp("luigid")
-    pidfile, state = home / "luigid.pid", home / "state.pickle"
+    port = _free_port()
+    pid = start_luigid(tmp_path_factory.mktemp("luigid"), port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_luigid(pid)
+
+
+def test_luigid_started_as_documented_keeps_its_state_across_a_restart(tmp_path: Path) -> None:
+    if not Path(sys.executable).with_name("luigid").exists():
+        pytest.skip("the luigid console script is not installed beside this interpreter")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [
-        str(binary),
-        "--background",
-        "--address",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--pidfile",
-        str(pidfile),
-        "--logdir",
-        str(home / "log"),
-        "--state-path",
-        str(state),
-    ]
-    env = {**os.environ, "LUIGI_CONFIG_PATH": str(SHIPPED_LUIGI_CFG)}
-    # --background: the command returns once the daemon is forked; the daemon writes its pid file.
-    subprocess.run(command, cwd=home, env=env, check=True, timeout=LUIGID_START_SECONDS)
-    pid = 0
+    pid = start_luigid(tmp_path, port)
     try:
-        deadline = time.monotonic() + LUIGID_START_SECONDS
-        while time.monotonic() < deadline:
-            if not pid and pidfile.exists() and pidfile.read_text().strip():
-                pid = int(pidfile.read_text())
-            if pid and _answers(url):
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"luigid did not answer on {url} within {LUIGID_START_SECONDS} s")
-        yield url
+        luigi.rpc.RemoteScheduler(url).add_task(
+            worker="cron-host", task_id="CleanDay_2026_11_20_x", status="FAILED"
+        )
     finally:
-        if pid and _alive(pid):
-            os.kill(pid, signal.SIGTERM)  # luigid saves its state to --state-path on SIGTERM
-            deadline = time.monotonic() + LUIGID_STOP_SECONDS
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        stop_luigid(pid)
+    state = tmp_path / "lib" / "state.pickle"
+    assert state.is_file(), "luigid lost its task table when it stopped"
+    # luigid writes it world-writable (--background sets umask 0) and unpickles it at start: only the
+    # folder keeps others from it.
+    for folder in ("lib", "log", "run"):
+        assert (tmp_path / folder).stat().st_mode & 0o777 == 0o700
+    pid = start_luigid(tmp_path, port)
+    try:
+        assert "CleanDay_2026_11_20_x" in _task_list(url, "FAILED")
+    finally:
+        stop_luigid(pid)
 
 
 def _task_list(url: str, status: str) -> dict[str, dict[str, object]]:
@@ -302,3 +335,60 @@ def test_the_shipped_luigi_config_is_applied_by_the_luigi_module_and_the_command
     ]
     done = subprocess.run([*command, "--date", "2026-11-19"], capture_output=True, text=True, env=env)
     assert done.returncode == 20, done.stderr
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_40_at_once(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    started = time.monotonic()
+    code = _cli(
+        "--raw", str(raw_root), "--out", str(tmp_path / "out"), "--date", "2026-11-20", "--scheduler-url", url
+    )
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 40
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"error: central scheduler {url} unreachable: "), err
+    # Luigi's own retries take 3 x 30 s before they give up.
+    assert elapsed < cli.SCHEDULER_PROBE_SECONDS + 5
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_finished_range_loads_no_model_whatever_the_workers(raw_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clean"
+    argv = ["run", "--raw", str(raw_root), "--out", str(out), "--from", "2026-11-17", "--to", "2026-11-21"]
+    assert _cli(*argv[1:]) == 0
+    # The models load lazily and are cached: an empty cache at the end means they were never loaded.
+    probe = (
+        "import sys\n"
+        "from pipeline import cli\n"
+        "from pipeline.clean.lineclass import load_model\n"
+        "code = cli.main(sys.argv[1:])\n"
+        "print(code, load_model.cache_info().currsize)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv, "--workers", "2"], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "0 0", done.stdout + done.stderr
+
+
+def test_a_backfill_shows_progress_and_says_what_became_of_each_day(
+    raw_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "clean"
+    assert _cli("--raw", str(raw_root), "--out", str(out), "--date", "2026-11-18") == 0
+    capsys.readouterr()
+    argv = ("--raw", str(raw_root), "--out", str(out), "--from", "2026-11-01", "--to", "2026-11-21")
+    assert _cli(*argv) == 0
+    shown = capsys.readouterr()
+    # Off a terminal the progress of the days being cleaned is logged, as for an undated run.
+    progress = [line for line in shown.err.splitlines() if line.startswith("progress: ")]
+    assert progress and "3/3 documents (100.0%)" in progress[-1]
+    assert shown.out.splitlines() == [
+        f"2026-11-01 .. 2026-11-17: no raw data in {raw_root} (17 days)",
+        f"2026-11-18: already complete, 2 documents: 2 clean, 0 rejected -> {out}/2026-11-18/manifest.json",
+        f"2026-11-19: no raw data in {raw_root}/2026-11-19",
+        f"2026-11-20: cleaned, 3 documents: 3 clean, 0 rejected -> {out}/2026-11-20/manifest.json",
+        f"2026-11-21: no raw data in {raw_root}/2026-11-21",
+    ]

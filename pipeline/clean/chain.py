@@ -80,13 +80,12 @@ def stage_functions(
     }
 
 
-def preload_models(html: bool = True) -> None:
-    """Load the stages' lazily loaded data now: date-parser locales, language model, line model, rules.
+def preload_models() -> None:
+    """Load the stages' lazily loaded data now: language model, line model, rules.
 
     Luigi runs each task of a multi-worker run in a process forked from the scheduling one; loading
     here, before the build, lets every task process inherit the data instead of loading its own
     copy (5-15 s per task on a busy 2-core machine, paid once per shard).
-    The date parser is only for HTML: a batch of plain text skips its 3-4 s warm-up.
     """
     # The language model is mostly LZMA decompression, which releases the GIL: it loads in a thread
     # while this one loads the rest (the three in 0.61-0.66 s of a text run's start-up, against 0.73-0.92 s
@@ -95,8 +94,6 @@ def preload_models(html: bool = True) -> None:
         target=detect_language, args=("a few words to load the language model",)
     )
     language.start()
-    if html:
-        extract_text.warm_up()
     load_model()
     load_rules()
     language.join()

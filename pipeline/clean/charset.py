@@ -1,10 +1,11 @@
-"""Bytes -> text: BOM, declared charset, strict UTF-8, UTF-16 pattern, detector, fallback; and the
-signs that bytes are not text at all (file signatures, NUL bytes, control characters).
+"""Bytes -> text: BOM, declared charset, strict UTF-8, UTF-16 pattern, damaged UTF-8, detector,
+fallback; and the signs that bytes are not text at all (file signatures, NUL bytes, control characters).
 
 :func:`decode_bytes` says which rule decided (``bom``, ``declared`` -- the HTTP header charset the reader
 passes in, then ``<meta charset>`` / the XML declaration --, ``utf8_over_declared``, ``utf8``,
-``utf16_pattern``, ``detector`` -- charset-normalizer --, ``fallback`` -- windows-1252); the
-``read_documents`` stage records it in ``metadata.encoding`` and rejects what is not text as ``binary``.
+``utf16_pattern``, ``utf8_damaged`` -- UTF-8 with a few broken sequences, each read as U+FFFD --,
+``detector`` -- charset-normalizer --, ``fallback`` -- windows-1252); the ``read_documents`` stage
+records it in ``metadata.encoding`` and rejects what is not text as ``binary``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ _WEB_ENCODINGS = (
     "iso8859_7",
     "iso8859_9",
 )
+# Bytes that are not strict UTF-8 are still read as UTF-8 (rule utf8_damaged) when they hold at least
+# this many valid multi-byte characters per invalid sequence (the evidence is in _mostly_utf8).
+UTF8_VALID_PER_INVALID = 10
 # Candidates whose "chaos" is within this of the detector's best count as a tie.
 DETECTOR_TIE_MARGIN = 0.1
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -145,7 +149,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
 def decode_bytes(
     data: bytes, declared: str | None = None, content_type: str = "text"
 ) -> tuple[str, str, str]:
-    """``(text, charset, rule)``: the first of BOM, declared charset, UTF-8, UTF-16 pattern, detector.
+    """``(text, charset, rule)``: the first of BOM, declared charset, UTF-8, UTF-16 pattern, UTF-8 with
+    a few broken sequences, detector.
 
     A declared single-byte charset yields to valid multi-byte UTF-8 (rule ``utf8_over_declared``).
 
@@ -184,6 +189,8 @@ def decode_bytes(
     # hold at most 0.3 in a thousand (benchmarks/evidence.py bytes).
     if data.count(0) > len(data) // 1000:
         raise ValueError("binary: NUL bytes")
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace"), "utf-8", "utf8_damaged"
     detected = _detect(data)
     if detected:
         try:
@@ -191,6 +198,23 @@ def decode_bytes(
         except (UnicodeDecodeError, LookupError):
             pass
     return data.decode("sloppy-windows-1252"), "sloppy-windows-1252", "fallback"
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True for UTF-8 with a few broken sequences: many valid multi-byte characters per invalid byte.
+
+    A string cut inside a character (a teaser truncated at a byte count), or one stray byte, makes a
+    UTF-8 page fail strict decoding; the detector would read it as a legacy code page and the whole
+    text become mojibake (trafilatura-eval t0840: Polish read as cp1251, 499 valid multi-byte
+    characters and 1 invalid byte). Legacy text forms a valid multi-byte sequence only by accident:
+    on the dev pages that fail strict UTF-8, every legacy page has none, every damaged UTF-8 page
+    at least 25 per invalid sequence (t0924: 101 and 4); double-byte encodings such as GBK reach
+    about one per invalid sequence, hence the margin.
+    """
+    decoded = data.decode("utf-8", errors="ignore")
+    invalid = len(data.decode("utf-8", errors="replace")) - len(decoded)
+    valid = len(decoded) - len(decoded.encode("ascii", errors="ignore"))
+    return valid >= UTF8_VALID_PER_INVALID * invalid
 
 
 def _detect(data: bytes) -> str | None:

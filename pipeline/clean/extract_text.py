@@ -4,17 +4,20 @@ On a page that declares itself a forum, Q&A or product page (``pipeline/clean/pa
 main text came out short, the posts and reviews sit where trafilatura looks for comments; there a second
 run with comments on is kept when it finds much more text. On a short forum page where that does not
 help, a run with favor_recall is kept when it finds much more text. Where trafilatura's own extraction
-already holds a good share of the page's visible text, it is kept over trafilatura's readability/jusText
-fallback (``own_extraction_kept``).
+already holds a good share of the page's visible text and the page marks a main-content container, it is
+kept over trafilatura's readability/jusText fallback (``own_extraction_kept``). Where the page lines left
+out hold much more prose than the text kept, readability-lxml's text is a second opinion
+(``pipeline/clean/second_opinion.py``).
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import inspect
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from copy import deepcopy
@@ -27,9 +30,11 @@ from lxml import etree
 from trafilatura.meta import reset_caches
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
+from pipeline.clean.second_opinion import second_opinion
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
@@ -53,8 +58,6 @@ _BLOCK_TAGS = frozenset(
 _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
-# A date-like text that no dateparser locale accepts, so that parsing it loads every locale.
-_WARM_UP_DATE = "zz 12 qq 1999"
 # Declared kinds whose content trafilatura may file under comments (forum posts and answers, product
 # reviews, listing items): every declared kind but article. Raw extractor text, share 0.3, ratio 2.0:
 # wcxb-dev bow F1 0.8472 against 0.8372 without the comments run (6 of 256 pages switch: 2 "forum", 4
@@ -95,28 +98,10 @@ CELL_SEPARATOR = "\t"
 # those, 5 are the page's own date, 7 another date on the page, a sidebar or a citation, or one with an
 # invented day, 2 unclear); 1,385 pages get the same date (or none), 12 another. ``original_date``: the
 # first publication, not the last update (trafilatura's own choice).
+# Without the extensive search htmldate never calls dateparser (its external parser serves that search
+# only: ``try_date_expr``, htmldate 1.11), so no process loads dateparser's locales (3-6 s each on the
+# reference machine); tests/test_extract_text.py checks it.
 DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
-_warmed_up = False
-
-
-def warm_up() -> None:
-    """Load the date parser's locale data once per process, outside any page's time limit.
-
-    htmldate (trafilatura's date finder) loads dateparser's locales lazily, on the first page whose date
-    text needs them: 4-6 s on the reference machine, more with busy cores. Paid inside one page's time
-    limit, that turned ordinary pages into extraction_timeout rejects (3 of 256 wcxb-dev pages in a
-    2-worker run); loaded here, the same pages extract in about 1 s.
-    """
-    global _warmed_up
-    if _warmed_up:
-        return
-    _warmed_up = True
-    try:
-        from htmldate.extractors import get_external_parser
-
-        get_external_parser().get_date_data(_WARM_UP_DATE)
-    except Exception as exc:  # noqa: BLE001 - a warm-up failure only costs time later
-        log.debug("date parser warm-up failed: %r", exc)
 
 
 def norm_line(line: str) -> str:
@@ -140,6 +125,21 @@ _VISIBLE_TEXT = etree.XSLT(
 </xsl:stylesheet>"""
     )
 )
+
+
+def parse_page(html: str) -> Any:
+    """The page's element tree, or None when the markup cannot be parsed at all.
+
+    trafilatura refuses markup that does not name ``html`` in its first 50 characters and parses to
+    fewer than two elements under the root: a page saved without ``<html>`` and ``<head>``, starting
+    with a ``<pre>``, ``<table>`` or ``<div>``, whose whole text is one ``<body>``. Such a file is still a
+    page that a browser shows, so it is read again inside ``<html><body>`` (cleaneval-dev: 5 of 370 pages,
+    which readability-lxml extracts at bow F1 0.93-1.00).
+    """
+    tree = load_html(html)
+    if tree is None and html.strip():
+        tree = load_html(f"<html><body>{html}</body></html>")
+    return tree
 
 
 def page_lines(tree: Any) -> list[str]:
@@ -174,6 +174,26 @@ def _not_extracted(lines: list[str], text: str) -> list[str]:
     return [
         line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
     ]
+
+
+def removals_in_place(page: Sequence[str], text: str, dropped: Sequence[str]) -> list[Removal]:
+    """The ``dropped`` page lines (a subsequence of ``page``, the page's lines in order) as removals,
+    each placed before the line of the extracted ``text`` that follows it on the page."""
+    where: dict[str, list[int]] = {}
+    for index, line in enumerate(text.split("\n")):
+        where.setdefault(norm_line(line), []).append(index)
+    removals: list[Removal] = []
+    after = 0  # the extracted lines before this point of the page
+    for line in page:
+        if len(removals) < len(dropped) and line == dropped[len(removals)]:
+            removals.append(Removal(line, RULE_NOT_MAIN, STAGE, after))
+            continue
+        found = where.get(line)
+        if found:
+            later = bisect.bisect_left(found, after)
+            if later < len(found):
+                after = found[later] + 1
+    return removals
 
 
 def _as_list(value: Any) -> list[str]:
@@ -286,6 +306,18 @@ def _second_runs(
 _OWN_MIN_CHARS: ContextVar[float] = ContextVar("own_min_chars", default=0.0)
 
 
+def marks_main_content(tree: Any) -> bool:
+    """Whether the page marks a main-content container that trafilatura's own extractor looks for.
+
+    trafilatura's extractor starts from the first element its ``BODY_XPATH`` expressions find (an
+    ``<article>``, a ``<main>``, a ``div`` whose class or id names an article body, the content or the
+    main column); on a page without any it collects the page's loose paragraphs instead, and on the
+    table layouts of older pages that gives a fragment of the text or a menu. There, the fallback
+    comparison is the evidence that counts.
+    """
+    return any(next(iter(expression(tree)), None) is not None for expression in _BODY_XPATH)
+
+
 def _install_own_extraction_hook() -> bool:
     """Wrap trafilatura's ``compare_extraction`` (once) so that ``_OWN_MIN_CHARS`` can keep its own text.
 
@@ -300,7 +332,7 @@ def _install_own_extraction_hook() -> bool:
         signature = inspect.signature(original)
     except (TypeError, ValueError):  # not a function any more
         signature = None
-    if signature is None or not {"body", "text", "options"} <= set(signature.parameters):
+    if signature is None or not {"cleaned_tree", "body", "text", "options"} <= set(signature.parameters):
         _warn_hook_missing()
         return False
     bind = signature.bind
@@ -311,7 +343,12 @@ def _install_own_extraction_hook() -> bool:
         if min_chars > 0:
             arguments = bind(*args, **kwargs).arguments
             text, options = arguments["text"], arguments["options"]
-            if getattr(options, "focus", None) == "balanced" and text and len(text) >= min_chars:
+            if (
+                getattr(options, "focus", None) == "balanced"
+                and text
+                and len(text) >= min_chars
+                and marks_main_content(arguments["cleaned_tree"])
+            ):
                 return arguments["body"], text
         return original(*args, **kwargs)
 
@@ -335,7 +372,13 @@ def own_extraction_kept(min_chars: float) -> Iterator[None]:
     the page: an own extraction that already holds a good share of the page's visible text has found
     the main content, and the fallback's longer text is that plus comments, related stories or a
     sidebar (zyte-aeb: 3 articles, bow F1 0.34 -> 1.00, 0.48 -> 0.99, and 0.91 -> 0.98 where
-    readability dropped the article's tables). Readability and jusText are then not run at all. With
+    readability dropped the article's tables). Readability and jusText are then not run at all.
+    That holds only where the own extraction came from a container the page marks as its content
+    (``marks_main_content``): on a page without one, the own text is the page's loose paragraphs, often
+    a fragment or a menu, and the fallback's longer text the whole of it, so trafilatura decides there
+    (cleaneval-dev: 20 such pages reach the hook; keeping the own text on them loses 9 outright, e.g.
+    0.35 and 0.06 where trafilatura's choice scores 1.00 and 0.95; bow F1 0.890 against 0.876, one page
+    worse, 0.71 against 0.81; trafilatura-eval one page better, zyte-aeb and wcxb-dev the same). With
     ``min_chars`` 0, trafilatura decides alone. Only the balanced mode is affected (the recall runs keep
     trafilatura's own rules). Thread-safe: the length is a context variable read by a wrapper that
     ``_install_own_extraction_hook`` puts around trafilatura's function once.
@@ -433,16 +476,20 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
     if doc.rejected or doc.html is None:
         return doc
-    warm_up()
     try:
         with time_limit(cfg.timeout_seconds):
-            tree = load_html(doc.html)
+            tree = parse_page(doc.html)
             if tree is None:
                 return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
             lines = page_lines(tree)
             visible = sum(len(line) for line in lines)
             with own_extraction_kept(cfg.own_extraction_share * visible):
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url)
+            left_out = _not_extracted(lines, text)
+            other = second_opinion(doc.html, tree, text, left_out, cfg, page_lines)
+            if other is not None:
+                log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
+                text, left_out = other, _not_extracted(lines, other)
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:
@@ -455,7 +502,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     if meta is None or not text.strip():
         return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
     # The removed-lines log is computed against the text actually kept, whichever run gave it.
-    removals = [Removal(line, RULE_NOT_MAIN, STAGE) for line in _not_extracted(lines, text)]
+    removals = removals_in_place(lines, text, left_out)
     source = doc.source
     if source.url is None and meta.url:
         source = dataclasses.replace(source, url=meta.url)
@@ -475,10 +522,6 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
 def extract_text_within(doc: Document, cfg: ExtractConfig, memory_budget: int) -> Document:
     """:func:`extract_text` with at most ``memory_budget`` bytes of address space for the page (0: no
     limit); a page that needs more is an ``out_of_memory`` reject instead of a worker killed."""
-    if doc.html is not None:
-        # Once per process, outside the page's budget: loading the date parser's locales is not the
-        # page's cost, and an allocation failing there crashes the interpreter, not the page.
-        warm_up()
     try:
         with memory_limit(memory_budget if doc.html is not None else 0):
             return extract_text(doc, cfg)

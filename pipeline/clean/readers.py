@@ -145,22 +145,6 @@ def _discover_objects(prefix: str, exclude: str | Path | None) -> list[RawFile]:
     return found
 
 
-def may_hold_html(raw_dir: str | Path, exclude: str | Path | None = None) -> bool:
-    """Whether any input under ``raw_dir`` may hold HTML (an .html, .jsonl or .warc file, or an unknown one).
-
-    Stops at the first such file, so a batch with HTML answers at once and only plain-text batches are
-    walked to the end. ``exclude`` is the output folder, as for :func:`discover`.
-    """
-    if storage.is_remote(raw_dir):
-        return any(split_name(f.path)[1] != "text" for f in _discover_objects(os.fspath(raw_dir), exclude))
-    skip = _folder_key(exclude)
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = _input_folders(dirpath, dirnames, skip)
-        if any(split_name(name)[1] != "text" for name in filenames if not name.startswith(".")):
-            return True
-    return False
-
-
 def split_name(path: str) -> tuple[str, str | None, str | None]:
     """``(id, format, compression)`` of a relative path: ``a/b.html.gz`` -> ``("a/b", "html", ".gz")``."""
     stem, compression = path, None

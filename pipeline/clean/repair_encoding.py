@@ -18,7 +18,7 @@ import ftfy
 import ftfy.chardata
 
 from pipeline.clean.ftfy_check import FTFY_CONFIG, unchanged_by_ftfy
-from pipeline.document import Document
+from pipeline.document import Document, moved_removals
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 
@@ -98,6 +98,10 @@ def repair_encoding(doc: Document) -> Document:
         return doc.with_metadata(encoding_fixes=fixes)
     title = fix_text_explained(doc.title)[0] if doc.title else doc.title
     removed = tuple(dataclasses.replace(r, text=fix_text_explained(r.text)[0]) for r in doc.removed)
+    if "text" in changes and changes["text"].count("\n") != doc.text.count("\n"):
+        # ftfy made line breaks of other separators (U+2028, a lone CR): the lines the removals stood
+        # between are not the same lines any more.
+        removed = moved_removals(removed, None)
     repaired = dataclasses.replace(doc, **changes, title=title, removed=removed)
     return repaired.with_metadata(encoding_fixes=fixes)
 

@@ -13,6 +13,7 @@ a list item, the text keeps its words.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from functools import cache
 import regex
 
 from pipeline.clean.credits import is_byline
-from pipeline.document import Document, Removal
+from pipeline.document import Document, Removal, moved_removals
 from pipeline.rules.ids import BYLINE
 from pipeline.text import (
     CLAUSE_END,
@@ -109,10 +110,16 @@ def paragraph_type(text: str) -> str:
 
 def split_paragraphs(text: str) -> list[str]:
     """The paragraphs of a body given as lines with blank lines between blocks."""
+    return _split_paragraphs(text)[0]
+
+
+def _split_paragraphs(text: str) -> tuple[list[str], list[int]]:
+    """The paragraphs of a body given as lines, and the index of the line each one starts at."""
     lines = squeezed_lines(text)
     # The document's own spellings decide "depart-/ment"; counted only when a line ends in a hyphen.
     vocabulary = cache(lambda: Counter(w.lower() for w in LETTERS.findall(text)))
-    return [_joined([lines[i] for i in group], vocabulary) for group in paragraph_lines(lines)]
+    groups = paragraph_lines(lines)
+    return [_joined([lines[i] for i in group], vocabulary) for group in groups], [g[0] for g in groups]
 
 
 def segment_paragraphs(doc: Document) -> Document:
@@ -123,12 +130,23 @@ def segment_paragraphs(doc: Document) -> Document:
     if doc.paragraph_types and doc.text == "\n\n".join(doc.paragraphs):
         # Segmented already: typed again, an HTML list item without its marker would change type.
         return doc
-    paragraphs = split_paragraphs(doc.text)
+    paragraphs, starts = _split_paragraphs(doc.text)
     edge = set(range(BYLINE_EDGE_PARAGRAPHS)) | set(
         range(len(paragraphs) - BYLINE_EDGE_PARAGRAPHS, len(paragraphs))
     )
-    bylines = [i for i in edge if 0 <= i < len(paragraphs) and is_byline(paragraphs[i])]
-    removals = [Removal(paragraphs[i], BYLINE, STAGE) for i in sorted(bylines)]
+    bylines = sorted(i for i in edge if 0 <= i < len(paragraphs) and is_byline(paragraphs[i]))
+
+    def kept_before(paragraph: int) -> int:
+        """How many of the paragraphs that stay come before the ``paragraph``-th one."""
+        return paragraph - bisect.bisect_left(bylines, paragraph)
+
+    def new_place(line: int) -> int:
+        # A point before a line inside a paragraph (a page line dropped between hard-wrapped lines)
+        # goes after that paragraph: the paragraph is one piece of text now.
+        return kept_before(bisect.bisect_left(starts, line))
+
+    removals = [Removal(paragraphs[i], BYLINE, STAGE, kept_before(i)) for i in bylines]
+    removed = moved_removals(doc.removed, new_place)
     paragraphs = [p for i, p in enumerate(paragraphs) if i not in bylines]
     types = tuple(paragraph_type(p) for p in paragraphs)
     if doc.metadata.get("content_type") == "html":
@@ -147,7 +165,7 @@ def segment_paragraphs(doc: Document) -> Document:
     ):
         return doc
     segmented = dataclasses.replace(
-        doc, text=text, title=title, paragraphs=tuple(paragraphs), paragraph_types=types
+        doc, text=text, title=title, paragraphs=tuple(paragraphs), paragraph_types=types, removed=removed
     )
     return segmented.with_removed(removals)
 

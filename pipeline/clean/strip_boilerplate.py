@@ -26,14 +26,14 @@ keeps the stage idempotent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import regex
 
 from pipeline.clean.lineclass import load_model
 from pipeline.clean.title import find_title, split_site_suffix
 from pipeline.config import BoilerplateConfig
-from pipeline.document import Document, Removal
+from pipeline.document import Document, Removal, moved_removals
 from pipeline.rules import RuleSet, line_key, normalize_line
 from pipeline.rules.ids import (
     EMPTY_ITEM,
@@ -215,23 +215,26 @@ def strip_boilerplate(
         learned=learned,
         site_hints=[str(doc.metadata["site_name"])] if doc.metadata.get("site_name") else [],
     )
-    removals: list[Removal] = []
-    kept: list[str] = []
-    for line, verdict in zip(lines, verdicts, strict=True):
-        if verdict is None:
-            kept.append(line)
-            continue
-        removals.append(Removal(line.strip(), verdict, STAGE))
-        kept.append("")
-    text = _squeeze_blank_lines(kept)
+    kept = [line if verdict is None else "" for line, verdict in zip(lines, verdicts, strict=True)]
+    text, new_place = _squeeze_blank_lines(kept)
     if text == doc.text and title == doc.title:
         return doc
-    return dataclasses.replace(doc, text=text, title=title).with_removed(removals)
+    removals = [
+        Removal(line.strip(), verdict, STAGE, new_place(i))
+        for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
+        if verdict is not None
+    ]
+    moved = moved_removals(doc.removed, new_place)
+    return dataclasses.replace(doc, text=text, title=title, removed=moved).with_removed(removals)
 
 
-def _squeeze_blank_lines(lines: Sequence[str]) -> str:
+def _squeeze_blank_lines(lines: Sequence[str]) -> tuple[str, Callable[[int], int]]:
+    """The lines joined, runs of blank lines made one, none at the ends; and where a point before
+    input line ``i`` now is (before which output line)."""
     out: list[str] = []
+    before: list[int] = []
     for line in lines:
+        before.append(len(out))
         if not line.strip():
             if out and out[-1] != "":
                 out.append("")
@@ -239,4 +242,4 @@ def _squeeze_blank_lines(lines: Sequence[str]) -> str:
         out.append(line.rstrip())
     while out and out[-1] == "":
         out.pop()
-    return "\n".join(out)
+    return "\n".join(out), lambda i: min(before[i] if i < len(before) else len(out), len(out))

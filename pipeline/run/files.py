@@ -179,8 +179,8 @@ def read_json(path: str | Path) -> Any:
 
 
 def count_lines(path: str | Path) -> int:
-    """The number of lines of a file."""
-    with storage.open_read(path) as handle:
+    """The number of lines of a file (plain, .gz or .zst)."""
+    with open_decompressed(path) as handle:
         return sum(1 for _ in handle)
 
 
@@ -266,6 +266,50 @@ def remove_files(folder: str | Path, keep: Callable[[str], bool]) -> None:
     for path in Path(folder).iterdir():
         if path.is_file() and not keep(path.name):
             path.unlink()
+
+
+def list_tree(folder: str | Path) -> list[tuple[str, int]]:
+    """Every file under ``folder`` at any depth: its path relative to it (``/``-separated) and its size,
+    sorted (none when there is no such folder)."""
+    if storage.is_remote(folder):
+        return [(obj.path, obj.size) for obj in storage.list_objects(os.fspath(folder))]
+    found = []
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                size = os.stat(path).st_size
+            except FileNotFoundError:
+                continue
+            found.append((os.path.relpath(path, folder).replace(os.sep, "/"), size))
+    return sorted(found)
+
+
+def list_folders(folder: str | Path) -> list[str]:
+    """The names of the folders (or prefixes) directly in ``folder``, sorted."""
+    if storage.is_remote(folder):
+        return storage.list_folders(os.fspath(folder))
+    try:
+        return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
+    except FileNotFoundError:
+        return []
+
+
+def remove(path: str | Path) -> None:
+    """Delete one file (nothing when it is not there)."""
+    if storage.is_remote(path):
+        storage.remove(os.fspath(path))
+    else:
+        Path(path).unlink(missing_ok=True)
+
+
+def remove_empty_folders(folder: str | Path) -> None:
+    """Delete the empty folders under ``folder`` (an object store has no folders: nothing to do)."""
+    if storage.is_remote(folder):
+        return
+    for dirpath, _, _ in sorted(os.walk(folder), key=lambda entry: entry[0], reverse=True):
+        if dirpath != os.fspath(folder) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
 
 
 def remove_stale_temporaries(out_dir: str | Path) -> int:

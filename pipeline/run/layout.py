@@ -2,13 +2,14 @@
 under ``_stages/``. Names only; reading and writing them is :mod:`pipeline.run.files`' job.
 
     OUT/manifest.json, OUT/rejected.jsonl, OUT/part-00000.jsonl[.gz|.zst], ...   published
-    OUT/_stages/<stage>/shard-NNNNN-<digest>.jsonl            a stage's documents for one shard
+    OUT/_stages/<stage>/shard-NNNNN-<digest>.jsonl.zst        a stage's documents for one shard
     OUT/_stages/repair_encoding/shard-...counts.json          line counts for learn_boilerplate
     OUT/_stages/tag_metadata/shard-...ids.jsonl, ...npy       dedup signatures for find_duplicates
     OUT/_stages/write/shard-...jsonl[.gz|.zst], ...rejected.jsonl, ...stats.json   one shard's output
     OUT/_stages/<batch stage>/batch-<fingerprint>.json        a batch-level stage's result
     OUT/_stages/find_duplicates/batch-<fingerprint>/shard-NNNNN.json   duplicates of one shard
     OUT/_stages/_progress/<stage>-shard-NNNNN-<digest>.json   progress of a running task
+    OUT/_stages/batch.json                                    the batch last planned: its shards' digests
     OUT/_stages/.lock                                         held by the run writing the folder
 
 ``OUT/_stages`` moves under a scratch prefix when the Luigi configuration names one (:func:`scratch_root`).
@@ -16,8 +17,10 @@ under ``_stages/``. Names only; reading and writing them is :mod:`pipeline.run.f
 ``OUT`` is a local folder or an object-store prefix (``s3://bucket/clean``): every name here is a plain
 string joined with ``/`` (:func:`pipeline.storage.join`), which both understand.
 
-``<digest>`` is the first 16 hex digits of the shard's digest (its files and the settings), so a changed
-input or setting gives new names and stale files are never reused.
+``<digest>`` is the first 16 hex digits of a shard digest: for the stages before the learned-lines
+barrier the shard's own (its files and the settings), for the others the batch's (every shard's files
+and the settings); see :mod:`pipeline.run.plan`. A changed input or setting gives new names and stale
+files are never reused. :mod:`pipeline.run.retention` says which of these files a finished output keeps.
 """
 
 from __future__ import annotations
@@ -35,16 +38,19 @@ REJECTED = "rejected.jsonl"
 STAGES_DIR = "_stages"
 PROGRESS_DIR = "_progress"
 LOCK_NAME = ".lock"
+BATCH_RECORD = "batch.json"
 #: The per-shard step after the stages: a shard's part, rejects and stats.
 WRITE = "write"
 #: File-name suffix of each output compression.
 COMPRESSION_SUFFIX = {"none": "", "gzip": ".gz", "zstd": ".zst"}
 #: A published part file.
 PART_NAME = re.compile(r"^part-\d{5}\.jsonl(?:\.gz|\.zst)?$")
-#: The index a part's name starts with.
-PART_INDEX = re.compile(r"^part-(\d{5})\.")
-#: A stage's documents (or the writer's part) for one shard: its index and digest.
-SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.jsonl(?:\.gz|\.zst)?$")
+#: Any file of one shard in a stage's folder: its index and digest.
+SHARD_FILE = re.compile(r"^shard-(\d{5})-([0-9a-f]{16})\.")
+#: A progress file: its stage, shard index and digest.
+PROGRESS_FILE = re.compile(r"^([a-z_]+)-shard-(\d{5})-([0-9a-f]{16})\.json$")
+#: The end of the name of a shard's stats, which the writer writes last.
+STATS_SUFFIX = ".stats.json"
 
 
 def stages_dir(out_dir: str | Path) -> str:
@@ -71,8 +77,9 @@ def _shard_file(out_dir: str | Path, stage: str, shard: int, digest: str, suffix
 
 
 def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
-    """Where a stage keeps its documents for one shard."""
-    return _shard_file(out_dir, stage, shard, digest, ".jsonl")
+    """Where a stage keeps its documents for one shard (zstandard: a tenth of the size of the JSON
+    Lines for a few percent of the stage's time)."""
+    return _shard_file(out_dir, stage, shard, digest, ".jsonl.zst")
 
 
 def shard_files_glob(shard: int) -> str:
@@ -114,7 +121,15 @@ def shard_rejects_file(out_dir: str | Path, shard: int, digest: str) -> str:
 
 def shard_stats_file(out_dir: str | Path, shard: int, digest: str) -> str:
     """Where the writer keeps a shard's stats; written last, it marks the shard finished."""
-    return _shard_file(out_dir, WRITE, shard, digest, ".stats.json")
+    return _shard_file(out_dir, WRITE, shard, digest, STATS_SUFFIX)
+
+
+def shard_of(name: str) -> tuple[int, str]:
+    """The shard index and 16-hex digest a shard file's name carries (ValueError for another name)."""
+    match = SHARD_FILE.match(name)
+    if not match:
+        raise ValueError(f"not a shard file: {name}")
+    return int(match.group(1)), match.group(2)
 
 
 def batch_file(out_dir: str | Path, stage: str, fingerprint: str) -> str:
@@ -132,6 +147,19 @@ def progress_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> s
     return join(stages_dir(out_dir), PROGRESS_DIR, f"{stage}-shard-{shard:05d}-{digest[:16]}.json")
 
 
+def progress_of(name: str) -> tuple[str, int, str]:
+    """The stage, shard index and 16-hex digest a progress file's name carries (ValueError otherwise)."""
+    match = PROGRESS_FILE.match(name)
+    if not match:
+        raise ValueError(f"not a progress file: {name}")
+    return match.group(1), int(match.group(2)), match.group(3)
+
+
+def batch_record_file(out_dir: str | Path) -> str:
+    """Where the last planned batch's shards and digests are recorded (what names its stage files)."""
+    return join(stages_dir(out_dir), BATCH_RECORD)
+
+
 def lock_file(out_dir: str | Path) -> str:
     """The lock file of an output folder (in its ``_stages``, so the published folder holds only the
     output; there even with a scratch prefix, which may be remote and cannot be locked)."""
@@ -146,9 +174,3 @@ def manifest_file(out_dir: str | Path) -> str:
 def part_name(index: int, compression: str) -> str:
     """The file name of a part: ``part-00000.jsonl`` plus ``.gz``/``.zst`` when compressed."""
     return f"part-{index:05d}.jsonl{COMPRESSION_SUFFIX[compression]}"
-
-
-def part_index(part: str) -> int | None:
-    """The index a part's name carries (``part-00003.jsonl`` -> 3), None for another name."""
-    match = PART_INDEX.match(part)
-    return int(match.group(1)) if match else None

@@ -3,8 +3,8 @@
 The stage tasks run in Luigi worker processes (or on other machines with ``luigid``), so they do not
 talk to the terminal. Each one writes its progress file (:func:`pipeline.run.layout.progress_file`,
 ``{"done": n, "finished": bool}``, atomically) every few documents. ``python -m pipeline run`` reads
-them from a thread, knowing the shard plan, and prints a live line on a terminal or a log line now
-and then otherwise.
+them from a thread, knowing the shard plan of each batch it runs (one folder, or the days of a range
+still to clean), and prints a live line on a terminal or a log line now and then otherwise.
 
 Work is counted in document-stages: a batch of N documents is done after N documents went through
 each task of a shard (every stage, then the writer). "Documents done" is that work divided by the
@@ -55,7 +55,7 @@ def _stage_complete(out_dir: str | Path, stage: str, shard: Shard) -> bool:
     # The writer's stats file is written after its part and rejects: it marks the shard finished.
     if stage == layout.WRITE:
         return exists(layout.shard_stats_file(out_dir, shard.index, shard.digest))
-    return exists(layout.stage_file(out_dir, stage, shard.index, shard.digest))
+    return exists(layout.stage_file(out_dir, stage, shard.index, shard.stage_digest(stage)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,8 @@ class Snapshot:
 #: What earlier polls found out for good, per shard: its number of documents (once its first stage has
 #: finished) and the stages it has completed. Outputs are never taken back during a run.
 Known = dict[int, tuple[int, set[str]]]
+#: One batch as the reporter follows it: its output folder and its shards.
+Batch = tuple[str, Sequence[Shard]]
 
 
 def measure(
@@ -103,7 +105,10 @@ def measure(
     for shard in shards:
         size, completed = known[shard.index] if known and shard.index in known else (None, set())
         if size is None:
-            first = _read(layout.progress_file(out_dir, ALL_STAGES[0], shard.index, shard.digest))
+            first_stage = ALL_STAGES[0]
+            first = _read(
+                layout.progress_file(out_dir, first_stage, shard.index, shard.stage_digest(first_stage))
+            )
             final = bool(first and first[1])
             size = first[0] if first and final else len(shard.paths)
         else:
@@ -113,7 +118,9 @@ def measure(
                 completed.add(stage)
                 work_done += size
                 continue
-            seen = _read(layout.progress_file(out_dir, stage, shard.index, shard.digest))
+            seen = _read(layout.progress_file(out_dir, stage, shard.index, shard.stage_digest(stage)))
+            if seen and seen[1]:  # finished, and its files already tidied away by the end of the run
+                completed.add(stage)
             work_done += min(seen[0], size) if seen else 0
         if known is not None and (final or ALL_STAGES[0] in completed):
             known[shard.index] = (size, completed)
@@ -126,6 +133,18 @@ def measure(
         shards_done,
         len(shards),
         time.monotonic() if now is None else now,
+    )
+
+
+def combine(snapshots: Sequence[Snapshot]) -> Snapshot:
+    """Several batches' progress (the days of a range) as one."""
+    return Snapshot(
+        sum(s.work_done for s in snapshots),
+        sum(s.work_total for s in snapshots),
+        len(ALL_STAGES),
+        sum(s.shards_done for s in snapshots),
+        sum(s.shards for s in snapshots),
+        max((s.at for s in snapshots), default=time.monotonic()),
     )
 
 
@@ -159,21 +178,19 @@ class ProgressReporter:
 
     def __init__(
         self,
-        out_dir: str | Path,
-        plan: Callable[[], Sequence[Shard]],
+        batches: Callable[[], Sequence[Batch]],
         stream: TextIO,
         live: bool,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
-        self.out_dir = out_dir
-        self.plan = plan
+        self.batches = batches
         self.stream = stream
         self.live = live
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
-        self._shards: Sequence[Shard] | None = None
-        self._known: Known = {}
+        self._plans: Sequence[Batch] | None = None
+        self._known: list[Known] = []
         self._start: Snapshot | None = None
         self._last_logged: Snapshot | None = None
         self._drawn = False
@@ -189,19 +206,25 @@ class ProgressReporter:
         """Stop polling, print the final state, and end the terminal line."""
         self._stop.set()
         self._thread.join()
-        if self._shards is not None and self._start is not None:
-            self._emit(measure(self.out_dir, self._shards, known=self._known), final=True)
+        if self._plans is not None and self._start is not None:
+            self._emit(self._measure(), final=True)
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
 
+    def _measure(self) -> Snapshot:
+        assert self._plans is not None
+        batches = zip(self._plans, self._known, strict=True)
+        return combine([measure(out, shards, known=known) for (out, shards), known in batches])
+
     def _run(self) -> None:
-        self._shards = self.plan()
-        self._start = measure(self.out_dir, self._shards, known=self._known)
+        self._plans = self.batches()
+        self._known = [{} for _ in self._plans]
+        self._start = self._measure()
         wait = self.poll_seconds
         while not self._stop.wait(wait):
             started = time.perf_counter()
-            self._emit(measure(self.out_dir, self._shards, known=self._known), final=False)
+            self._emit(self._measure(), final=False)
             # The poll shares the scheduling process with Luigi: it never takes more than 5% of it.
             wait = max(self.poll_seconds, 20 * (time.perf_counter() - started))
 

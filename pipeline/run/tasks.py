@@ -63,8 +63,9 @@ from pipeline.run.files import (
     write_json,
     write_stage_file,
 )
-from pipeline.run.plan import Shard, batch_fingerprint, plan_for, plan_shards, remember_plan
+from pipeline.run.plan import Shard, batch_fingerprint, plan_for, plan_shards, remember_plan, stage_digest
 from pipeline.run.progress import record_progress
+from pipeline.run.retention import record_batch, tidy_stages
 from pipeline.run.signature_files import SignatureFiles, duplicates_by_shard, write_signatures
 from pipeline.run.writers import assemble_corpus, write_shard_outputs
 
@@ -116,6 +117,9 @@ class ShardParameters(BatchParameters):
 
     shard = luigi.IntParameter()
     digest = luigi.Parameter()
+    # The shard's own files and the settings (its digest above already covers them): names the files
+    # of the stages before the learned-lines barrier (``plan.SHARD_LOCAL_STAGES``).
+    shard_digest = luigi.Parameter(significant=False)
     # The batch this shard belongs to (its digest already covers it): names the plan that lists the
     # shard's files (not a parameter of every task: a batch of millions of files would be held by each)
     # and the batch-level tasks.
@@ -166,8 +170,12 @@ class ShardStage(ShardParameters, luigi.Task):
     def requires(self) -> Any:
         return self.clone(self.previous())
 
+    def files_digest(self) -> str:
+        """The digest that names this stage's files for the shard."""
+        return stage_digest(self.stage, self.digest, self.shard_digest)
+
     def output(self) -> FileTarget:
-        return target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest))
+        return target(layout.stage_file(self.out_dir, self.stage, self.shard, self.files_digest()))
 
     def documents_path(self) -> str:
         """The previous stage's file for this shard."""
@@ -241,9 +249,9 @@ class ShardStage(ShardParameters, luigi.Task):
                     share = len(files) / n_files
                 self.set_status_message(f"{label}: {message}")
                 self.set_progress_percentage(min(99, int(100 * share)))
-                record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=False)
+                record_progress(self.out_dir, self.stage, self.shard, self.files_digest(), done, False)
         self.set_status_message(f"{label}: {done} documents, done")
-        record_progress(self.out_dir, self.stage, self.shard, self.digest, done, finished=True)
+        record_progress(self.out_dir, self.stage, self.shard, self.files_digest(), done, finished=True)
         self.set_progress_percentage(100)
 
 
@@ -281,9 +289,10 @@ class RepairEncoding(ShardStage):
     priority = 70
 
     def output(self) -> dict[str, FileTarget]:  # type: ignore[override]
+        digest = self.files_digest()
         return {
-            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest)),
-            "counts": target(layout.line_counts_file(self.out_dir, self.stage, self.shard, self.digest)),
+            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, digest)),
+            "counts": target(layout.line_counts_file(self.out_dir, self.stage, self.shard, digest)),
         }
 
     def side_output(self, config: Config) -> SideOutput:
@@ -314,6 +323,7 @@ class BatchTask(BatchParameters, luigi.Task):
                 config_path=self.config_path,
                 shard=s.index,
                 digest=s.digest,
+                shard_digest=s.own,
                 fingerprint=self.fingerprint,
             )
             for s in plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
@@ -368,9 +378,10 @@ class TagMetadata(ShardStage):
     priority = 40
 
     def output(self) -> dict[str, FileTarget]:  # type: ignore[override]
-        ids, minhash = layout.signature_files(self.out_dir, self.stage, self.shard, self.digest)
+        digest = self.files_digest()
+        ids, minhash = layout.signature_files(self.out_dir, self.stage, self.shard, digest)
         return {
-            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, self.digest)),
+            "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, digest)),
             "ids": target(ids),
             "minhash": target(minhash),
         }
@@ -463,8 +474,11 @@ def _ignore(doc: Document) -> None:
 
 
 class CleanCorpus(BatchParameters, luigi.Task):
-    """The whole batch: every shard's chain, then the part files, ``rejected.jsonl`` and the manifest."""
+    """The whole batch: every shard's chain, then the part files, ``rejected.jsonl`` and the manifest;
+    then the run's files that the finished output no longer needs are removed (see
+    :mod:`pipeline.run.retention`), all of the batch's kept with ``keep_stages``."""
 
+    keep_stages = luigi.BoolParameter(default=False, significant=False)
     _shards: list[Shard] | None = None
     _config: Config | None = None
 
@@ -482,6 +496,9 @@ class CleanCorpus(BatchParameters, luigi.Task):
 
     def requires(self) -> list[WriteShard]:
         fingerprint = remember_plan(self.shards())
+        # Asked for only while the output is not complete: from now on the folder's run files belong to
+        # this batch, and ``gc`` leaves them alone until its output is published.
+        record_batch(self.out_dir, self.shards(), fingerprint)
         return [
             WriteShard(
                 raw_dir=self.raw_dir,
@@ -489,6 +506,7 @@ class CleanCorpus(BatchParameters, luigi.Task):
                 config_path=self.config_path,
                 shard=s.index,
                 digest=s.digest,
+                shard_digest=s.own,
                 fingerprint=fingerprint,
             )
             for s in self.shards()
@@ -510,7 +528,9 @@ class CleanCorpus(BatchParameters, luigi.Task):
         for shard in self.input():
             stats = read_json(shard["stats"].path)
             outputs.append((shard["part"].path, shard["rejects"].path, stats))
-        manifest = assemble_corpus(self.out_dir, outputs, batch_fingerprint(self.shards()), self.config())
+        fingerprint = batch_fingerprint(self.shards())
+        manifest = assemble_corpus(self.out_dir, outputs, fingerprint, self.config())
+        tidy_stages(self.out_dir, keep_all=self.keep_stages)
         self.set_status_message(json.dumps(manifest["counts"]))
 
 
@@ -540,6 +560,7 @@ class CleanDay(luigi.WrapperTask):
     raw_root = luigi.Parameter(default="data/raw", positional=False)
     out_root = luigi.Parameter(default="data/clean", positional=False)
     config_path = luigi.Parameter(default="", significant=False, positional=False)
+    keep_stages = luigi.BoolParameter(default=False, significant=False, positional=False)
 
     def has_raw_data(self) -> bool:
         """Whether the day's raw folder exists."""
@@ -551,6 +572,7 @@ class CleanDay(luigi.WrapperTask):
             raw_dir=day_dir(self.raw_root, self.date),
             out_dir=day_dir(self.out_root, self.date),
             config_path=self.config_path,
+            keep_stages=self.keep_stages,
         )
 
     def requires(self) -> luigi.Task:

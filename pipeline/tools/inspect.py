@@ -1,8 +1,12 @@
 """One document as a reader checks it: metadata, then the body with every removed line in its place.
 
-A clean record lists its removed lines in document order per stage, but not where they stood among
-the kept paragraphs. The intermediate files of the run (``OUT/_stages``) do say it: the text each
-stage was given, line by line. So the body is rebuilt from them:
+Each removal of a clean record says where it stood: ``at``, the index of the kept paragraph it came
+before (the number of paragraphs: after the last). The stages keep that place as the body changes
+from page lines to extracted lines to paragraphs (:func:`pipeline.document.moved_removals`), so the
+body is rebuilt from the record alone. Removals at the same place are shown in the order recorded.
+
+An output written before records held ``at`` is rebuilt from the run's intermediate files instead,
+where they were kept (``run --keep-stages``), which say the text each stage was given, line by line:
 
 - ``strip_boilerplate`` removals: the extracted text's lines are exactly the kept lines and the
   removed lines interleaved; an alignment finds which is which (the kept lines are the stage's output).
@@ -12,8 +16,8 @@ stage was given, line by line. So the body is rebuilt from them:
   paragraphs follows from re-splitting the kept lines between removals
   (``segment_paragraphs.split_paragraphs``).
 
-Without the intermediate files (deleted, or the folder copied away) positions are not known: title
-and header lines are shown first, the other removals after the body, and the output says so.
+A rejected document is shown from the last stage file, where kept. Without either, positions are not
+known: title and header lines are shown first, the other removals after the body, and the output says so.
 """
 
 from __future__ import annotations
@@ -29,8 +33,7 @@ from pipeline.clean.chain import STAGES, stage_before
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.document import ORIGIN_KEYS, Document, Removal, document_from_dict
 from pipeline.rules.ids import HEADER_ZONE, TITLE_HEADING, TITLE_REPEAT
-from pipeline.run.layout import part_index
-from pipeline.tools.output import iter_clean, iter_rejects, part_digest, read_manifest, stage_document
+from pipeline.tools.output import iter_clean, iter_rejects, part_origin, read_manifest, stage_document
 
 # Rules whose lines stand above the body, for the fallback when positions are unknown.
 _TOP_RULES = frozenset({TITLE_HEADING, TITLE_REPEAT, HEADER_ZONE})
@@ -97,9 +100,7 @@ def align_kept_and_removed(
 
 
 def _page_lines(html: str) -> list[str]:
-    from trafilatura.utils import load_html
-
-    tree = load_html(html)
+    tree = extract_text.parse_page(html)
     return extract_text.page_lines(tree) if tree is not None else []
 
 
@@ -229,16 +230,38 @@ def rebuild_body(
     return _entries_from_tokens(tokens, doc)
 
 
+def placed_body(doc: Document) -> list[Entry] | None:
+    """The paragraphs with every removal before the paragraph its record says it stood before (ties in
+    the order recorded), or None when a removal's place is not recorded."""
+    if any(r.at is None for r in doc.removed):
+        return None
+    types = list(doc.paragraph_types) or ["paragraph"] * len(doc.paragraphs)
+    slots: list[list[Entry]] = [[] for _ in range(len(doc.paragraphs) + 1)]
+    for r in doc.removed:
+        assert r.at is not None
+        slots[min(max(r.at, 0), len(doc.paragraphs))].append(Entry(r.text, r.rule, r.stage, "removed"))
+    entries: list[Entry] = []
+    for index, paragraph in enumerate(doc.paragraphs):
+        entries += slots[index]
+        entries.append(Entry(paragraph, kind=types[index]))
+    return entries + slots[-1]
+
+
 def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Inspection:
-    """Rebuild the body of a clean record found in ``part`` of ``out_dir``."""
+    """Rebuild the body of a clean record found in ``part`` of ``out_dir``: from the places its
+    removals record, or (an output written before they did) from the run's kept stage files."""
     out = os.fspath(out_dir)
     doc = document_from_dict(record)
-    shard = part_index(part)
-    digest = part_digest(out, shard, part) if shard is not None else None
-    entries = _rebuild_from_stages(out, shard, digest, doc) if shard is not None and digest else None
+    entries = placed_body(doc)
+    if entries is None:
+        origin = part_origin(out, part)
+        entries = _rebuild_from_stages(out, *origin, doc) if origin is not None else None
     if entries is not None:
         return Inspection(doc.id, "clean", part, record, tuple(entries), True)
-    note = "removed lines out of place: the run's intermediate files (_stages) are missing or do not match"
+    note = (
+        "removed lines out of place: the record does not say where they stood, and the run's"
+        " intermediate files (_stages) are missing or do not match"
+    )
     return Inspection(doc.id, "clean", part, record, tuple(fallback_body(doc)), False, note)
 
 
@@ -261,12 +284,10 @@ def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
 def _rejected_body(out: str, manifest: dict[str, Any], doc_id: str) -> tuple[tuple[Entry, ...], bool]:
     """What a rejected document still had when it was turned away, from the last stage file."""
     for part in manifest.get("parts", []):
-        shard = part_index(part)
-        if shard is None:
+        origin = part_origin(out, part)
+        if origin is None:
             continue
-        digest = part_digest(out, shard, part)
-        if digest is None:
-            continue
+        shard, digest = origin
         doc = stage_document(out, STAGES[-1], shard, digest, doc_id)
         if doc is None:
             continue

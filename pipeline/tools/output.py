@@ -24,6 +24,7 @@ from pipeline.run.files import (
     read_stage_file,
     same_file,
 )
+from pipeline.run.plan import SHARD_LOCAL_STAGES
 
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
 SCHEMA_PATH = PACKAGE_DIR / "schema.json"
@@ -80,27 +81,53 @@ def iter_rejects(out_dir: str | Path, manifest: dict[str, Any] | None = None) ->
         yield from read_records(path)
 
 
-def part_digest(out_dir: str | Path, shard: int, part: str) -> str | None:
-    """The 16-hex digest of the stage files that produced ``part`` (a folder keeps stale ones too)."""
+def part_origin(out_dir: str | Path, part: str) -> tuple[int, str] | None:
+    """The shard that wrote the published ``part`` and the 16-hex digest of its stage files, from the
+    writer's stats (each lists its shard's parts; a shard cut by the part-size cap has several), or
+    None when the run's files are gone. A folder keeps stale shards' files too: the part itself says
+    which is its own (the same file, hard-linked, or the same bytes where it was copied, as always in
+    an object store)."""
     published = storage.join(out_dir, part)
     if not exists(published):
         return None
     folder = storage.join(layout.stages_dir(out_dir), layout.WRITE)
-    candidates = []
-    for name in list_names(folder):
-        match = layout.SHARD_FILE.match(name)
-        if match and int(match.group(1)) == shard:
-            candidates.append((storage.join(folder, name), match.group(2)))
-    for path, digest in candidates:
-        if same_file(path, published):
-            return digest
+    copies = []
+    for stats_name in list_names(folder):
+        if not stats_name.endswith(layout.STATS_SUFFIX):
+            continue
+        origin = layout.shard_of(stats_name)
+        try:
+            names = read_json(storage.join(folder, stats_name)).get("parts") or []
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            written = storage.join(folder, name)
+            if same_file(written, published):
+                return origin
+            copies.append((written, origin))
     content = read_bytes(published)
-    same = [(modified_ns(p), d) for p, d in candidates if read_bytes(p) == content]
+    same = []
+    for written, origin in copies:
+        try:
+            if read_bytes(written) == content:
+                same.append((modified_ns(written), origin))
+        except OSError:
+            continue
     return max(same)[1] if same else None
 
 
 def stage_document(out_dir: str | Path, stage: str, shard: int, digest: str, doc_id: str) -> Document | None:
-    """A document as ``stage`` wrote it for one shard, when the run's stage file is still there."""
+    """A document as ``stage`` wrote it for one shard of the batch whose (16-hex) shard ``digest`` it
+    is, when the run's stage file is still there (``run --keep-stages``)."""
+    if stage in SHARD_LOCAL_STAGES:
+        try:
+            shards = read_json(layout.batch_record_file(out_dir))["shards"]
+        except (OSError, ValueError, KeyError):
+            return None
+        own = [o for index, d, o in shards if index == shard and d == digest[:16]]
+        if not own:
+            return None
+        digest = own[0]
     path = layout.stage_file(out_dir, stage, shard, digest)
     if not exists(path):
         return None

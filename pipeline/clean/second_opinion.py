@@ -1,0 +1,118 @@
+"""A second opinion on a doubtful extraction: readability-lxml's text where ours missed part of the body.
+
+trafilatura sometimes extracts one part of the main text (the first of several body containers, a teaser
+block, the paragraphs of a page whose text is mostly loose in table cells) and leaves the rest among the
+page lines it drops. Two cheap signals and one extra extractor decide, page by page:
+
+1. ``doubtful``: the page lines the extraction left out hold much more prose than the text it kept
+   (counted from the log of dropped lines, which extraction computes anyway). Most pages keep more prose
+   than they drop and never pay for a second extractor.
+2. ``readability_text``: readability-lxml's summary of the page (arc90's algorithm: a scored container
+   and its siblings), the best single extractor on several public sets, as lines.
+3. ``accepts``: its text is taken only when it holds nearly all of our words and many more (it is then
+   our text plus what we missed around it), and, on a page that marks its articles (``<article>``,
+   ``<main>``), when one such element holds both texts: what readability adds from outside the article
+   that holds ours is another story or a comment thread. A text that disagrees with ours (another block
+   of the page) is evidence of doubt, not of a better answer, and ours stays.
+
+The thresholds are ``[extract] second_opinion_*`` (``pipeline/config.py``), chosen leave-one-set-out
+on the dev sets (``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lxml.html
+from lxml import etree
+from readability import Document as ReadabilityDocument
+
+from pipeline.config import BoilerplateConfig, ExtractConfig
+from pipeline.text import is_prose, line_info
+
+log = logging.getLogger(__name__)
+
+# What counts as prose: pipeline/text.py's definition, with the boilerplate stage's default settings.
+_PROSE = BoilerplateConfig()
+# The elements by which a page marks its articles (HTML5 semantics).
+_ARTICLES = etree.XPath("//article | //main")
+
+
+def prose_chars(lines: Sequence[str]) -> int:
+    """Characters of the lines that read as running text (a punctuated sentence, or a long line)."""
+    return sum(len(line) for line in lines if is_prose(line_info(line), _PROSE))
+
+
+def doubtful(kept: str, left_out: Sequence[str], cfg: ExtractConfig) -> bool:
+    """Whether the lines an extraction left out hold ``second_opinion_doubt`` times the prose it kept."""
+    if cfg.second_opinion_doubt <= 0 or not kept.strip():
+        return False
+    return prose_chars(left_out) >= cfg.second_opinion_doubt * len(kept)
+
+
+def readability_text(html: str, lines_of: Callable[[Any], list[str]]) -> str:
+    """readability-lxml's main text of a page, as ``lines_of`` makes lines of its summary's element tree."""
+    summary = ReadabilityDocument(html).summary(html_partial=True)
+    if not summary.strip():
+        return ""
+    return "\n".join(lines_of(lxml.html.fromstring(summary)))
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(text.split())
+
+
+def _share_in(part: Counter[str], whole: Counter[str]) -> float:
+    """The share of ``part``'s words (with their counts) that ``whole`` holds."""
+    total = sum(part.values())
+    return sum((part & whole).values()) / total if total else 0.0
+
+
+def extends(ours: str, other: str, cfg: ExtractConfig) -> bool:
+    """Whether ``other`` holds ``second_opinion_containment`` of our words and ``second_opinion_ratio``
+    times as many words."""
+    mine, theirs = _words(ours), _words(other)
+    if not mine or sum(theirs.values()) < cfg.second_opinion_ratio * sum(mine.values()):
+        return False
+    return _share_in(mine, theirs) >= cfg.second_opinion_containment
+
+
+def article_texts(tree: Any, lines_of: Callable[[Any], list[str]]) -> list[str]:
+    """The text of every ``<article>`` and ``<main>`` element of the page."""
+    return ["\n".join(lines_of(element)) for element in _ARTICLES(tree)]
+
+
+def accepts(ours: str, other: str, articles: Sequence[str], cfg: ExtractConfig) -> bool:
+    """Whether ``other`` replaces ``ours``: it extends ours, within one of the page's ``articles`` if any."""
+    if not extends(ours, other, cfg):
+        return False
+    if not articles:
+        return True
+    mine, theirs = _words(ours), _words(other)
+    share = cfg.second_opinion_containment
+    return any(
+        _share_in(mine, words) >= share and _share_in(theirs, words) >= share
+        for words in map(_words, articles)
+    )
+
+
+def second_opinion(
+    html: str,
+    tree: Any,
+    text: str,
+    left_out: Sequence[str],
+    cfg: ExtractConfig,
+    lines_of: Callable[[Any], list[str]],
+) -> str | None:
+    """readability-lxml's text where ours is doubtful and it ``accepts`` it; None to keep ours."""
+    if not doubtful(text, left_out, cfg):
+        return None
+    try:
+        other = readability_text(html, lines_of)
+    except Exception as exc:  # noqa: BLE001 - readability failing on a page leaves our text as it is
+        log.debug("readability failed: %r", exc)
+        return None
+    return other if accepts(text, other, article_texts(tree, lines_of), cfg) else None

@@ -1,0 +1,109 @@
+"""The second opinion: readability-lxml's text where ours left out much prose and readability extends ours."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import clean_document
+from pipeline.clean import second_opinion as second_opinion_module
+from pipeline.clean.extract_text import page_lines, parse_page
+from pipeline.clean.second_opinion import accepts, doubtful, extends, prose_chars, second_opinion
+from pipeline.config import Config, ExtractConfig
+
+CFG = ExtractConfig(second_opinion_doubt=1.5, second_opinion_containment=0.8, second_opinion_ratio=1.5)
+SENTENCE = "The harbour was rebuilt after the storm of that winter, stone by stone."
+
+
+def _paragraph(tag: str, i: int) -> str:
+    return " ".join(f"Sentence {j} of {tag} paragraph {i} says how the port was rebuilt." for j in range(5))
+
+
+# An article whose body the site splits into two containers around an advertisement: trafilatura takes
+# the first body container (a fifth of the text); readability scores the article as a whole.
+SPLIT_BODY = (
+    "<html><head><title>Harbour</title></head><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+    "<article><h1>Harbour rebuilt</h1><div class='chunks'><div class='article-body'>"
+    + "".join(f"<p>{_paragraph('first', i)}</p>" for i in range(2))
+    + "</div><div class='ad'>Advertisement</div><div class='article-body'>"
+    + "".join(f"<p>{_paragraph('later', i)}</p>" for i in range(5))
+    + "</div></div></article><footer>Copyright</footer></body></html>"
+)
+# The same article in one container, followed by another story outside it that readability's container
+# takes along: what readability adds lies outside the <article> that holds ours.
+WITH_ANOTHER_STORY = (
+    "<html><head><title>Harbour</title></head><body><div class='page'>"
+    "<article><h1>Harbour rebuilt</h1><div class='article-body'>"
+    + "".join(f"<p>{_paragraph('first', i)}</p>" for i in range(2))
+    + "</div></article><div class='more'>"
+    + "".join(f"<p>{_paragraph('bakery', i)}</p>" for i in range(5))
+    + "</div></div></body></html>"
+)
+
+
+def test_prose_is_counted_as_pipeline_text_defines_it() -> None:
+    assert prose_chars([SENTENCE, "Home", "Sport News Weather", "Contact us"]) == len(SENTENCE)
+
+
+def test_doubtful_when_the_prose_left_out_outweighs_the_text_kept() -> None:
+    kept = "x" * 100
+    assert doubtful(kept, [SENTENCE, SENTENCE, SENTENCE], CFG)  # 3 x 71 characters >= 1.5 x 100
+    assert not doubtful(kept, [SENTENCE, SENTENCE], CFG)
+    assert not doubtful(kept, ["Home"] * 500, CFG)  # a long menu is not prose
+    assert not doubtful("", [SENTENCE] * 3, CFG)
+    assert not doubtful(kept, [SENTENCE] * 3, ExtractConfig(second_opinion_doubt=0))
+
+
+def test_extends_needs_most_of_our_words_and_many_more() -> None:
+    ours = "a b c d e f g h i j"
+    assert extends(ours, ours + " k l m n o p", CFG)  # all ours, 1.6 x
+    assert not extends(ours, ours + " k l m", CFG)  # only 1.3 x
+    assert not extends(ours, "a b c d e f g " + "z " * 20, CFG)  # 70% of ours
+    assert not extends("", "anything at all", CFG)
+
+
+def test_accepts_only_within_an_article_that_holds_both() -> None:
+    ours, other = "a b c d e f g h i j", "a b c d e f g h i j k l m n o p"
+    assert accepts(ours, other, [], CFG)
+    assert accepts(ours, other, ["nav " + other + " footer"], CFG)
+    assert not accepts(ours, other, ["a b c d e f g h i j"], CFG)
+    assert accepts(ours, other, ["a b c d e f g h i j", other], CFG)
+
+
+def test_second_opinion_adds_the_rest_of_a_split_body() -> None:
+    assert "later paragraph 4" not in clean_document(SPLIT_BODY, format="html", config=_off()).text
+    doc = clean_document(SPLIT_BODY, format="html")
+    assert "first paragraph 0" in doc.text and "later paragraph 4" in doc.text
+    assert not any("later paragraph" in r.text for r in doc.removed)
+
+
+def test_second_opinion_does_not_add_another_story_outside_the_article() -> None:
+    tree = parse_page(WITH_ANOTHER_STORY)
+    kept = "\n".join(_paragraph("first", i) for i in range(2))
+    left_out = [_paragraph("bakery", i) for i in range(5)]
+    other = second_opinion_module.readability_text(WITH_ANOTHER_STORY, page_lines)
+    assert "bakery paragraph 4" in other and extends(kept, other, CFG)  # readability takes both stories
+    assert second_opinion(WITH_ANOTHER_STORY, tree, kept, left_out, CFG, page_lines) is None
+    doc = clean_document(WITH_ANOTHER_STORY, format="html")
+    assert "first paragraph 1" in doc.text and "bakery" not in doc.text
+
+
+def test_a_failing_readability_leaves_our_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(html: str) -> None:
+        raise ValueError("unparseable")
+
+    monkeypatch.setattr(second_opinion_module, "ReadabilityDocument", broken)
+    tree = parse_page(SPLIT_BODY)
+    assert second_opinion(SPLIT_BODY, tree, "x" * 10, [SENTENCE], CFG, page_lines) is None
+
+
+def test_second_opinion_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="second_opinion_containment"):
+        ExtractConfig(second_opinion_containment=1.5)
+    with pytest.raises(ValueError, match="second_opinion"):
+        ExtractConfig(second_opinion_ratio=0.5)
+    with pytest.raises(ValueError, match="second_opinion"):
+        ExtractConfig(second_opinion_doubt=-1)
+
+
+def _off() -> Config:
+    return Config(extract=ExtractConfig(second_opinion_doubt=0))
