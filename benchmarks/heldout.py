@@ -45,7 +45,6 @@ from pipeline.clean.extract_text import (  # noqa: E402
     extract_text,
     page_lines,
     parse_page,
-    warm_up,
 )
 from pipeline.clean.read_documents import decode_item  # noqa: E402
 from pipeline.clean.readers import RawItem  # noqa: E402
@@ -128,7 +127,6 @@ def _page_score(eval_dir: Path, gold: dict, text: str) -> Any:
 
 def _init() -> None:
     logging.disable(logging.CRITICAL)
-    warm_up()
 
 
 def candidates(job: tuple[str, str, dict]) -> Page:
