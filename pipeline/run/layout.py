@@ -82,11 +82,6 @@ def stage_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
     return _shard_file(out_dir, stage, shard, digest, ".jsonl.zst")
 
 
-def shard_files_glob(shard: int) -> str:
-    """The names of every file of one shard in a stage's folder, whatever its digest."""
-    return f"shard-{shard:05d}-*"
-
-
 def line_counts_file(out_dir: str | Path, stage: str, shard: int, digest: str) -> str:
     """Where a stage keeps the line counts of one shard (what ``learn_boilerplate`` adds up)."""
     return _shard_file(out_dir, stage, shard, digest, ".counts.json")
