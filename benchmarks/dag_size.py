@@ -1,6 +1,6 @@
 """How many Luigi tasks a day makes, and what the scheduler costs per task.
 
-    python -m benchmarks.dag_size [--files 20000] [--tiny 120]
+    python -m benchmarks.dag_size [--files 20000] [--tiny 120] [--scheduler-tasks 100000]
 
 1. Task count: a folder of ``--files`` one-line files is planned with the default settings and with
    ``shard_files = 100``; the DAG is walked through ``requires()`` (what a Luigi worker does when it
@@ -8,6 +8,11 @@
 2. Scheduler overhead: ``--tiny`` one-line documents cleaned as one shard (11 tasks) and as one shard
    per file (8 tasks a file more), with the local scheduler and with a luigid on 127.0.0.1; the extra
    wall time divided by the extra tasks is the cost of one task, whatever it does.
+3. luigid with a big day (``--scheduler-tasks``, off by default): a DAG of that many tasks, shaped as
+   the pipeline's (a chain of 8 tasks per shard, the batch tasks across them), is registered with a
+   luigid on 127.0.0.1 through the RPCs a worker makes (``add_task`` with its dependencies), then a
+   sample of tasks is handed out and reported done (``get_work``, ``add_task`` DONE) with the whole
+   table pending. No cleaning runs: what is timed is the scheduler alone, at that size.
 """
 
 from __future__ import annotations
@@ -81,13 +86,99 @@ def _luigid(home: Path) -> tuple[int, str]:
     raise RuntimeError("luigid did not start")
 
 
+#: The per-shard chain as the scheduler sees it (RawShard is external: done from the start).
+CHAIN = (
+    "ReadDocuments",
+    "ExtractText",
+    "RepairEncoding",
+    "StripBoilerplate",
+    "SegmentParagraphs",
+    "TagMetadata",
+    "WriteShard",
+)
+
+
+#: How long the benchmark waits for one RPC to luigid.
+RPC_WAIT_SECONDS = 900.0
+
+
+def scheduler_load(url: str, tasks: int, sample: int) -> None:
+    """Register a DAG of about ``tasks`` tasks with luigid, then time handing out ``sample`` of them."""
+    from luigi.rpc import RemoteScheduler
+
+    # A worker gives up on an RPC after 10 s (luigi's ``[core] rpc_connect_timeout``); here every call
+    # is waited for, to time it however long it takes.
+    scheduler = RemoteScheduler(url, connect_timeout=RPC_WAIT_SECONDS)
+    worker = f"dag-size-{os.getpid()}-{tasks}"
+    shards = max(1, (tasks - 3) // (len(CHAIN) + 1))
+    prefix = f"load{tasks}-"
+
+    def add(task_id: str, deps: list[str], status: str = "PENDING", runnable: bool = True) -> None:
+        family = task_id.split("-", 2)[1]
+        scheduler.add_task(
+            worker=worker, task_id=task_id, status=status, runnable=runnable, deps=deps, family=family
+        )
+
+    start = time.perf_counter()
+    learn, dedup, corpus = (
+        f"{prefix}{name}" for name in ("LearnBoilerplate", "FindDuplicates", "CleanCorpus")
+    )
+    ids = {name: [f"{prefix}{name}-{s:06d}" for s in range(shards)] for name in ("RawShard", *CHAIN)}
+    add(corpus, ids["WriteShard"])
+    add(learn, ids["RepairEncoding"])
+    add(dedup, ids["TagMetadata"])
+    for s in range(shards):
+        add(ids["RawShard"][s], [], status="DONE", runnable=False)
+        before = "RawShard"
+        for name in CHAIN:
+            deps = [ids[before][s]]
+            deps += [learn] if name == "StripBoilerplate" else [dedup] if name == "WriteShard" else []
+            add(ids[name][s], deps)
+            before = name
+    registered = time.perf_counter() - start
+    total = shards * (len(CHAIN) + 1) + 3
+    print(
+        f"luigid, {total} tasks: registered in {registered:.0f} s ({registered / total * 1000:.2f} ms a task)"
+    )
+    took = []
+    for _ in range(sample):
+        start = time.perf_counter()
+        reply = scheduler.get_work(worker=worker, host="dag-size")
+        add(reply["task_id"], [], status="DONE")
+        took.append(time.perf_counter() - start)
+    print(f"  each of the {sample} tasks, s: {' '.join(f'{t:.2f}' for t in took)}")
+    per_task = sum(took) / sample * 1000
+    hours = per_task * total / 1000 / 3600
+    print(
+        f"luigid, {total} tasks pending: {per_task:.0f} ms to hand out a task and hear it done"
+        f" (x {total} tasks: {hours:.1f} h of scheduler time if it stayed so)"
+    )
+
+
 def main() -> None:
     """Print the task counts and the per-task scheduler cost."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--tiny", type=int, default=120)
+    parser.add_argument(
+        "--scheduler-tasks", type=int, nargs="*", default=[], help="only time luigid with DAGs of these sizes"
+    )
+    parser.add_argument(
+        "--dispatch-sample", type=int, default=200, help="tasks handed out to time luigid's get_work"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dag-size-"))
+    if args.scheduler_tasks:
+        try:
+            pid, url = _luigid(work)
+            try:
+                for tasks in args.scheduler_tasks:
+                    scheduler_load(url, tasks, args.dispatch_sample)
+            finally:
+                os.kill(pid, signal.SIGTERM)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         _files(work / "raw", args.files)
         small = work / "shard100.toml"

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
 from typing import Any
 
 import luigi
@@ -26,10 +25,11 @@ import luigi.rpc
 from luigi.retcodes import retcode
 from luigi.tools.range import RangeDaily
 
-from pipeline import __version__
+from pipeline import __version__, storage
 from pipeline.clean.chain import preload_models
 from pipeline.config import load_config
-from pipeline.run.layout import STAGES_DIR, manifest_file
+from pipeline.run.files import list_folders
+from pipeline.run.layout import manifest_file, stages_dir
 from pipeline.run.locking import AlreadyRunning, output_lock, output_locks
 from pipeline.run.progress import ProgressReporter
 from pipeline.run.retention import NotFinished, tidy_stages
@@ -139,9 +139,15 @@ def _backfill(args: argparse.Namespace) -> RangeDaily:
 
 def _check_args(args: argparse.Namespace) -> str | None:
     """A usage error message, or None."""
-    if not Path(args.raw).is_dir():
+    for location in (args.raw, args.out):
+        if storage.is_remote(location):
+            try:
+                storage.filesystem(location)
+            except storage.MissingBackend as exc:
+                return str(exc)
+    if not storage.is_dir(args.raw):
         return f"raw folder {args.raw} does not exist or is not a folder"
-    if Path(args.out).exists() and Path(args.out).resolve() == Path(args.raw).resolve():
+    if storage.same_location(args.out, args.raw):
         return "--out is the --raw folder itself: give the output its own folder (it may lie inside --raw)"
     if args.workers < 1:
         return "--workers must be at least 1"
@@ -156,7 +162,7 @@ def _check_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _report_corpus(out: Path) -> str:
+def _report_corpus(out: str) -> str:
     counts = read_manifest(out)["counts"]
     summary = f"{counts['input']} documents: {counts['clean']} clean, {counts['rejected']} rejected"
     return f"{summary} -> {manifest_file(out)}"
@@ -190,34 +196,30 @@ def run_command(args: argparse.Namespace) -> int:
     # main() has set up logging for every logger, Luigi's included. Luigi's own setup would add a
     # second handler to 'luigi-interface', whose messages also reach the root logger's: each twice.
     luigi.configuration.get_config().set("core", "no_configure_logging", "true")
-    raw, out = Path(args.raw), Path(args.out)
+    raw, out = str(args.raw), str(args.out)
     days: list[datetime.date] = []
     task: luigi.Task
     undated: list[CleanCorpus] = []
     if args.date is not None:
         days = [args.date]
         task = CleanDay(
-            date=args.date,
-            raw_root=str(raw),
-            out_root=str(out),
-            config_path=args.config,
-            keep_stages=args.keep_stages,
+            date=args.date, raw_root=raw, out_root=out, config_path=args.config, keep_stages=args.keep_stages
         )
     elif args.date_from is not None:
         days = _days(args.date_from, args.date_to)
         task = _backfill(args)
     else:
         task = CleanCorpus(  # type: ignore[call-arg]
-            raw_dir=str(raw), out_dir=str(out), config_path=args.config, keep_stages=args.keep_stages
+            raw_dir=raw, out_dir=out, config_path=args.config, keep_stages=args.keep_stages
         )
         undated = [task]
     # The batches this run may write: the folder, or each day that has raw data.
-    corpora = {day: _day_corpus(args, day) for day in days if day_dir(raw, day).is_dir()}
+    corpora = {day: _day_corpus(args, day) for day in days if storage.is_dir(day_dir(raw, day))}
     batches = list(corpora.values()) or undated
     scheduler: dict[str, Any] = {"local_scheduler": True}
     # The central scheduler already gives each task to one worker at a time, across hosts; the file
     # lock is for the local scheduler, which cannot see other processes.
-    locks: AbstractContextManager[None] = output_locks(Path(b.out_dir) for b in batches)
+    locks: AbstractContextManager[None] = output_locks(b.out_dir for b in batches)
     if args.scheduler_url:
         scheduler = {"scheduler_url": args.scheduler_url}
         locks = nullcontext()
@@ -271,7 +273,7 @@ def _preload_for_workers() -> None:
 
 
 def day_report(
-    raw: Path,
+    raw: str,
     days: Sequence[datetime.date],
     corpora: dict[datetime.date, CleanCorpus],
     pending: Sequence[CleanCorpus],
@@ -295,7 +297,7 @@ def day_report(
             empty.append(day)
             continue
         flush_empty()
-        folder = Path(corpus.out_dir)
+        folder = corpus.out_dir
         if not corpus.complete():
             lines.append(f"{day}: not complete, see the summary below")
         elif corpus in pending:
@@ -315,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_command(args)
         if hasattr(args, "handler"):
             return int(args.handler(args))
+    except storage.MissingBackend as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`stats OUT | head`): stop quietly, as `cat` does. stdout goes to
         # /dev/null so that the interpreter's final flush does not raise the same error again.
@@ -369,7 +374,7 @@ def _start_progress(args: argparse.Namespace, batches: Sequence[CleanCorpus]) ->
         mode = "bar" if sys.stderr.isatty() else "log"
     if mode == "none":
         return lambda: None
-    plans = lambda: [(Path(b.out_dir), b.shards()) for b in batches]  # noqa: E731
+    plans = lambda: [(b.out_dir, b.shards()) for b in batches]  # noqa: E731
     reporter = ProgressReporter(plans, sys.stderr, live=mode == "bar")
     reporter.__enter__()
     return reporter.stop
@@ -405,7 +410,7 @@ def stats_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     """Write the HTML report of an output folder."""
-    target = Path(args.output) if args.output else Path(args.out) / REPORT
+    target = args.output or storage.join(args.out, REPORT)
     try:
         write_report(args.out, target, sample=args.sample)
     except NotAnOutputFolder as exc:
@@ -427,20 +432,26 @@ def verify_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _holds_a_run(folder: str) -> bool:
+    """Whether ``folder`` is the output folder of a run (it has run files or a manifest)."""
+    return storage.is_dir(stages_dir(folder)) or storage.exists(manifest_file(folder))
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
 
 def gc_command(args: argparse.Namespace) -> int:
     """Tidy the run files of an output folder, or of every day folder under it."""
-    root = Path(args.out)
-    if not root.is_dir():
+    root = str(args.out)
+    if not storage.is_dir(root):
         print(f"error: {root} is not a folder", file=sys.stderr)
         return EXIT_USAGE
-    if (root / STAGES_DIR).is_dir() or manifest_file(root).exists():
+    if _holds_a_run(root):
         folders = [root]
     else:
-        folders = sorted(p.parent for p in root.glob(f"*/{STAGES_DIR}"))
+        folders = [storage.join(root, name) for name in list_folders(root)]
+        folders = [folder for folder in folders if _holds_a_run(folder)]
     code = 0
     for folder in folders:
         try:

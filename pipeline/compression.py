@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 
 import zstandard
 
+from pipeline import storage
+
 #: The compressions by file-name suffix.
 SUFFIXES: tuple[str, ...] = (".gz", ".zst")
 
@@ -103,8 +105,9 @@ class _GzipReader(_Lines):
     gzip signals a cut file with ``EOFError``, which warcio takes for a clean end of the archive.
     """
 
-    def __init__(self, full_path: Path) -> None:
-        self._stream = gzip.open(full_path, "rb")
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._stream = gzip.GzipFile(fileobj=raw, mode="rb")
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` decompressed bytes; as few as one gzip read gives, so none are lost to damage."""
@@ -120,6 +123,7 @@ class _GzipReader(_Lines):
     def close(self) -> None:
         """Close the file."""
         self._stream.close()
+        self._raw.close()
 
     def __enter__(self) -> _GzipReader:
         return self
@@ -144,17 +148,19 @@ def compression_of(name: str) -> str | None:
 
 
 def open_decompressed(path: str | Path, compression: str | None = None) -> Any:
-    """A binary stream of a file's decompressed bytes (gzip members and zstandard frames in turn).
+    """A binary stream of a file's decompressed bytes (gzip members and zstandard frames in turn), local
+    or in an object store (:mod:`pipeline.storage`), read as it is consumed.
 
     ``compression`` is the suffix that says how the file is compressed; by default its name's.
     """
     if compression is None:
-        compression = compression_of(Path(path).name)
+        compression = compression_of(storage.name(path))
+    raw = storage.open_read(path)
     if compression == ".gz":
-        return _GzipReader(Path(path))
+        return _GzipReader(raw)
     if compression == ".zst":
-        return ZstdReader(open(path, "rb"))
-    return open(path, "rb")
+        return ZstdReader(raw)
+    return raw
 
 
 @contextmanager

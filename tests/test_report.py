@@ -67,8 +67,8 @@ def test_report_renders_every_section_and_plot_with_no_external_resource(
 ) -> None:
     _, out = cleaned_batch
     path = write_report(out)
-    assert path == out / "report.html"
-    text = path.read_text(encoding="utf-8")
+    assert path == str(out / "report.html")
+    text = Path(path).read_text(encoding="utf-8")
     page = _Page()
     page.feed(text)
     assert set(page.sections) == SECTIONS

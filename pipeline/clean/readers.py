@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator, ARCIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import timestamp_to_iso_date
 
+from pipeline import storage
 from pipeline.compression import DAMAGED, SUFFIXES, open_decompressed
 from pipeline.document import Source
 
@@ -41,11 +42,12 @@ CONTENT_TYPES: tuple[str, ...] = ("text", "html")
 
 @dataclass(frozen=True, slots=True)
 class RawFile:
-    """One input file as found on disk: path relative to the raw folder, size and mtime."""
+    """One input file as found: path relative to the raw folder, size, and what changes when it is
+    written again (the mtime in nanoseconds on disk, the ETag in an object store)."""
 
     path: str
     size: int
-    mtime_ns: int
+    version: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,10 @@ def discover(raw_dir: str | Path, exclude: str | Path | None = None) -> list[Raw
     Nothing below the folder ``exclude`` is input: the output folder may lie inside the raw folder
     (``--raw data --out data/clean``), and a run must never read its own parts, stage files and
     manifest back in. It is known by device and inode, so a symbolic link or another spelling of its
-    path names the same folder.
+    path names the same folder. An object-store prefix is read from one listing (:func:`_discover_objects`).
     """
+    if storage.is_remote(raw_dir):
+        return _discover_objects(os.fspath(raw_dir), exclude)
     # Plain strings, not Path objects: a batch may have millions of files, and pathlib interns every
     # name it parses, which would keep them all in memory for the rest of the run.
     root = os.fspath(raw_dir)
@@ -116,7 +120,27 @@ def discover(raw_dir: str | Path, exclude: str | Path | None = None) -> list[Raw
                 st = os.stat(full)
             except OSError:
                 st = os.lstat(full)  # a dangling link is still an input: it becomes a reject
-            found.append(RawFile(prefix + name, st.st_size, st.st_mtime_ns))
+            found.append(RawFile(prefix + name, st.st_size, str(st.st_mtime_ns)))
+    found.sort(key=lambda f: f.path)
+    return found
+
+
+def _discover_objects(prefix: str, exclude: str | Path | None) -> list[RawFile]:
+    """The input objects under an object-store ``prefix``, from one recursive listing (size and ETag of
+    each come with it: no request per object). Hidden names and the output prefix are skipped as on disk.
+    """
+    skip = None
+    if exclude is not None and storage.is_remote(exclude):
+        root, out = prefix.rstrip("/") + "/", os.fspath(exclude).rstrip("/") + "/"
+        if out == root:
+            return []
+        skip = out[len(root) :] if out.startswith(root) else None
+    found = [
+        RawFile(obj.path, obj.size, obj.version)
+        for obj in storage.list_objects(prefix)
+        if not any(part.startswith(".") for part in obj.path.split("/"))
+        and not (skip and obj.path.startswith(skip))
+    ]
     found.sort(key=lambda f: f.path)
     return found
 
@@ -147,7 +171,7 @@ def _read_bounded(stream: BinaryIO | Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_file_bytes(full_path: Path, compression: str | None, limit: int) -> bytes:
+def read_file_bytes(full_path: str, compression: str | None, limit: int) -> bytes:
     """The decompressed bytes of a file, at most ``limit + 1`` of them."""
     with open_decompressed(full_path, compression) as stream:
         return _read_bounded(stream, limit)
@@ -171,13 +195,13 @@ def read_items(raw_dir: str | Path, path: str, max_bytes: int) -> Iterator[RawIt
         )
         return
     if fmt in WEB_ARCHIVE_FORMATS:
-        yield from _warc_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
+        yield from _warc_items(storage.join(raw_dir, path), doc_id, source, compression, max_bytes)
         return
     if fmt == "jsonl":
-        yield from _jsonl_file_items(Path(raw_dir) / path, doc_id, source, compression, max_bytes)
+        yield from _jsonl_file_items(storage.join(raw_dir, path), doc_id, source, compression, max_bytes)
         return
     try:
-        data = read_file_bytes(Path(raw_dir) / path, compression, max_bytes)
+        data = read_file_bytes(storage.join(raw_dir, path), compression, max_bytes)
     except Exception as exc:  # noqa: BLE001 - every failure to read is a reject, never a crash
         reason, detail = _file_rejection(exc)
         yield RawItem(doc_id, source, problem=Problem(reason, detail))
@@ -230,7 +254,7 @@ def bounded_lines(stream: Any, limit: int, chunk_size: int = _READ_CHUNK) -> Ite
 
 
 def _jsonl_file_items(
-    full_path: Path, file_id: str, source: Source, compression: str | None, max_bytes: int
+    full_path: str, file_id: str, source: Source, compression: str | None, max_bytes: int
 ) -> Iterator[RawItem]:
     """The items of a JSON Lines file, streamed: a file of any size is read a chunk at a time.
 
@@ -396,7 +420,7 @@ def _warc_record_item(record: ArcWarcRecord, item_id: str, source: Source, max_b
 
 
 def _warc_items(
-    full_path: Path, file_id: str, source: Source, compression: str | None, max_bytes: int
+    full_path: str, file_id: str, source: Source, compression: str | None, max_bytes: int
 ) -> Iterator[RawItem]:
     """One item per HTML page of a WARC or ARC file, streamed record by record.
 

@@ -1,9 +1,12 @@
 """Every read and write of a run's files, and of the tools that read an output folder: JSON Lines
-(plain, gzip, zstandard), stage files of documents, JSON objects, Luigi targets.
+(plain, gzip, zstandard), stage files of documents, JSON objects, Luigi targets; in a local folder or
+under an object-store prefix (:mod:`pipeline.storage`).
 
-Every file is written to a temporary name in the same folder and renamed into place only once it
-is complete, so a killed run never leaves a file that looks finished. Compressed output is
-byte-for-byte reproducible (:mod:`pipeline.compression`).
+A file never looks finished before it is. Locally it is written to a temporary name in the same
+folder and renamed into place once complete. An object store has no rename: the file is written to a
+local temporary file and uploaded to its final key in one upload, so the object appears whole or not
+at all, and nothing is ever stored under a temporary key. Compressed output is byte-for-byte
+reproducible (:mod:`pipeline.compression`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import luigi
 import orjson
 
+from pipeline import storage
 from pipeline.compression import open_compressed, open_decompressed
 from pipeline.document import Document, document_from_dict, document_to_dict, dumps
 
@@ -34,7 +38,21 @@ def _file_mode() -> int:
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
+    """Yield a local temporary path; if the block succeeds, it becomes ``path`` in one step.
+
+    A local ``path`` gets a temporary file beside it, renamed onto it. An object-store ``path`` gets
+    one in the local temporary folder, uploaded to its key.
+    """
+    if storage.is_remote(path):
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{storage.name(path)}.")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            yield tmp
+            storage.upload(tmp, os.fspath(path))
+        finally:
+            tmp.unlink(missing_ok=True)
+        return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.name}.", dir=target.parent)
@@ -58,8 +76,7 @@ def write_jsonl(
 ) -> int:
     """Write ``records`` as JSON Lines to ``path`` atomically (compressed by extension); count them."""
     count = 0
-    target = Path(path)
-    with atomic_path(target) as tmp, open_compressed(tmp, target.name) as handle:
+    with atomic_path(path) as tmp, open_compressed(tmp, storage.name(path)) as handle:
         for record in records:
             handle.write(encode(record))
             handle.write(b"\n")
@@ -68,11 +85,11 @@ def write_jsonl(
 
 
 def write_jsonl_parts(
-    path_of: Callable[[int], Path],
+    path_of: Callable[[int], str],
     records: Iterable[Mapping[str, Any]],
     max_records: int = 0,
     max_bytes: int = 0,
-) -> list[tuple[Path, int]]:
+) -> list[tuple[str, int]]:
     """Write ``records`` as JSON Lines over parts ``path_of(0)``, ``path_of(1)``, ... atomically.
 
     A new part starts when the current one would exceed ``max_records`` records or ``max_bytes`` bytes
@@ -100,7 +117,7 @@ def write_jsonl_parts(
             if handle is None:
                 target = path_of(len(counts))
                 handle = stack.enter_context(
-                    open_compressed(stack.enter_context(atomic_path(target)), target.name)
+                    open_compressed(stack.enter_context(atomic_path(target)), storage.name(target))
                 )
                 counts.append(0)
                 size = 0
@@ -109,7 +126,9 @@ def write_jsonl_parts(
             size += len(line)
         if handle is None:
             target = path_of(0)
-            stack.enter_context(open_compressed(stack.enter_context(atomic_path(target)), target.name))
+            stack.enter_context(
+                open_compressed(stack.enter_context(atomic_path(target)), storage.name(target))
+            )
             counts.append(0)
     return [(path_of(index), count) for index, count in enumerate(counts)]
 
@@ -156,7 +175,7 @@ def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
 
 def read_json(path: str | Path) -> Any:
     """One JSON value from a file."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    return json.loads(storage.read_bytes(path).decode("utf-8"))
 
 
 def count_lines(path: str | Path) -> int:
@@ -167,33 +186,139 @@ def count_lines(path: str | Path) -> int:
 
 def exists(path: str | Path) -> bool:
     """Whether a file is there."""
-    return Path(path).exists()
+    return storage.exists(path)
 
 
-def target(path: str | Path) -> luigi.LocalTarget:
+def read_bytes(path: str | Path) -> bytes:
+    """A whole (small) file."""
+    return storage.read_bytes(path)
+
+
+def list_names(folder: str | Path) -> list[str]:
+    """The names of the files directly in ``folder``, sorted (none when there is no such folder)."""
+    if storage.is_remote(folder):
+        return storage.list_names(os.fspath(folder))
+    try:
+        return sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+    except FileNotFoundError:
+        return []
+
+
+def modified_ns(path: str | Path) -> int:
+    """When a file was last written, in nanoseconds since the epoch."""
+    if storage.is_remote(path):
+        return int(storage.filesystem(os.fspath(path)).modified(os.fspath(path)).timestamp() * 1e9)
+    return os.stat(path).st_mtime_ns
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths are one file (a hard link of the other); never so in an object store."""
+    if storage.is_remote(a) or storage.is_remote(b):
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+class ObjectTarget(luigi.Target):
+    """A Luigi target in an object store: it exists once its object does (uploaded whole, see above)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return storage.exists(self.path)
+
+
+#: The target of a file of the run, local or in an object store: both have ``path`` and ``exists()``.
+FileTarget = luigi.LocalTarget | ObjectTarget
+
+
+def target(path: str | Path) -> FileTarget:
     """The Luigi target of a file of the run."""
-    return luigi.LocalTarget(str(path))
+    if storage.is_remote(path):
+        return ObjectTarget(os.fspath(path))
+    return luigi.LocalTarget(os.fspath(path))
 
 
-def link_or_copy(source: Path, destination: Path) -> None:
-    """Publish ``source`` at ``destination`` atomically: a hard link where the file system allows one."""
+def link_or_copy(source: str | Path, destination: str | Path) -> None:
+    """Publish ``source`` at ``destination`` atomically: a hard link where the file system allows one,
+    a server-side copy in an object store."""
+    if storage.is_remote(destination):
+        storage.copy(os.fspath(source), os.fspath(destination))
+        return
     with atomic_path(destination) as tmp:
         tmp.unlink()
         try:
             os.link(source, tmp)
         except OSError:
-            tmp.write_bytes(source.read_bytes())
+            tmp.write_bytes(Path(source).read_bytes())
 
 
 def remove_files(folder: str | Path, keep: Callable[[str], bool]) -> None:
     """Delete the files directly in ``folder`` whose name ``keep`` refuses."""
+    if storage.is_remote(folder):
+        for name in storage.list_names(os.fspath(folder)):
+            if not keep(name):
+                storage.remove(storage.join(folder, name))
+        return
     for path in Path(folder).iterdir():
         if path.is_file() and not keep(path.name):
             path.unlink()
 
 
+def list_tree(folder: str | Path) -> list[tuple[str, int]]:
+    """Every file under ``folder`` at any depth: its path relative to it (``/``-separated) and its size,
+    sorted (none when there is no such folder)."""
+    if storage.is_remote(folder):
+        return [(obj.path, obj.size) for obj in storage.list_objects(os.fspath(folder))]
+    found = []
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                size = os.stat(path).st_size
+            except FileNotFoundError:
+                continue
+            found.append((os.path.relpath(path, folder).replace(os.sep, "/"), size))
+    return sorted(found)
+
+
+def list_folders(folder: str | Path) -> list[str]:
+    """The names of the folders (or prefixes) directly in ``folder``, sorted."""
+    if storage.is_remote(folder):
+        return storage.list_folders(os.fspath(folder))
+    try:
+        return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
+    except FileNotFoundError:
+        return []
+
+
+def remove(path: str | Path) -> None:
+    """Delete one file (nothing when it is not there)."""
+    if storage.is_remote(path):
+        storage.remove(os.fspath(path))
+    else:
+        Path(path).unlink(missing_ok=True)
+
+
+def remove_empty_folders(folder: str | Path) -> None:
+    """Delete the empty folders under ``folder`` (an object store has no folders: nothing to do)."""
+    if storage.is_remote(folder):
+        return
+    for dirpath, _, _ in sorted(os.walk(folder), key=lambda entry: entry[0], reverse=True):
+        if dirpath != os.fspath(folder) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+
+
 def remove_stale_temporaries(out_dir: str | Path) -> int:
-    """Delete temporary files a killed run left behind (never output: they were never renamed)."""
+    """Delete temporary files a killed run left behind (never output: they were never renamed).
+
+    An object store holds none: its files are uploaded to their final key only once complete.
+    """
+    if storage.is_remote(out_dir):
+        return 0
     removed = 0
     for tmp in Path(out_dir).rglob(f"{TEMP_PREFIX}*"):
         if tmp.is_file():

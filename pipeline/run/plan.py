@@ -34,7 +34,7 @@ class Shard:
     paths: tuple[str, ...]
     #: The batch's files and settings with this shard's place in it: names the files after the barrier.
     digest: str
-    #: This shard's own files (path, size, mtime) and the settings: names the files before the barrier.
+    #: This shard's own files (path, size, version) and the settings: names the files before the barrier.
     own: str
 
     def stage_digest(self, stage: str) -> str:
@@ -90,8 +90,8 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
 
     Files that give the same id (``a.txt`` and ``a.html``) always share a shard, so the reader can
     keep the first and reject the others as ``duplicate_id``. A shard's own digest covers its files
-    (path, size, mtime) and the settings; its digest covers the whole batch's too. Either way a changed
-    input or setting gives new intermediate file names and stale ones are never reused.
+    (path, size, and mtime or ETag) and the settings; its digest covers the whole batch's too. Either
+    way a changed input or setting gives new intermediate file names and stale ones are never reused.
     """
     files = sorted(discover(raw_dir, exclude=out_dir), key=lambda f: (split_name(f.path)[0], f.path))
     size = config.input.shard_files or shard_size(len(files), sum(f.size for f in files))
@@ -107,7 +107,7 @@ def plan_shards(raw_dir: str | Path, config: Config, out_dir: str | Path | None 
     # Learned boilerplate and duplicates make every shard's output after the barrier depend on the
     # whole batch, so that digest covers the batch too: a changed batch is cleaned again from the
     # barrier on, an unchanged one never.
-    own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.mtime_ns}" for f in chunk)]) for chunk in chunks]
+    own = [_digest([config_digest, *(f"{f.path}|{f.size}|{f.version}" for f in chunk)]) for chunk in chunks]
     batch = _digest(own)
     return [
         Shard(index, tuple(f.path for f in chunk), _digest([batch, own[index]]), own[index])

@@ -43,7 +43,7 @@ def record_progress(
     write_json(layout.progress_file(out_dir, stage, shard, digest), {"done": done, "finished": finished})
 
 
-def _read(path: Path) -> tuple[int, bool] | None:
+def _read(path: str) -> tuple[int, bool] | None:
     try:
         data = read_json(path)
         return int(data["done"]), bool(data["finished"])
@@ -89,7 +89,7 @@ class Snapshot:
 #: finished) and the stages it has completed. Outputs are never taken back during a run.
 Known = dict[int, tuple[int, set[str]]]
 #: One batch as the reporter follows it: its output folder and its shards.
-Batch = tuple[Path, Sequence[Shard]]
+Batch = tuple[str, Sequence[Shard]]
 
 
 def measure(

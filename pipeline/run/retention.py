@@ -12,11 +12,14 @@ With ``keep_all`` (``run --keep-stages``) every file of the current batch stays,
 rebuild rejected documents or to debug a stage; files of earlier batches (a changed input or setting)
 go either way, and so do temporaries a killed run left. The batch's progress files stay (a few dozen
 bytes a stage and shard): they say how far each shard got once its stage files are gone.
+
+An output under an object-store prefix is tidied the same way, from one listing of its run files and
+a delete per file that goes. There is no lock on such an output (:mod:`pipeline.run.locking`), so
+``pipeline gc`` of it must not run while a run writes it.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +27,9 @@ from typing import Any
 
 from pipeline.clean.chain import STAGES
 from pipeline.run import layout
-from pipeline.run.files import TEMP_PREFIX, read_json, write_json
+from pipeline.run.files import TEMP_PREFIX, list_tree, read_json, remove, remove_empty_folders, write_json
 from pipeline.run.plan import SHARD_LOCAL_STAGES, Shard, stage_digest
+from pipeline.storage import join
 
 #: The stage whose files a finished output keeps: the last one before the barrier.
 REUSED_STAGE = SHARD_LOCAL_STAGES[-1]
@@ -64,46 +68,45 @@ def _shard_files(record: dict[str, Any], stages: Sequence[str]) -> set[tuple[str
 
 
 def tidy_stages(out_dir: str | Path, keep_all: bool = False) -> Tidied:
-    """Remove the run files a finished output does not need (see the module docstring).
+    """Remove the run files a finished output does not need (see the module docstring), locally or
+    under an object-store prefix alike.
 
     :class:`NotFinished` when the last planned batch has not been published: its files may still be
     needed by the run that is writing it, or by the next one that finishes it.
     """
-    out = Path(out_dir)
-    stages = layout.stages_dir(out)
+    stages = layout.stages_dir(out_dir)
     try:
-        record = read_json(layout.batch_record_file(out))
-        manifest = read_json(layout.manifest_file(out))
+        record = read_json(layout.batch_record_file(out_dir))
+        manifest = read_json(layout.manifest_file(out_dir))
     except (OSError, ValueError) as exc:
-        raise NotFinished(f"{out} has no finished batch: {exc}") from None
+        raise NotFinished(f"{out_dir} has no finished batch: {exc}") from None
     if manifest.get("fingerprint") != record.get("fingerprint"):
-        raise NotFinished(f"{out}: the last planned batch is not the published one (a run is not done)")
+        raise NotFinished(f"{out_dir}: the last planned batch is not the published one (a run is not done)")
     keep = _shard_files(record, (*STAGES, layout.WRITE) if keep_all else (REUSED_STAGE,))
     progress = _shard_files(record, (*STAGES, layout.WRITE))
     batch = f"batch-{str(record['fingerprint'])[:16]}" if keep_all else None
     removed = removed_bytes = kept = kept_bytes = 0
-    for path in sorted(stages.rglob("*")):
-        if not path.is_file():
-            continue
-        if _kept(path.relative_to(stages), keep, progress, batch):
+    for relative, size in list_tree(stages):
+        if _kept(relative.split("/"), keep, progress, batch):
             kept += 1
-            kept_bytes += path.stat().st_size
+            kept_bytes += size
             continue
-        removed_bytes += path.stat().st_size
-        path.unlink()
+        remove(join(stages, *relative.split("/")))
+        removed_bytes += size
         removed += 1
-    for folder in sorted((p for p in stages.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            shutil.rmtree(folder)
+    remove_empty_folders(stages)
     return Tidied(removed, removed_bytes, kept, kept_bytes)
 
 
 def _kept(
-    relative: Path, keep: set[tuple[str, int, str]], progress: set[tuple[str, int, str]], batch: str | None
+    parts: Sequence[str],
+    keep: set[tuple[str, int, str]],
+    progress: set[tuple[str, int, str]],
+    batch: str | None,
 ) -> bool:
-    """Whether a file under ``_stages`` (its path relative to it) stays: a shard file in ``keep``, a
-    progress file in ``progress``, a batch-level result whose name starts with ``batch`` (None: none)."""
-    parts = relative.parts
+    """Whether a file under ``_stages`` (the parts of its path relative to it) stays: a shard file in
+    ``keep``, a progress file in ``progress``, a batch-level result whose name starts with ``batch``
+    (None: none)."""
     if parts[-1].startswith(TEMP_PREFIX):
         return False
     if len(parts) == 1:

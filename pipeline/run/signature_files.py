@@ -6,8 +6,11 @@ whole batch from them (:func:`duplicates_by_shard`) without ever holding the bat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -22,6 +25,7 @@ from pipeline.corpus.find_duplicates import (
     key64,
 )
 from pipeline.run.files import atomic_path, read_jsonl, write_jsonl
+from pipeline.storage import open_read
 
 
 def write_signatures(ids_path: str | Path, minhash_path: str | Path, signatures: Iterable[Signature]) -> int:
@@ -41,11 +45,11 @@ class SignatureFiles:
     """
 
     def __init__(self, shards: Sequence[tuple[str | Path, str | Path]]) -> None:
-        self.shards = [(Path(ids), Path(minhash)) for ids, minhash in shards]
+        self.shards = [(os.fspath(ids), os.fspath(minhash)) for ids, minhash in shards]
         self.offsets: list[int] = []
         sizes = []
         for _, minhash in self.shards:
-            with open(minhash, "rb") as handle:
+            with open_read(minhash) as handle:
                 version = np.lib.format.read_magic(handle)
                 read_header = (
                     np.lib.format.read_array_header_1_0
@@ -78,15 +82,20 @@ class SignatureFiles:
         return keys
 
     def band_keys(self, band: int) -> np.ndarray:
-        parts = [band_keys(np.load(minhash, allow_pickle=False), band) for _, minhash in self.shards]
+        parts = [band_keys(_load(minhash), band) for _, minhash in self.shards]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
     def rows(self, indices: Sequence[int]) -> np.ndarray:
         out = np.empty((len(indices), NUM_PERM), dtype=np.uint32)
         size = NUM_PERM * 4
-        for n, i in enumerate(indices):
-            shard = int(np.searchsorted(self.starts, i, side="right")) - 1
-            with open(self.shards[shard][1], "rb") as handle:
+        # One open file per shard for the whole call: in an object store each open is a request.
+        with ExitStack() as stack:
+            handles: dict[int, BinaryIO] = {}
+            for n, i in enumerate(indices):
+                shard = int(np.searchsorted(self.starts, i, side="right")) - 1
+                if shard not in handles:
+                    handles[shard] = stack.enter_context(open_read(self.shards[shard][1]))
+                handle = handles[shard]
                 handle.seek(self.offsets[shard] + (i - int(self.starts[shard])) * size)
                 out[n] = np.frombuffer(handle.read(size), dtype="<u4")
         return out
@@ -95,6 +104,12 @@ class SignatureFiles:
         for shard in range(len(self.shards)):
             for record in self.records(shard):
                 yield record["id"]
+
+
+def _load(path: str) -> np.ndarray:
+    """One shard's MinHash array."""
+    with open_read(path) as handle:
+        return np.load(handle, allow_pickle=False)
 
 
 def duplicates_by_shard(

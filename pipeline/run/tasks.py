@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import luigi
 
+from pipeline import storage
 from pipeline.clean import (
     extract_text,
     read_documents,
@@ -53,6 +54,7 @@ from pipeline.corpus.learn_boilerplate import LineCounter, counts_from_dict, cou
 from pipeline.document import Document
 from pipeline.run import layout
 from pipeline.run.files import (
+    FileTarget,
     count_lines,
     exists,
     read_json,
@@ -127,13 +129,21 @@ class ShardParameters(BatchParameters):
 class RawShard(ShardParameters, luigi.ExternalTask):
     """The input files of one shard, as they lie in the raw folder."""
 
-    def output(self) -> list[luigi.LocalTarget]:
+    def output(self) -> list[FileTarget]:
+        if storage.is_remote(self.raw_dir):
+            # The batch's one listing found these objects when it was planned: a request per object
+            # here would cost more than the listing.
+            return []
         # Files that vanished or dangle are not "missing data": reading them yields a reject.
         paths = shard_paths(
             self.raw_dir, self.out_dir, self.config_path, self.fingerprint, self.shard, self.digest
         )
         files = [os.path.join(self.raw_dir, path) for path in paths]
         return [target(file) for file in files if exists(file)]
+
+    def complete(self) -> bool:
+        # The shard is the files its batch's planning found; one gone since is a reject when read.
+        return True
 
 
 class ShardStage(ShardParameters, luigi.Task):
@@ -164,7 +174,7 @@ class ShardStage(ShardParameters, luigi.Task):
         """The digest that names this stage's files for the shard."""
         return stage_digest(self.stage, self.digest, self.shard_digest)
 
-    def output(self) -> luigi.LocalTarget:
+    def output(self) -> FileTarget:
         return target(layout.stage_file(self.out_dir, self.stage, self.shard, self.files_digest()))
 
     def documents_path(self) -> str:
@@ -278,7 +288,7 @@ class RepairEncoding(ShardStage):
     stage = repair_encoding.STAGE
     priority = 70
 
-    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+    def output(self) -> dict[str, FileTarget]:  # type: ignore[override]
         digest = self.files_digest()
         return {
             "docs": target(layout.stage_file(self.out_dir, self.stage, self.shard, digest)),
@@ -319,7 +329,7 @@ class BatchTask(BatchParameters, luigi.Task):
             for s in plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
         ]
 
-    def output(self) -> luigi.LocalTarget:
+    def output(self) -> FileTarget:
         return target(layout.batch_file(self.out_dir, self.stage, self.fingerprint))
 
 
@@ -367,7 +377,7 @@ class TagMetadata(ShardStage):
     stage = tag_metadata.STAGE
     priority = 40
 
-    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+    def output(self) -> dict[str, FileTarget]:  # type: ignore[override]
         digest = self.files_digest()
         ids, minhash = layout.signature_files(self.out_dir, self.stage, self.shard, digest)
         return {
@@ -400,7 +410,7 @@ class FindDuplicates(BatchTask):
     def per_shard(self) -> type[ShardStage]:
         return ShardStage.by_stage[STAGES[-1]]
 
-    def shard_map(self, shard: int) -> Path:
+    def shard_map(self, shard: int) -> str:
         """Where the duplicates of one shard's documents go."""
         return layout.batch_shard_file(self.out_dir, self.stage, self.fingerprint, shard)
 
@@ -430,7 +440,7 @@ class WriteShard(ShardStage):
     def requires(self) -> dict[str, luigi.Task]:
         return {"docs": self.clone(self.previous()), "duplicates": self.batch_task(FindDuplicates)}
 
-    def output(self) -> dict[str, luigi.LocalTarget]:  # type: ignore[override]
+    def output(self) -> dict[str, FileTarget]:  # type: ignore[override]
         compression = load_config(self.config_path or None).output.compression
         return {
             "part": target(layout.shard_part_file(self.out_dir, self.shard, self.digest, compression)),
@@ -448,7 +458,7 @@ class WriteShard(ShardStage):
         docs = self._tracked(
             mark_duplicate(doc, duplicates, drop) for doc in read_stage_file(self.documents_path())
         )
-        stats = write_shard_outputs(docs, Path(out["part"].path), Path(out["rejects"].path), config)
+        stats = write_shard_outputs(docs, out["part"].path, out["rejects"].path, config)
         write_json(out["stats"].path, stats)
 
 
@@ -502,7 +512,7 @@ class CleanCorpus(BatchParameters, luigi.Task):
             for s in self.shards()
         ]
 
-    def output(self) -> luigi.LocalTarget:
+    def output(self) -> FileTarget:
         return target(layout.manifest_file(self.out_dir))
 
     def complete(self) -> bool:
@@ -517,7 +527,7 @@ class CleanCorpus(BatchParameters, luigi.Task):
         outputs = []
         for shard in self.input():
             stats = read_json(shard["stats"].path)
-            outputs.append((Path(shard["part"].path), Path(shard["rejects"].path), stats))
+            outputs.append((shard["part"].path, shard["rejects"].path, stats))
         fingerprint = batch_fingerprint(self.shards())
         manifest = assemble_corpus(self.out_dir, outputs, fingerprint, self.config())
         tidy_stages(self.out_dir, keep_all=self.keep_stages)
@@ -530,13 +540,13 @@ class RawDay(luigi.ExternalTask):
     date = luigi.DateParameter()
     raw_root = luigi.Parameter(default="data/raw")
 
-    def output(self) -> luigi.LocalTarget:
+    def output(self) -> FileTarget:
         return target(day_dir(self.raw_root, self.date))
 
 
-def day_dir(root: str | Path, date: datetime.date) -> Path:
+def day_dir(root: str | Path, date: datetime.date) -> str:
     """The partition of ``root`` for one day: ``root/YYYY-MM-DD``."""
-    return Path(root) / date.isoformat()
+    return storage.join(root, date.isoformat())
 
 
 class CleanDay(luigi.WrapperTask):
@@ -554,13 +564,13 @@ class CleanDay(luigi.WrapperTask):
 
     def has_raw_data(self) -> bool:
         """Whether the day's raw folder exists."""
-        return day_dir(self.raw_root, self.date).is_dir()
+        return storage.is_dir(day_dir(self.raw_root, self.date))
 
     def corpus(self) -> CleanCorpus:
         """The day's batch."""
         return CleanCorpus(  # type: ignore[call-arg]
-            raw_dir=str(day_dir(self.raw_root, self.date)),
-            out_dir=str(day_dir(self.out_root, self.date)),
+            raw_dir=day_dir(self.raw_root, self.date),
+            out_dir=day_dir(self.out_root, self.date),
             config_path=self.config_path,
             keep_stages=self.keep_stages,
         )

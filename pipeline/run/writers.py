@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, storage
 from pipeline.clean.chain import STAGES
 from pipeline.config import Config
 from pipeline.document import Document, clean_record, reject_record
@@ -21,11 +21,19 @@ from pipeline.run.files import (
     write_jsonl,
     write_jsonl_parts,
 )
-from pipeline.run.layout import PART_NAME, REJECTED, manifest_file, part_name, split_part_file
+from pipeline.run.layout import (
+    PART_NAME,
+    REJECTED,
+    manifest_file,
+    part_name,
+    scratch_root,
+    split_part_file,
+    stages_dir,
+)
 
 
 def write_shard_outputs(
-    docs: Iterable[Document], part_path: Path, rejects_path: Path, config: Config | None = None
+    docs: Iterable[Document], part_path: str, rejects_path: str, config: Config | None = None
 ) -> dict[str, Any]:
     """Split one shard's final documents into its clean part(s) and its rejects; return its stats.
 
@@ -61,19 +69,18 @@ def write_shard_outputs(
         "rejected": len(rejected),
         "rejected_by_reason": dict(sorted(reasons.items())),
         "removed_by_rule": dict(sorted(rules.items())),
-        "parts": [path.name for path, _ in parts],
+        "parts": [storage.name(path) for path, _ in parts],
         "part_records": [count for _, count in parts],
     }
 
 
 def assemble_corpus(
     out_dir: str | Path,
-    shard_outputs: Sequence[tuple[Path, Path, dict[str, Any]]],
+    shard_outputs: Sequence[tuple[str, str, dict[str, Any]]],
     fingerprint: str,
     config: Config,
 ) -> dict[str, Any]:
     """Publish the parts, concatenate the rejects, write the manifest last, drop stale parts."""
-    out = Path(out_dir)
     parts: list[str] = []
     totals: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -81,9 +88,9 @@ def assemble_corpus(
     for part, _, stats in shard_outputs:
         # A shard split by the part-size cap lists its parts in order; they are numbered on from the
         # parts before them, so the names depend only on the input and the settings.
-        for shard_part in stats.get("parts") or [part.name]:
+        for shard_part in stats.get("parts") or [storage.name(part)]:
             name = part_name(len(parts), config.output.compression)
-            link_or_copy(part.with_name(shard_part), out / name)
+            link_or_copy(storage.sibling(part, shard_part), storage.join(out_dir, name))
             parts.append(name)
         totals.update({key: stats[key] for key in ("input", "clean", "rejected")})
         reasons.update(stats["rejected_by_reason"])
@@ -93,7 +100,7 @@ def assemble_corpus(
         for _, rejects_path, _ in shard_outputs:
             yield from read_jsonl(rejects_path)
 
-    write_jsonl(out / REJECTED, rejects())
+    write_jsonl(storage.join(out_dir, REJECTED), rejects())
     manifest = {
         "parts": parts,
         "rejected": REJECTED,
@@ -106,7 +113,9 @@ def assemble_corpus(
         "fingerprint": fingerprint,
         "version": __version__,
     }
-    write_json(manifest_file(out), manifest)
-    remove_files(out, keep=lambda name: not PART_NAME.match(name) or name in parts)
-    remove_stale_temporaries(out)
+    write_json(manifest_file(out_dir), manifest)
+    remove_files(out_dir, keep=lambda name: not PART_NAME.match(name) or name in parts)
+    remove_stale_temporaries(out_dir)
+    if scratch_root():
+        remove_stale_temporaries(stages_dir(out_dir))
     return manifest

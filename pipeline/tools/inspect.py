@@ -22,6 +22,7 @@ known: title and header lines are shown first, the other removals after the body
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +181,7 @@ def fallback_body(doc: Document) -> list[Entry]:
     ]
 
 
-def _rebuild_from_stages(out: Path, shard: int, digest: str, doc: Document) -> list[Entry] | None:
+def _rebuild_from_stages(out: str, shard: int, digest: str, doc: Document) -> list[Entry] | None:
     before_strip = stage_document(out, stage_before(strip_boilerplate.STAGE), shard, digest, doc.id)
     after_strip = stage_document(out, strip_boilerplate.STAGE, shard, digest, doc.id)
     if before_strip is None or after_strip is None:
@@ -249,7 +250,7 @@ def placed_body(doc: Document) -> list[Entry] | None:
 def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Inspection:
     """Rebuild the body of a clean record found in ``part`` of ``out_dir``: from the places its
     removals record, or (an output written before they did) from the run's kept stage files."""
-    out = Path(out_dir)
+    out = os.fspath(out_dir)
     doc = document_from_dict(record)
     entries = placed_body(doc)
     if entries is None:
@@ -266,7 +267,7 @@ def inspect_clean(out_dir: str | Path, part: str, record: dict[str, Any]) -> Ins
 
 def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
     """Find ``doc_id`` among the clean records or the rejects of ``out_dir`` and rebuild its body."""
-    out = Path(out_dir)
+    out = os.fspath(out_dir)
     manifest = read_manifest(out)
     for part, record in iter_clean(out, manifest):
         if record.get("id") == doc_id:
@@ -280,7 +281,7 @@ def inspect_document(out_dir: str | Path, doc_id: str) -> Inspection:
     raise UnknownDocument(doc_id)
 
 
-def _rejected_body(out: Path, manifest: dict[str, Any], doc_id: str) -> tuple[tuple[Entry, ...], bool]:
+def _rejected_body(out: str, manifest: dict[str, Any], doc_id: str) -> tuple[tuple[Entry, ...], bool]:
     """What a rejected document still had when it was turned away, from the last stage file."""
     for part in manifest.get("parts", []):
         origin = part_origin(out, part)

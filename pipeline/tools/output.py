@@ -1,7 +1,7 @@
 """The one reader of an output folder, for ``stats``, ``inspect``, ``report``, ``verify`` and the command
 line: its manifest, clean records and rejects, the run's stage files behind them, and the JSON Schema
-of what it holds. Every file is read through :mod:`pipeline.run.files`, every name comes from
-:mod:`pipeline.run.layout`.
+of what it holds; a local folder or an object-store prefix alike. Every file is read through
+:mod:`pipeline.run.files`, every name comes from :mod:`pipeline.run.layout`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,20 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline import storage
 from pipeline.config import PACKAGE_DIR
 from pipeline.document import Document
 from pipeline.run import layout
-from pipeline.run.files import exists, read_json, read_jsonl, read_stage_file
+from pipeline.run.files import (
+    exists,
+    list_names,
+    modified_ns,
+    read_bytes,
+    read_json,
+    read_jsonl,
+    read_stage_file,
+    same_file,
+)
 from pipeline.run.plan import SHARD_LOCAL_STAGES
 
 #: JSON Schema of a clean record; its ``$defs/rejected`` describes a line of ``rejected.jsonl``.
@@ -38,14 +48,14 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def part_paths(out_dir: str | Path, manifest: Mapping[str, Any]) -> list[tuple[str, Path]]:
+def part_paths(out_dir: str | Path, manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every part the manifest lists: its name and its path."""
-    return [(part, Path(out_dir) / part) for part in manifest.get("parts", [])]
+    return [(part, storage.join(out_dir, part)) for part in manifest.get("parts", [])]
 
 
-def rejects_path(out_dir: str | Path, manifest: Mapping[str, Any]) -> Path:
+def rejects_path(out_dir: str | Path, manifest: Mapping[str, Any]) -> str:
     """The folder's rejects file."""
-    return Path(out_dir) / manifest.get("rejected", layout.REJECTED)
+    return storage.join(out_dir, manifest.get("rejected", layout.REJECTED))
 
 
 def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -75,32 +85,34 @@ def part_origin(out_dir: str | Path, part: str) -> tuple[int, str] | None:
     """The shard that wrote the published ``part`` and the 16-hex digest of its stage files, from the
     writer's stats (each lists its shard's parts; a shard cut by the part-size cap has several), or
     None when the run's files are gone. A folder keeps stale shards' files too: the part itself says
-    which is its own (the same file, hard-linked, or the same bytes where it was copied)."""
-    out = Path(out_dir)
-    published = out / part
-    if not published.exists():
+    which is its own (the same file, hard-linked, or the same bytes where it was copied, as always in
+    an object store)."""
+    published = storage.join(out_dir, part)
+    if not exists(published):
         return None
+    folder = storage.join(layout.stages_dir(out_dir), layout.WRITE)
     copies = []
-    for stats_path in sorted((layout.stages_dir(out) / layout.WRITE).glob("*" + layout.STATS_SUFFIX)):
-        origin = layout.shard_of(stats_path.name)
+    for stats_name in list_names(folder):
+        if not stats_name.endswith(layout.STATS_SUFFIX):
+            continue
+        origin = layout.shard_of(stats_name)
         try:
-            names = read_json(stats_path).get("parts") or []
+            names = read_json(storage.join(folder, stats_name)).get("parts") or []
         except (OSError, ValueError):
             continue
         for name in names:
-            written = stats_path.with_name(name)
-            try:
-                if written.samefile(published):
-                    return origin
-            except OSError:
-                continue
+            written = storage.join(folder, name)
+            if same_file(written, published):
+                return origin
             copies.append((written, origin))
-    content = published.read_bytes()
-    same = [
-        (written.stat().st_mtime_ns, origin)
-        for written, origin in copies
-        if written.is_file() and written.stat().st_size == len(content) and written.read_bytes() == content
-    ]
+    content = read_bytes(published)
+    same = []
+    for written, origin in copies:
+        try:
+            if read_bytes(written) == content:
+                same.append((modified_ns(written), origin))
+        except OSError:
+            continue
     return max(same)[1] if same else None
 
 

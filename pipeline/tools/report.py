@@ -11,10 +11,12 @@ import hashlib
 import heapq
 import html
 import math
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline import storage
 from pipeline.run.files import atomic_path
 from pipeline.tools.inspect import Inspection, inspect_clean
 from pipeline.tools.output import iter_clean, iter_rejects, read_manifest
@@ -212,7 +214,7 @@ def _sample_key(doc_id: str) -> str:
 
 def build_report(out_dir: str | Path, sample: int = 20) -> str:
     """The HTML text of the report of ``out_dir``."""
-    out = Path(out_dir)
+    out = os.fspath(out_dir)
     manifest = read_manifest(out)
     stats = CorpusStats()
 
@@ -337,9 +339,9 @@ def render(stats: CorpusStats, manifest: dict[str, Any], samples: Sequence[Inspe
     )
 
 
-def write_report(out_dir: str | Path, target: str | Path | None = None, sample: int = 20) -> Path:
+def write_report(out_dir: str | Path, target: str | Path | None = None, sample: int = 20) -> str:
     """Write the report of ``out_dir`` atomically (default ``OUT/report.html``); return its path."""
-    path = Path(target) if target else Path(out_dir) / REPORT
+    path = os.fspath(target) if target else storage.join(out_dir, REPORT)
     text = build_report(out_dir, sample)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline import storage
 from pipeline.compression import DAMAGED
 from pipeline.run.files import exists
 from pipeline.tools.output import (
@@ -32,16 +34,16 @@ def _validator(kind: str) -> Any:
     return jsonschema.Draft202012Validator(output_schema(kind))
 
 
-def _records(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _records(path: str, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         yield from enumerate(read_records(path), start=1)
     except _UNREADABLE as exc:
-        problems.append(f"{path.name}: cannot be read to the end: {type(exc).__name__}: {exc}")
+        problems.append(f"{storage.name(path)}: cannot be read to the end: {type(exc).__name__}: {exc}")
 
 
 def verify_output(out_dir: str | Path) -> list[str]:
     """Every problem found in an output folder, as readable sentences; empty when all is well."""
-    out = Path(out_dir)
+    out = os.fspath(out_dir)
     problems: list[str] = []
     try:
         manifest = read_manifest(out)
@@ -75,7 +77,7 @@ def verify_output(out_dir: str | Path) -> list[str]:
             if record.get("text") != "\n\n".join(record.get("paragraphs") or []):
                 problems.append(f"{where}: text is not its paragraphs joined by blank lines")
     rejects = rejects_path(out, manifest)
-    rejected_name = rejects.name
+    rejected_name = storage.name(rejects)
     if exists(rejects):
         for number, record in _records(rejects, problems):
             rejected += 1
