@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import cProfile
+import io
 import os
+import pstats
 import sys
 import tempfile
 from pathlib import Path
@@ -39,3 +42,12 @@ def duplicates(docs: list[Any], config: Any) -> dict[str, str]:
         write_signatures(ids, minhash, [signature(doc) for doc in docs if not doc.rejected])
         found = duplicates_by_shard(SignatureFiles([(ids, minhash)]), config.corpus.near_duplicate_threshold)
         return {doc_id: kept for shard in found for doc_id, kept in shard.items()}
+
+
+def ranked(profiler: cProfile.Profile, top: int) -> str:
+    """A profile's ``top`` functions by own time and by cumulative time."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()

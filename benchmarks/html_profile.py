@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gzip
-import io
 import logging
-import pstats
 import sys
 import time
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import ranked  # noqa: E402
 from pipeline.clean.chain import stage_functions  # noqa: E402
 from pipeline.clean.read_documents import decode_item  # noqa: E402
 from pipeline.clean.readers import RawItem  # noqa: E402
@@ -82,11 +81,7 @@ def profile_extraction(docs: list[Document], top: int) -> str:
         profiler.enable()
         extract(doc)
         profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return out.getvalue()
+    return ranked(profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:

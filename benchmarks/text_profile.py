@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import logging
-import pstats
 import sys
 import time
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import duplicates  # noqa: E402
+from benchmarks.common import duplicates, ranked  # noqa: E402
 from benchmarks.speed import DEFAULT_EVAL, source_pages  # noqa: E402
 from pipeline.clean import strip_boilerplate  # noqa: E402
 from pipeline.clean.chain import STAGES, stage_functions  # noqa: E402
@@ -105,11 +103,7 @@ class Steps:
 
     def profile(self, top: int) -> str:
         """The profiled steps' functions: the ``top`` by own time and by cumulative time."""
-        out = io.StringIO()
-        stats = pstats.Stats(self.profiler, stream=out)
-        stats.sort_stats("tottime").print_stats(top)
-        stats.sort_stats("cumulative").print_stats(top)
-        return out.getvalue()
+        return ranked(self.profiler, top)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import luigi
 
@@ -100,6 +100,9 @@ def shard_paths(
     return planned.paths
 
 
+#: A task on one shard (``ShardParameters`` and a Luigi task), as :meth:`BatchParameters.on_shard` builds it.
+_ShardTask = TypeVar("_ShardTask", bound="ShardParameters")
+
 #: A stage's side output: what sees each document on its way to the stage file, and what then writes it.
 SideOutput = tuple[Callable[[Document], object], Callable[[], object]]
 
@@ -110,6 +113,19 @@ class BatchParameters:
     raw_dir = luigi.Parameter(default="data/raw")
     out_dir = luigi.Parameter(default="data/clean")
     config_path = luigi.Parameter(default="", significant=False)
+
+    def on_shard(self, task: type[_ShardTask], shard: Shard, fingerprint: str) -> _ShardTask:
+        """``task`` on one shard of this batch."""
+        parameters: dict[str, Any] = {
+            "raw_dir": self.raw_dir,
+            "out_dir": self.out_dir,
+            "config_path": self.config_path,
+            "shard": shard.index,
+            "digest": shard.digest,
+            "shard_digest": shard.own,
+            "fingerprint": fingerprint,
+        }
+        return task(**parameters)
 
 
 class ShardParameters(BatchParameters):
@@ -316,18 +332,8 @@ class BatchTask(BatchParameters, luigi.Task):
 
     def requires(self) -> list[ShardStage]:
         config = load_config(self.config_path or None)
-        return [
-            self.per_shard()(
-                raw_dir=self.raw_dir,
-                out_dir=self.out_dir,
-                config_path=self.config_path,
-                shard=s.index,
-                digest=s.digest,
-                shard_digest=s.own,
-                fingerprint=self.fingerprint,
-            )
-            for s in plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
-        ]
+        shards = plan_for(self.raw_dir, self.out_dir, config, self.fingerprint)
+        return [self.on_shard(self.per_shard(), s, self.fingerprint) for s in shards]
 
     def output(self) -> FileTarget:
         return target(layout.batch_file(self.out_dir, self.stage, self.fingerprint))
@@ -499,18 +505,7 @@ class CleanCorpus(BatchParameters, luigi.Task):
         # Asked for only while the output is not complete: from now on the folder's run files belong to
         # this batch, and ``gc`` leaves them alone until its output is published.
         record_batch(self.out_dir, self.shards(), fingerprint)
-        return [
-            WriteShard(
-                raw_dir=self.raw_dir,
-                out_dir=self.out_dir,
-                config_path=self.config_path,
-                shard=s.index,
-                digest=s.digest,
-                shard_digest=s.own,
-                fingerprint=fingerprint,
-            )
-            for s in self.shards()
-        ]
+        return [self.on_shard(WriteShard, s, fingerprint) for s in self.shards()]
 
     def output(self) -> FileTarget:
         return target(layout.manifest_file(self.out_dir))
