@@ -21,7 +21,7 @@ from pipeline.document import Document
 from pipeline.text import TOKEN
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
-#: Words per shingle (5-grams, as in the issue and in common near-dup practice).
+#: Words per shingle (5-grams, as DataTrove's MinHash deduplication uses by default).
 SHINGLE_WORDS = 5
 #: MinHash permutations: 128 values below 2**32, 512 bytes per document.
 NUM_PERM = 128
