@@ -160,24 +160,24 @@ def list_objects(prefix: str) -> Iterator[Listed]:
         yield Listed(relative, int(info.get("size") or 0), str(tag).strip('"'))
 
 
-def list_names(folder: str) -> list[str]:
-    """The names of the objects directly under ``folder`` (none when it has none)."""
-    fs = filesystem(folder)
+def _entries(folder: str) -> list[dict[str, Any]]:
+    """The objects and prefixes directly under ``folder``, with their details (none when it has none)."""
     try:
-        entries = fs.ls(folder, detail=True)
+        entries: list[dict[str, Any]] = filesystem(folder).ls(folder, detail=True)
     except FileNotFoundError:
         return []
-    return sorted(posixpath.basename(e["name"]) for e in entries if e.get("type") != "directory")
+    return entries
+
+
+def list_names(folder: str) -> list[str]:
+    """The names of the objects directly under ``folder`` (none when it has none)."""
+    return sorted(posixpath.basename(e["name"]) for e in _entries(folder) if e.get("type") != "directory")
 
 
 def list_folders(folder: str) -> list[str]:
     """The names of the prefixes directly under ``folder`` (none when it has none)."""
-    fs = filesystem(folder)
-    try:
-        entries = fs.ls(folder, detail=True)
-    except FileNotFoundError:
-        return []
-    return sorted(posixpath.basename(e["name"].rstrip("/")) for e in entries if e.get("type") == "directory")
+    names = (e["name"].rstrip("/") for e in _entries(folder) if e.get("type") == "directory")
+    return sorted(posixpath.basename(name) for name in names)
 
 
 def remove(location: str) -> None:

@@ -194,14 +194,20 @@ def read_bytes(path: str | Path) -> bytes:
     return storage.read_bytes(path)
 
 
+def _scan(folder: str | Path) -> list[os.DirEntry[str]]:
+    """The entries directly in a local ``folder`` (none when there is no such folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []
+
+
 def list_names(folder: str | Path) -> list[str]:
     """The names of the files directly in ``folder``, sorted (none when there is no such folder)."""
     if storage.is_remote(folder):
         return storage.list_names(os.fspath(folder))
-    try:
-        return sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
-    except FileNotFoundError:
-        return []
+    return sorted(entry.name for entry in _scan(folder) if entry.is_file())
 
 
 def modified_ns(path: str | Path) -> int:
@@ -289,10 +295,7 @@ def list_folders(folder: str | Path) -> list[str]:
     """The names of the folders (or prefixes) directly in ``folder``, sorted."""
     if storage.is_remote(folder):
         return storage.list_folders(os.fspath(folder))
-    try:
-        return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
-    except FileNotFoundError:
-        return []
+    return sorted(entry.name for entry in _scan(folder) if entry.is_dir())
 
 
 def remove(path: str | Path) -> None:
