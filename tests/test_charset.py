@@ -150,3 +150,21 @@ def test_legacy_bytes_are_not_mistaken_for_damaged_utf8() -> None:
     data = ("Český text, který není v UTF-8, ale ve windows-1250. " * 8).encode("cp1250")
     _, charset_name, rule = decode_bytes(data, None, "html")
     assert rule == "detector" and charset_name != "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Copyright © 2003 Jim Smith. " + "This page tells the history of the town. " * 8, "cp1252"),
+        ("Sales Agent, REALTOR® (702) 648-4500. " + "Your home will sell fast with us. " * 6, "cp1252"),
+        ("Zażółć gęślą jaźń, mówią że to zdanie ma wszystkie polskie znaki. " * 4, "cp1250"),
+        ("日本語の文章を書いています。東京は日本の首都です。Letter from Tokyo, 2001. " * 4, "cp932"),
+    ],
+    ids=["english-copyright", "english-registered", "polish", "japanese"],
+)
+def test_undeclared_legacy_page_is_read_in_its_own_encoding(text: str, encoding: str) -> None:
+    """The detector's near-ties go to cp1252 only where cp1252 reads the bytes as well: an English page
+    with a "®" is not Japanese, and a page that cp1252 cannot read keeps the detector's choice."""
+    html = f"<html><body><p>{text}</p></body></html>".encode(encoding)
+    decoded, charset_name, rule = decode_bytes(html, None, "html")
+    assert rule == "detector" and text in decoded
