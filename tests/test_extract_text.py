@@ -35,6 +35,7 @@ from pipeline.clean.read_documents import decode_item
 from pipeline.clean.readers import RawItem
 from pipeline.config import Config, ExtractConfig
 from pipeline.document import Source
+from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -732,3 +733,28 @@ def test_no_page_loads_the_date_parser(call: str, loads: bool) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(loads)
+
+
+_PHP_WARNING = (
+    "<br />\n<b>Warning</b>:  Use of undefined constant comments - assumed 'comments' (this will throw an"
+    " Error in a future version of PHP) in <b>/var/www/wp-content/plugins/recent-comments.php</b>"
+    " on line <b>928</b><br />\n"
+)
+BLOG_WITH_PHP_WARNINGS = f"""<html><head><title>Number two</title></head><body>
+<div id="header"><ul class="menu"><li><a href="/">Home</a></li></ul><h1>Seelenradio</h1></div>
+<div id="content"><div class="post"><h2 class="posttitle">Number two: Leo</h2>
+<div class="postentry"><p>It has been some time since Henry was born, number one.</p>
+<p>A few days ago Leo made it too, number two.</p>
+<p>This is how it looked when Henry first saw the newcomer.</p></div></div></div>
+<div id="sidebar"><ul><li><h2>Recent comments</h2><ul>{_PHP_WARNING * 4}<li>Anna on Number one</li>
+</ul></li></ul></div></body></html>"""
+
+
+def test_php_error_messages_are_taken_out_before_extraction() -> None:
+    """PHP's warnings in the markup are server output, logged under their own rule; the post is the text."""
+    doc = clean_document(BLOG_WITH_PHP_WARNINGS, format="html")
+    assert "Leo made it too" in doc.text and "Warning" not in doc.text
+    errors = [r for r in doc.removed if r.rule == RULE_SCRIPT_ERROR]
+    assert len(errors) == 4 and {r.stage for r in errors} == {"extract_text"}
+    assert errors[0].text.startswith("Warning: Use of undefined constant comments")
+    assert errors[0].text.endswith("recent-comments.php on line 928")

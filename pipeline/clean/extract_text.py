@@ -18,6 +18,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from contextvars import ContextVar
 from copy import deepcopy
@@ -34,10 +35,12 @@ from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
+from pipeline.clean.script_errors import remove_script_errors
 from pipeline.clean.second_opinion import second_opinion
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
+from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
 from pipeline.text import LIST_MARKER
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
@@ -176,9 +179,12 @@ def _not_extracted(lines: list[str], text: str) -> list[str]:
     ]
 
 
-def removals_in_place(page: Sequence[str], text: str, dropped: Sequence[str]) -> list[Removal]:
+def removals_in_place(
+    page: Sequence[str], text: str, dropped: Sequence[str], script_errors: AbstractSet[str] = frozenset()
+) -> list[Removal]:
     """The ``dropped`` page lines (a subsequence of ``page``, the page's lines in order) as removals,
-    each placed before the line of the extracted ``text`` that follows it on the page."""
+    each placed before the line of the extracted ``text`` that follows it on the page; the lines in
+    ``script_errors`` under their own rule, the others as not main content."""
     where: dict[str, list[int]] = {}
     for index, line in enumerate(text.split("\n")):
         where.setdefault(norm_line(line), []).append(index)
@@ -186,7 +192,8 @@ def removals_in_place(page: Sequence[str], text: str, dropped: Sequence[str]) ->
     after = 0  # the extracted lines before this point of the page
     for line in page:
         if len(removals) < len(dropped) and line == dropped[len(removals)]:
-            removals.append(Removal(line, RULE_NOT_MAIN, STAGE, after))
+            rule = RULE_SCRIPT_ERROR if line in script_errors else RULE_NOT_MAIN
+            removals.append(Removal(line, rule, STAGE, after))
             continue
         found = where.get(line)
         if found:
@@ -482,11 +489,16 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             if tree is None:
                 return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
             lines = page_lines(tree)
-            visible = sum(len(line) for line in lines)
+            # The page's lines as a browser shows them, PHP's error messages included, for the log of
+            # what is dropped; the extractors read the page without them.
+            errors = set(map(norm_line, remove_script_errors(tree, doc.html)))
+            visible = sum(len(line) for line in lines if line not in errors)
             with own_extraction_kept(cfg.own_extraction_share * visible):
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url)
             left_out = _not_extracted(lines, text)
-            other = second_opinion(doc.html, tree, text, left_out, cfg, page_lines)
+            other = second_opinion(
+                doc.html, tree, text, [line for line in left_out if line not in errors], cfg, page_lines
+            )
             if other is not None:
                 log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
                 text, left_out = other, _not_extracted(lines, other)
@@ -502,7 +514,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     if meta is None or not text.strip():
         return doc.reject(STAGE, "no_main_content", "trafilatura found no main text")
     # The removed-lines log is computed against the text actually kept, whichever run gave it.
-    removals = removals_in_place(lines, text, left_out)
+    removals = removals_in_place(lines, text, left_out, errors)
     source = doc.source
     if source.url is None and meta.url:
         source = dataclasses.replace(source, url=meta.url)

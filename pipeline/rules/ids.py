@@ -10,6 +10,7 @@ from pipeline.rules import declared, rules_of
 
 # Emitted by extract_text.
 NOT_MAIN_CONTENT = declared("extract.not_main_content")
+SCRIPT_ERROR = declared("server.script_error")
 # Emitted by strip_boilerplate.
 TITLE_HEADING = declared("title.heading")
 TITLE_REPEAT = declared("title.repeat")
