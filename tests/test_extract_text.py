@@ -20,13 +20,14 @@ from pipeline import clean_document
 from pipeline.clean.extract_text import (
     _BLOCK_TAGS,
     _HIDDEN_TAGS,
+    _PREFORMATTED_TAGS,
     RULE_NOT_MAIN,
     _not_extracted,
     _second_runs,
+    break_lines,
     extract_text,
     marks_main_content,
     norm_line,
-    norm_lines,
     own_extraction_kept,
     page_lines,
     render_text,
@@ -456,9 +457,9 @@ _SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200b\u2028\u2029
 
 
 @given(st.text(alphabet=_SPACES, max_size=40))
-def testnorm_lines_isnorm_line_on_each_line(text: str) -> None:
-    expected = [line for line in map(norm_line, text.split("\n")) if line]
-    assert norm_lines(text) == expected
+def test_break_lines_is_norm_line_on_each_piece(text: str) -> None:
+    expected = [line for line in map(norm_line, text.split("\u2029")) if line]
+    assert break_lines(text) == expected
 
 
 @given(st.text(alphabet=_SPACES, max_size=40), st.lists(st.text(alphabet=_SPACES, max_size=8)))
@@ -470,8 +471,17 @@ def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, 
 
 
 def _walked_lines(tree: Any) -> list[str]:
-    """Page lines by a walk over the elements in Python: what ``page_lines`` must give."""
+    """Page lines by a walk over the elements in Python: what ``page_lines`` must give.
+
+    A block element breaks the line; a newline of the markup's text breaks it only inside a
+    preformatted element, elsewhere it is white space like any other.
+    """
     parts: list[str] = []
+    preformatted = 0  # open preformatted elements around the walk's position
+
+    def text(value: str) -> None:
+        parts.append(value.replace("\n", "\u2029") if preformatted else value)
+
     walker = etree.iterwalk(tree, events=("start", "end"))
     for event, element in walker:
         tag = element.tag if isinstance(element.tag, str) else ""
@@ -480,18 +490,23 @@ def _walked_lines(tree: Any) -> list[str]:
                 walker.skip_subtree()
                 continue
             if tag in _BLOCK_TAGS:
-                parts.append("\n")
+                parts.append("\u2029")
+            preformatted += tag in _PREFORMATTED_TAGS
             if tag and element.text:
-                parts.append(element.text)
+                text(element.text)
         else:
             if tag in _BLOCK_TAGS:
-                parts.append("\n")
+                parts.append("\u2029")
+            preformatted -= tag in _PREFORMATTED_TAGS
             if element.tail and element is not tree:
-                parts.append(element.tail)
-    return [line for line in map(norm_line, "".join(parts).split("\n")) if line]
+                text(element.tail)
+    return [line for line in map(norm_line, "".join(parts).split("\u2029")) if line]
 
 
-_TAGS = ["div", "p", "span", "a", "li", "td", "br", "b", "script", "style", "noscript", "svg", "head", "h2"]
+_TAGS = [
+    *("div", "p", "span", "a", "li", "td", "br", "b", "script", "style", "noscript", "svg", "head", "h2"),
+    "pre",
+]
 _WORDS = st.text(alphabet="ab \n\t\xa0<&", max_size=6)
 _MARKUP = st.recursive(
     _WORDS.map(lambda text: text.replace("&", "&amp;").replace("<", "&lt;")),
@@ -758,3 +773,16 @@ def test_php_error_messages_are_taken_out_before_extraction() -> None:
     assert len(errors) == 4 and {r.stage for r in errors} == {"extract_text"}
     assert errors[0].text.startswith("Warning: Use of undefined constant comments")
     assert errors[0].text.endswith("recent-comments.php on line 928")
+
+
+def test_a_paragraph_wrapped_in_the_source_is_one_page_line() -> None:
+    """A newline of the markup is a space outside <pre>: the wrapped paragraph is kept whole and none of
+    its pieces is logged as dropped, while a <pre>'s lines stay lines."""
+    wrapped = BODY.replace(". ", ".\n", 5)
+    page = ARTICLE.replace(f"<p>{BODY}</p><p>{BODY}</p>", f"<p>{wrapped}</p><pre>first row\nsecond row</pre>")
+    tree = load_html(page)
+    assert norm_line(BODY) in page_lines(tree)
+    assert {"first row", "second row"} <= set(page_lines(tree))
+    doc = clean_document(page, format="html")
+    assert "Sentence 11 of the article" in doc.text
+    assert not [r.text for r in doc.removed if r.rule == RULE_NOT_MAIN and r.text in norm_line(BODY)]

@@ -50,7 +50,6 @@ _SPACE = regex.compile(r"\s+")
 _LINE_OR_CELL = regex.compile(r"[\n\t]")
 # White space inside one line (or one cell): runs of it become one space in a single pass over the
 # whole text, which then splits into lines that are already normalised but for their ends.
-_SPACE_IN_LINE = regex.compile(r"[^\S\n]+")
 _SPACE_IN_CELL = regex.compile(r"[^\S\n\t]+")
 # Elements that start a new line of page text (as a browser lays them out).
 _BLOCK_TAGS = frozenset(
@@ -112,10 +111,16 @@ def norm_line(line: str) -> str:
     return _SPACE.sub(" ", line).strip()
 
 
-# The page's visible text with a line break around every block element, written by libxslt in one
-# pass: the same lines as a walk over the tree's elements in Python (all 1,427 dev pages) in two thirds
-# of its time. Applied to the page's root element only: a page with a second <html> after its end has it as
-# a sibling of the root, which trafilatura does not see either. The HTML parser caps nesting at 256
+# Elements whose line breaks a browser shows (``white-space: pre``); elsewhere a line break in the
+# markup's text is a space, and a wrapped paragraph of the source is one line of the page.
+_PREFORMATTED_TAGS = frozenset("listing plaintext pre textarea xmp".split())
+# What marks a line break of the page in the text libxslt writes: a character that the markup's text
+# does not hold (U+2029 PARAGRAPH SEPARATOR), so that the source's own newlines can be told apart.
+_BREAK = "\u2029"
+# The page's visible text with a break around every block element, written by libxslt in one pass:
+# the same lines as a walk over the tree's elements in Python (all 1,427 dev pages) in two thirds of
+# its time. Applied to the page's root element only: a page with a second <html> after its end has it
+# as a sibling of the root, which trafilatura does not see either. The HTML parser caps nesting at 256
 # levels, well inside libxslt's template recursion limit.
 _VISIBLE_TEXT = etree.XSLT(
     etree.XML(
@@ -124,10 +129,14 @@ _VISIBLE_TEXT = etree.XSLT(
 <xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>
 <xsl:template match="{"|".join(sorted(_HIDDEN_TAGS))}"/>
 <xsl:template match="{"|".join(sorted(_BLOCK_TAGS))}"
-><xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
+><xsl:text>&#8233;</xsl:text><xsl:apply-templates/><xsl:text>&#8233;</xsl:text></xsl:template>
+<xsl:template match="{"|".join(f"{tag}//text()" for tag in sorted(_PREFORMATTED_TAGS))}"
+><xsl:value-of select="translate(., '&#10;', '&#8233;')"/></xsl:template>
 </xsl:stylesheet>"""
     )
 )
+# White space other than the break marker (``\s`` alone would match U+2029 too).
+_SPACE_NOT_BREAK = regex.compile(r"[^\S\u2029]+")
 
 
 def parse_page(html: str) -> Any:
@@ -146,17 +155,23 @@ def parse_page(html: str) -> Any:
 
 
 def page_lines(tree: Any) -> list[str]:
-    """The visible text of a parsed page as lines, in document order."""
-    return norm_lines(str(_VISIBLE_TEXT(tree)))
+    """The visible text of a parsed page as lines, in document order.
 
-
-def norm_lines(text: str) -> list[str]:
-    """The non-empty lines of ``text``, each as ``norm_line`` makes it.
-
-    One regex pass over the whole text, not one call a line (most lines of a page's markup text are
-    empty): the same lines on all 1,427 dev pages, ``page_lines`` in 85% of the time.
+    A line is the text between two block elements (or ``<br>``s) with its white space made single
+    spaces, as a browser lays it out: a paragraph that the page's source wraps over several lines is
+    one line (cleaneval-dev: 42% of its page lines were pieces of such wraps), while the lines of a
+    ``<pre>`` stay lines.
     """
-    return [line for line in map(str.strip, _SPACE_IN_LINE.sub(" ", text).split("\n")) if line]
+    return break_lines(str(_VISIBLE_TEXT(tree)))
+
+
+def break_lines(text: str) -> list[str]:
+    """The non-empty pieces of ``text`` between break markers, each as ``norm_line`` makes it.
+
+    One regex pass over the whole text, not one call a piece (most pieces of a page's markup text are
+    empty).
+    """
+    return [line for line in map(str.strip, _SPACE_NOT_BREAK.sub(" ", text).split(_BREAK)) if line]
 
 
 def _not_extracted(lines: list[str], text: str) -> list[str]:
