@@ -92,9 +92,11 @@ def _dated_page(head: str = "", byline: str = "", url: str = "https://gazette.ex
 </body></html>"""
 
 
-def _date_of(page: str) -> str | None:
-    item = RawItem("p", Source("p.html", "html"), page.encode(), "html")
-    doc = extract_text(decode_item(item), ExtractConfig())
+def _date_of(page: str, fetched: str | None = None) -> str | None:
+    doc = decode_item(RawItem("p", Source("p.html", "html"), page.encode(), "html"))
+    if fetched:
+        doc = doc.with_metadata(warc_date=fetched)  # as read_documents gives a WARC record's page
+    doc = extract_text(doc, ExtractConfig())
     assert not doc.rejected
     return doc.metadata["date"]
 
@@ -116,6 +118,19 @@ def test_a_copyright_year_is_not_a_publication_date() -> None:
 )
 def test_dated_evidence_gives_the_date_however_late_the_copyright(page: str, date: str) -> None:
     assert _date_of(page) == date
+
+
+_DATED_2031 = _dated_page(head='<meta property="article:published_time" content="2031-05-04">')
+
+
+def test_the_date_does_not_depend_on_the_day_the_page_is_cleaned() -> None:
+    """htmldate's own bound is the day it runs: cleaned before 2031 the page would have no date."""
+    assert _date_of(_DATED_2031) == "2031-05-04"
+
+
+def test_a_page_was_not_published_after_it_was_fetched() -> None:
+    assert _date_of(_DATED_2031, fetched="2030-01-02T03:04:05Z") is None
+    assert _date_of(_DATED_2031, fetched="2031-05-04T10:00:00Z") == "2031-05-04"
 
 
 def test_every_dropped_page_line_is_recorded() -> None:

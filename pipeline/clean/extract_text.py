@@ -104,6 +104,18 @@ CELL_SEPARATOR = "\t"
 # only: ``try_date_expr``, htmldate 1.11), so no process loads dateparser's locales (3-6 s each on the
 # reference machine); tests/test_extract_text.py checks it.
 DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
+# The latest publication date htmldate accepts. Its default is the end of the day it runs, so the same
+# page would get a date or none depending on when it is cleaned (a page dated next month, an event
+# announced ahead); a fixed bound keeps the output the same whatever the day. A page fetched from a
+# WARC record cannot have been published after it was fetched: there its WARC-Date is the bound. The
+# price, on the 1,797 dev pages (none from WARC): one page gets a date it had none for before, its
+# "Next review due: 11 Jan 2029" (wcxb-dev 5111); every other date is the same.
+LATEST_DATE = "2099-12-31"
+
+
+def date_params(fetched: str | None) -> dict[str, Any]:
+    """htmldate's settings for a page fetched at ``fetched`` (ISO 8601, e.g. a WARC-Date), if known."""
+    return {**DATE_PARAMS, "max_date": fetched[:10] if fetched else LATEST_DATE}
 
 
 def norm_line(line: str) -> str:
@@ -418,6 +430,7 @@ def own_extraction_kept(min_chars: float) -> Iterator[None]:
 def _rerun(
     tree: Any,
     url: str | None,
+    dates: dict[str, Any],
     cfg: ExtractConfig,
     text: str,
     meta: Any,
@@ -435,7 +448,7 @@ def _rerun(
         url=url,
         include_tables=cfg.include_tables,
         with_metadata=meta is None,
-        date_extraction_params=dict(DATE_PARAMS),
+        date_extraction_params=dict(dates),
         **options,
     )
     candidate = _with_comments(again, cfg) if options.get("include_comments") else _texts(again, cfg)[0]
@@ -448,11 +461,11 @@ def _rerun(
 
 
 def _extract_runs(
-    tree: Any, visible: int, cfg: ExtractConfig, doc_id: str, source_url: str | None
+    tree: Any, visible: int, cfg: ExtractConfig, doc_id: str, source_url: str | None, dates: dict[str, Any]
 ) -> tuple[str, Any]:
     """The default run, then the second runs a short extraction gets: the text and the metadata result.
 
-    ``visible`` is the number of characters of the page's visible lines.
+    ``visible`` is the number of characters of the page's visible lines; ``dates`` htmldate's settings.
     """
     # bare_extraction works on its own copy of the tree, so the second run sees the same page.
     result = trafilatura.bare_extraction(
@@ -461,7 +474,7 @@ def _extract_runs(
         include_comments=cfg.include_comments,
         include_tables=cfg.include_tables,
         with_metadata=True,
-        date_extraction_params=dict(DATE_PARAMS),
+        date_extraction_params=dict(dates),
     )
     meta = result if isinstance(result, trafilatura.settings.Document) else None
     text = _texts(meta, cfg)[0]
@@ -471,6 +484,7 @@ def _extract_runs(
         text, meta, kept = _rerun(
             tree,
             url,
+            dates,
             cfg,
             text,
             meta,
@@ -483,6 +497,7 @@ def _extract_runs(
         text, meta, _ = _rerun(
             tree,
             url,
+            dates,
             cfg,
             text,
             meta,
@@ -509,7 +524,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             errors = set(map(norm_line, remove_script_errors(tree, doc.html)))
             visible = sum(len(line) for line in lines if line not in errors)
             with own_extraction_kept(cfg.own_extraction_share * visible):
-                text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url)
+                dates = date_params(doc.metadata.get("warc_date"))
+                text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
             left_out = _not_extracted(lines, text)
             other = second_opinion(
                 doc.html, tree, text, [line for line in left_out if line not in errors], cfg, page_lines
