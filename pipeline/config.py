@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import sys
 import typing
@@ -22,6 +23,24 @@ from pipeline import __version__
 #: The package's folder: besides its code it ships the data files the stages read (the rule catalogue,
 #: the line model, the lexicons), which change the output as much as a setting does.
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: The installed libraries whose behaviour decides what a document gives: extraction and its date and
+#: URL handling, the fallback extractors, the HTML parser, encoding repair and detection, the regex
+#: engine of the rules, language identification, WARC reading. A new version of one of them can change
+#: the output as much as a setting does, so their versions are part of the settings' digest: results
+#: of the old versions are cleaned again, never mixed with new ones.
+OUTPUT_LIBRARIES = (
+    "charset-normalizer",
+    "courlan",
+    "ftfy",
+    "htmldate",
+    "justext",
+    "lxml",
+    "py3langid",
+    "readability-lxml",
+    "regex",
+    "trafilatura",
+    "warcio",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +202,30 @@ class Config:
         return dataclasses.asdict(self)
 
     def digest(self) -> str:
-        """Hex digest of the settings, the package's data files and the package version."""
+        """Hex digest of the settings, the package's data files, the package version and the versions
+        of the libraries that shape the output."""
         payload = json.dumps(
-            {"config": self.to_dict(), "data": data_fingerprint(), "version": __version__},
+            {
+                "config": self.to_dict(),
+                "data": data_fingerprint(),
+                "version": __version__,
+                "libraries": library_versions(),
+            },
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict[str, str]:
+    """The installed version of each of ``OUTPUT_LIBRARIES`` ("absent" for one that is not installed)."""
+    versions = {}
+    for name in OUTPUT_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
 
 
 def _data_files(folder: Path) -> list[Path]:

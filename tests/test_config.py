@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ from pipeline.config import (
     _data_files,
     config_from_dict,
     data_fingerprint,
+    library_versions,
     load_config,
 )
 from pipeline.rules import RULES_DIR
@@ -53,6 +55,22 @@ def test_a_retrained_model_or_an_edited_lexicon_changes_the_fingerprint(tmp_path
     fingerprints = [data_fingerprint(folder) for folder in (retrained, edited, recompiled)]
     assert fingerprints[0] != original and fingerprints[1] != original
     assert fingerprints[2] == original
+
+
+def test_another_version_of_a_library_that_shapes_the_output_changes_the_digest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert "absent" not in library_versions().values()  # every name is one pip installed
+    before = Config().digest()
+    installed = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "99.0" if name == "trafilatura" else installed(name)
+    )
+    library_versions.cache_clear()
+    try:
+        assert Config().digest() != before
+    finally:
+        library_versions.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline import __version__, storage
 from pipeline.clean.chain import STAGES
-from pipeline.config import Config
+from pipeline.config import Config, library_versions
 from pipeline.document import Document, clean_record, reject_record
 from pipeline.run.files import (
     link_or_copy,
@@ -112,6 +112,7 @@ def assemble_corpus(
         "config_digest": config.digest(),
         "fingerprint": fingerprint,
         "version": __version__,
+        "libraries": library_versions(),
     }
     write_json(manifest_file(out_dir), manifest)
     remove_files(out_dir, keep=lambda name: not PART_NAME.match(name) or name in parts)
