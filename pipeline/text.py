@@ -162,6 +162,53 @@ def prose_lines(text: str, cfg: BoilerplateConfig) -> set[int]:
     return prose
 
 
+# --- code blocks ---------------------------------------------------------------------------------
+
+#: What opens and closes a block of code in a body (Markdown's fence): extraction writes one around
+#: every multi-line code block of a page (``<pre>``, ``<code>``), and a Markdown document has its own.
+#: The lines between two fences are code: no boilerplate rule judges them, and they stay one paragraph
+#: with their indentation.
+CODE_FENCE = "```"
+
+
+def _is_fence(line: str) -> bool:
+    return line.lstrip().startswith(CODE_FENCE)
+
+
+def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """The fenced code blocks of a body's lines, as (opening fence, closing fence) line indices.
+
+    A fence opens with three backticks (an info string such as "python" may follow) and closes with a
+    line of backticks alone; a fence never closed opens no block, so a stray one cannot make the rest
+    of the document code.
+    """
+    blocks: list[tuple[int, int]] = []
+    opened: int | None = None
+    for i, line in enumerate(lines):
+        if not _is_fence(line):
+            continue
+        if opened is None:
+            opened = i
+        elif not line.strip().strip("`"):
+            blocks.append((opened, i))
+            opened = None
+    return blocks
+
+
+def code_lines(lines: Sequence[str]) -> set[int]:
+    """The indices of the lines of fenced code blocks, fences included."""
+    return {i for start, end in code_blocks(lines) for i in range(start, end + 1)}
+
+
+def wrapped_prose(text: str) -> bool:
+    """Whether most lines of ``text`` are lines of hard-wrapped paragraphs (an e-mail or a text file
+    shown in a ``<pre>``): prose for segmentation to re-join, not code or a layout to keep."""
+    lines = squeezed_lines(text)
+    filled = [i for i in lines if i]
+    wrapped = sum(len(group) for group in paragraph_lines(lines) if len(group) > 1)
+    return wrapped * 2 > len(filled)
+
+
 # --- which lines make one paragraph -------------------------------------------------------------
 
 #: A lower-case word broken by a hyphen at the end of a line.

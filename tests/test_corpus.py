@@ -254,3 +254,16 @@ def test_lines_of_a_wrapped_prose_paragraph_are_never_learned_nor_removed_as_lea
     learned = frozenset({line_key(first)})
     cleaned = strip_boilerplate(docs[0], load_rules(), BoilerplateConfig(), learned=learned)
     assert first in cleaned.text.split("\n")
+
+
+def test_lines_of_code_blocks_are_never_learned_nor_removed() -> None:
+    code = "```\nresource \"aws_vpc\" \"main\" {\n  tags = {\n    Name = \"Main\"\n  }\n}\n```"
+    docs = [
+        _doc(f"c{i}", f"{_text(i)}\n{code}\n{_text(40 + i)}", url=f"https://docs.example.org/{i}")
+        for i in range(6)
+    ]
+    assert learn_boilerplate(count_lines(docs, BoilerplateConfig())) == {}
+    # A line of code that is a learned line (or a catalogue phrase) elsewhere stays in its block.
+    learned = frozenset({line_key("}"), line_key("  tags = {")})
+    cleaned = strip_boilerplate(docs[0], load_rules(), BoilerplateConfig(), learned=learned)
+    assert code in cleaned.text and not cleaned.removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import Any
@@ -801,3 +802,52 @@ def test_a_paragraph_wrapped_in_the_source_is_one_page_line() -> None:
     doc = clean_document(page, format="html")
     assert "Sentence 11 of the article" in doc.text
     assert not [r.text for r in doc.removed if r.rule == RULE_NOT_MAIN and r.text in norm_line(BODY)]
+
+
+DOCS_PAGE = f"""<html><head><title>Deploying the service</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/docs">Docs</a></li></ul></nav>
+<article><h1>Deploying the service</h1><p>{BODY}</p>
+<p>The workflow file below runs the <code>search</code> job on every push.</p>
+<pre><code>jobs:
+  search:
+    runs-on: ubuntu-latest
+    steps:
+      - search/*
+</code></pre>
+<p>{BODY}</p></article></body></html>"""
+
+
+def test_a_code_block_is_one_paragraph_that_no_rule_touches() -> None:
+    doc = clean_document(DOCS_PAGE, format="html")
+    code = [p for p, kind in zip(doc.paragraphs, doc.paragraph_types, strict=True) if kind == "code"]
+    assert code == ["jobs:\n  search:\n    runs-on: ubuntu-latest\n    steps:\n      - search/*"]
+    assert "runs the search job on every push." in doc.text  # inline code stays in its sentence
+    assert [r.rule for r in doc.removed if r.stage != "extract_text"] == ["title.repeat"]  # the <h1>
+
+
+def test_hard_wrapped_prose_in_a_pre_is_text_not_code() -> None:
+    """A mail archive shows its messages in a <pre>: wrapped paragraphs to re-join, not a code block."""
+    mail = textwrap.fill(BODY, 72)
+    page = f"<html><head><title>Re: harbour</title></head><body><pre>{mail}\n\n{mail}</pre></body></html>"
+    doc = clean_document(page, format="html")
+    assert "code" not in doc.paragraph_types
+    assert norm_line(BODY) in doc.paragraphs
+
+
+@pytest.mark.parametrize(
+    ("tree", "text"),
+    [
+        ("<body><code><code>a = 1\n  b = 2</code></code></body>", "```\na = 1\n  b = 2\n```"),
+        ("<body><quote><code>a = 1<lb/>  b = 2</code></quote></body>", "```\na = 1\n  b = 2\n```"),
+        ("<body><code>a\nb</code><code>c\nd</code></body>", "```\na\nb\n```\n```\nc\nd\n```"),
+        (
+            "<body><p>Syntax: <code>union U {\n int i;\n};</code> is it.</p></body>",
+            "Syntax: union U {\n int i;\n}; is it.",
+        ),
+        ("<body><list><item>Run:<code>a = 1\n  b</code></item></list></body>", "- Run:a = 1\n  b"),
+    ],
+    ids=["block", "quoted-with-break", "two-blocks", "inside-a-paragraph", "inside-a-list-item"],
+)
+def test_only_code_on_lines_of_its_own_is_fenced(tree: str, text: str) -> None:
+    """A fence must stand on a line of its own; code that trafilatura writes inline is left as it is."""
+    assert render_text(etree.fromstring(tree), "plain") == text

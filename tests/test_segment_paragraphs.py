@@ -170,3 +170,20 @@ def test_wrap_benchmark_on_eval_gold_texts(eval_dir: Path) -> None:
         total += len(paragraphs)
         found += sum((Counter(paragraphs) & Counter(got)).values())
     assert found / total >= 0.97
+
+
+def test_a_fenced_code_block_is_one_code_paragraph_with_its_indentation() -> None:
+    text = (
+        "Install the package first.\n```python\ndef main():\n    return 1\n\n\n    # done\n```\n"
+        "Then run it.\n```\nnot closed"
+    )
+    doc = segment_paragraphs(Document(id="a", source=Source("a", "text"), text=text))
+    assert doc.paragraphs == (
+        "Install the package first.",
+        "def main():\n    return 1\n\n\n    # done",
+        "Then run it.",
+        "```",
+        "not closed",
+    )
+    assert doc.paragraph_types[1] == "code" and doc.paragraph_types.count("code") == 1
+    assert segment_paragraphs(doc) == doc

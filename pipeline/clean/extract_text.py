@@ -41,7 +41,7 @@ from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
 from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
-from pipeline.text import LIST_MARKER
+from pipeline.text import CODE_FENCE, LIST_MARKER, wrapped_prose
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 log = logging.getLogger(__name__)
@@ -264,10 +264,51 @@ def _plain_tables(body: Any) -> Any:
     return body
 
 
+# Where trafilatura's text puts a <code> on lines of its own: directly in the body or in a quote. In a
+# paragraph, a list item or a table cell it is written inline, inside the line of its neighbours.
+_CODE_BLOCK_PARENTS = frozenset({"body", "quote"})
+
+
+def _code_blocks(body: Any) -> list[Any]:
+    """The code blocks of trafilatura's output tree: the ``<code>`` elements of more than one line that
+    stand on lines of their own (a one-line ``<code>`` is code inside a sentence, and stays part of it)."""
+    return [
+        code
+        for code in body.iter("code")
+        if code.getparent() is not None
+        and code.getparent().tag in _CODE_BLOCK_PARENTS
+        and ("\n" in "".join(code.itertext()).strip("\n") or next(code.iter("lb"), None) is not None)
+    ]
+
+
+def _fenced_code(body: Any) -> Any:
+    """A copy of trafilatura's output tree with every code block's lines between two ``CODE_FENCE`` lines
+    (the later stages keep a fenced block whole and as it is: no rule judges its lines).
+
+    A block of hard-wrapped paragraphs (a mail or a text file that a page shows in a ``<pre>``) is
+    prose, not code: it stays unfenced, for segmentation to re-join its paragraphs.
+    """
+    body = deepcopy(body)
+    for code in _code_blocks(body):
+        for lb in code.iter("lb"):
+            lb.text = "\n"  # a line break (<br>) inside the code
+        source = "".join(code.itertext()).strip("\n")
+        if wrapped_prose(source):
+            continue
+        tail = code.tail
+        code.clear()
+        # The line break after the closing fence keeps a code block that follows off its line.
+        code.text = f"{CODE_FENCE}\n{source}\n{CODE_FENCE}\n"
+        code.tail = tail
+    return body
+
+
 def render_text(body: Any, table_format: str) -> str:
-    """trafilatura's text of an output tree, tables written as ``table_format`` says."""
+    """trafilatura's text of an output tree, code blocks fenced, tables written as ``table_format`` says."""
     if body is None:
         return ""
+    if _code_blocks(body):
+        body = _fenced_code(body)
     if table_format == "markdown":
         return str(xmltotxt(body, False))
     return str(xmltotxt(_plain_tables(body), False))
@@ -278,14 +319,19 @@ def _texts(result: Any, cfg: ExtractConfig) -> tuple[str, str]:
     if not isinstance(result, trafilatura.settings.Document):
         return "", ""
     text, comments = result.text or "", result.comments or ""
-    if cfg.table_format == "markdown":
-        return text, comments
-    # trafilatura's own texts are xmltotxt of these trees: rendered again only where a table is.
-    if _has_rows(result.body):
+    # trafilatura's own texts are xmltotxt of these trees: rendered again only where a table (in plain
+    # table format) or a code block is.
+    if _rendered_again(result.body, cfg):
         text = render_text(result.body, cfg.table_format)
-    if comments and _has_rows(result.commentsbody):
+    if comments and _rendered_again(result.commentsbody, cfg):
         comments = render_text(result.commentsbody, cfg.table_format)
     return text, comments
+
+
+def _rendered_again(body: Any, cfg: ExtractConfig) -> bool:
+    if body is None:
+        return False
+    return (cfg.table_format != "markdown" and _has_rows(body)) or bool(_code_blocks(body))
 
 
 def _has_rows(body: Any) -> bool:

@@ -29,6 +29,7 @@ from pipeline.text import (
     HYPHEN_AT_END,
     LETTERS,
     LIST_MARKER,
+    code_blocks,
     count_words,
     paragraph_lines,
     squeeze_paragraph,
@@ -36,6 +37,8 @@ from pipeline.text import (
 )
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
+#: The type of a paragraph that is a fenced code block (``pipeline.text.CODE_FENCE``).
+CODE = "code"
 
 _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
 _LEADING_WORD = regex.compile(r"^(\p{Ll}+)")
@@ -113,13 +116,32 @@ def split_paragraphs(text: str) -> list[str]:
     return _split_paragraphs(text)[0]
 
 
-def _split_paragraphs(text: str) -> tuple[list[str], list[int]]:
-    """The paragraphs of a body given as lines, and the index of the line each one starts at."""
+def _split_paragraphs(text: str) -> tuple[list[str], list[int], set[int]]:
+    """The paragraphs of a body given as lines, the index of the line each one starts at, and which
+    paragraphs are code.
+
+    A fenced code block is one paragraph: its lines as they are (indentation kept, trailing white
+    space gone), without the fences. The text between code blocks is segmented on its own.
+    """
+    raw = text.split("\n")
     lines = squeezed_lines(text)
     # The document's own spellings decide "depart-/ment"; counted only when a line ends in a hyphen.
     vocabulary = cache(lambda: Counter(w.lower() for w in LETTERS.findall(text)))
-    groups = paragraph_lines(lines)
-    return [_joined([lines[i] for i in group], vocabulary) for group in groups], [g[0] for g in groups]
+    paragraphs: list[str] = []
+    starts: list[int] = []
+    code: set[int] = set()
+    done = 0  # the lines before this one are segmented
+    for opening, closing in [*code_blocks(raw), (len(raw), len(raw))]:
+        for group in paragraph_lines(lines[done:opening]):
+            paragraphs.append(_joined([lines[done + i] for i in group], vocabulary))
+            starts.append(done + group[0])
+        source = "\n".join(line.rstrip() for line in raw[opening + 1 : closing]).strip("\n")
+        if source.strip():
+            code.add(len(paragraphs))
+            paragraphs.append(source)
+            starts.append(opening)
+        done = closing + 1
+    return paragraphs, starts, code
 
 
 def segment_paragraphs(doc: Document) -> Document:
@@ -130,11 +152,13 @@ def segment_paragraphs(doc: Document) -> Document:
     if doc.paragraph_types and doc.text == "\n\n".join(doc.paragraphs):
         # Segmented already: typed again, an HTML list item without its marker would change type.
         return doc
-    paragraphs, starts = _split_paragraphs(doc.text)
+    paragraphs, starts, code = _split_paragraphs(doc.text)
     edge = set(range(BYLINE_EDGE_PARAGRAPHS)) | set(
         range(len(paragraphs) - BYLINE_EDGE_PARAGRAPHS, len(paragraphs))
     )
-    bylines = sorted(i for i in edge if 0 <= i < len(paragraphs) and is_byline(paragraphs[i]))
+    bylines = sorted(
+        i for i in edge - code if 0 <= i < len(paragraphs) and is_byline(paragraphs[i])
+    )
 
     def kept_before(paragraph: int) -> int:
         """How many of the paragraphs that stay come before the ``paragraph``-th one."""
@@ -147,8 +171,10 @@ def segment_paragraphs(doc: Document) -> Document:
 
     removals = [Removal(paragraphs[i], BYLINE, STAGE, kept_before(i)) for i in bylines]
     removed = moved_removals(doc.removed, new_place)
+    types = tuple(
+        CODE if i in code else paragraph_type(p) for i, p in enumerate(paragraphs) if i not in bylines
+    )
     paragraphs = [p for i, p in enumerate(paragraphs) if i not in bylines]
-    types = tuple(paragraph_type(p) for p in paragraphs)
     if doc.metadata.get("content_type") == "html":
         paragraphs = [
             _EXTRACTOR_ITEM_MARKER.sub("", p) if kind == "list_item" else p

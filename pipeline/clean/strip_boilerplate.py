@@ -45,7 +45,15 @@ from pipeline.rules.ids import (
     TITLE_HEADING,
     TITLE_REPEAT,
 )
-from pipeline.text import LineInfo, is_prose, is_substantial, line_info, prose_lines, squeeze_spaces
+from pipeline.text import (
+    LineInfo,
+    code_lines,
+    is_prose,
+    is_substantial,
+    line_info,
+    prose_lines,
+    squeeze_spaces,
+)
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 #: The line model judges a line against its page; a page of fewer lines than this is too little
@@ -210,8 +218,12 @@ def strip_boilerplate(
     structural = doc.metadata.get("content_type") != "html" or cfg.structure_on_html
     # Scored in the context of the whole page, so only once (see the module docstring).
     scored = cfg.line_model and any(r.stage == STAGE for r in doc.removed)
-    verdicts, title = classify_lines(
-        lines,
+    # The lines of a fenced code block are code, whatever they say ("tags = {", "search:"): only the
+    # lines around them are judged.
+    code = code_lines(lines)
+    judged = [i for i in range(len(lines)) if i not in code]
+    judged_verdicts, title = classify_lines(
+        [lines[i] for i in judged],
         rules,
         cfg,
         title=doc.title,
@@ -221,6 +233,9 @@ def strip_boilerplate(
         learned=learned,
         site_hints=[str(doc.metadata["site_name"])] if doc.metadata.get("site_name") else [],
     )
+    verdicts: list[str | None] = [None] * len(lines)
+    for i, verdict in zip(judged, judged_verdicts, strict=True):
+        verdicts[i] = verdict
     kept = [line if verdict is None else "" for line, verdict in zip(lines, verdicts, strict=True)]
     text, new_place = _squeeze_blank_lines(kept)
     if text == doc.text and title == doc.title:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document
 from pipeline.rules import line_key, normalize_line
-from pipeline.text import prose_lines
+from pipeline.text import code_lines, prose_lines
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 BATCH = ""  # the site key of documents whose site is unknown
@@ -74,8 +74,10 @@ class LineCounter:
         seen: set[str] = set()
         # Prose first: it is most of the text and needs no normalising.
         prose = prose_lines(doc.text, self.cfg)
-        for i, line in enumerate(doc.text.split("\n")):
-            if i in prose:
+        lines = doc.text.split("\n")
+        code = code_lines(lines)  # never judged as boilerplate, so never learned as such
+        for i, line in enumerate(lines):
+            if i in prose or i in code:
                 continue
             norm = normalize_line(line)
             if not norm:
