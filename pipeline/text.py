@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
 
 import regex
 
 from pipeline.config import BoilerplateConfig
+
+T = TypeVar("T")
 
 # --- words ---------------------------------------------------------------------------------------
 
@@ -112,6 +116,18 @@ LIST_MARKER = "- "
 
 # --- a line's shape -----------------------------------------------------------------------------
 
+#: How many distinct lines each memo of per-line work (words, line-model shape, catalogue verdicts)
+#: remembers, the most recently seen kept. Pages repeat their menus, share bars and footers across a
+#: site: of the 371,356 non-blank lines of the speed corpus's 1,804 distinct text dumps, 8,192
+#: remembered lines answer 35% (2,048: 30%; 32,768: 39%), and the memos then hold 16 MB together.
+LINE_MEMO_SIZE = 8192
+
+
+def line_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
+    """``fn``, a pure function of one line, remembering its last :data:`LINE_MEMO_SIZE` lines' results."""
+    return lru_cache(maxsize=LINE_MEMO_SIZE)(fn)
+
+
 #: A line this long reads as prose even without final punctuation (captions, run-on ledes).
 PROSE_MIN_WORDS_UNPUNCTUATED = 25
 
@@ -127,9 +143,10 @@ class LineInfo:
     tokens: Sequence[str] = ()
 
 
+@line_memo
 def line_info(text: str) -> LineInfo:
     """Words and final punctuation of a line."""
-    tokens = dotted_words(text)
+    tokens = tuple(dotted_words(text))
     return LineInfo(text, len(tokens), bool(SENTENCE_END.search(text)), tokens)
 
 

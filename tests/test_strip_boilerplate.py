@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.clean.lineclass import load_model
+from pipeline.clean.lineclass import line_shape, load_model
 from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.clean.title import split_site_suffix
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Source
-from pipeline.rules import load_rules
+from pipeline.rules import RuleSet, load_rules
 from pipeline.rules.ids import LINE_SCORE
+from pipeline.text import line_info
 
 # The hand-written structural rules (the classifier switched off); the model has its own tests below.
 CFG = BoilerplateConfig(line_model=False)
@@ -300,3 +301,26 @@ def test_vectorised_forest_matches_tree_walk(stage: str) -> None:
     ]
     # All rows in one call (the way pages are scored), each bit-identical to walking the trees alone.
     assert forest.log_odds(np.array(rows)).tolist() == [_walk_trees(forest, row) for row in rows]
+
+
+def test_a_page_gets_the_same_verdicts_whatever_pages_came_before() -> None:
+    # The per-line memos (pipeline.text.line_memo) keep results across pages: a page cleaned after
+    # others, with its lines already remembered, must come out as it does in a fresh process.
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    pages = [path.read_text(encoding="utf-8") for path in sorted(seeds.glob("*.txt"))]
+    pages += ["\n".join(page["lines"]) for page in PAGES]
+    assert len(pages) >= 7
+
+    def clean(text: str, rules: RuleSet) -> Document:
+        return strip_boilerplate(_doc(text.split("\n")), rules, MODEL_CFG)
+
+    alone = []
+    for page in pages:
+        line_info.cache_clear()
+        line_shape.cache_clear()
+        alone.append(clean(page, load_rules.__wrapped__()))
+    rules = load_rules.__wrapped__()
+    # Twice over, so that the second round reads every line from the memos.
+    assert [clean(page, rules) for page in pages] == alone
+    assert [clean(page, rules) for page in pages] == alone
+    assert line_shape.cache_info().hits > 0

@@ -33,7 +33,7 @@ import numpy as np
 import regex
 
 from pipeline.rules.lexicons import all_stopwords
-from pipeline.text import CLOSERS, SENTENCE_STOPS, dotted_words
+from pipeline.text import CLOSERS, SENTENCE_STOPS, dotted_words, line_info, line_memo
 
 MODEL_PATH = Path(__file__).resolve().parent / "lineclass_model.json"
 
@@ -133,6 +133,12 @@ def _shape(line: str, stops: frozenset[str], words: Sequence[str] | None = None)
     ]
 
 
+@line_memo
+def line_shape(line: str) -> tuple[float, ...]:
+    """The shape features of one line (see :func:`_shape`), remembered for lines that recur."""
+    return tuple(_shape(line, all_stopwords(), line_info(line).tokens))
+
+
 def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """For each span ``(before, after)`` a column: the mean of ``values`` over the lines around each line.
 
@@ -203,20 +209,14 @@ def _block_mean(values: np.ndarray, blocks: Sequence[int]) -> np.ndarray:
     return (sums / np.bincount(ids))[ids]
 
 
-def stage1_features(
-    lines: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
-) -> tuple[list[int], np.ndarray]:
-    """Indices of the non-blank lines and their stage-1 feature rows (one row per line).
-
-    ``tokens`` are the lines' :func:`~pipeline.text.dotted_words` when the caller has them.
-    """
-    stops = all_stopwords()
+def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
+    """Indices of the non-blank lines and their stage-1 feature rows (one row per line)."""
     index = [i for i, line in enumerate(lines) if line.strip()]
     if not index:
         return [], np.zeros((0, 0))
     # The blank-line block each line sits in: its size and how much prose it holds.
     block_of = blocks_of(index)
-    owns = [_shape(lines[i], stops, tokens[i] if tokens else None) for i in index]
+    owns = [line_shape(lines[i]) for i in index]
     block_lines: Counter[int] = Counter(block_of)
     block_terminal: Counter[int] = Counter()
     block_words: Counter[int] = Counter()
@@ -423,11 +423,9 @@ class LineModel:
     stage2: Forest
     threshold: float
 
-    def scores(
-        self, lines: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
-    ) -> tuple[list[int], list[float]]:
-        """Indices of the non-blank lines and their content probability (``tokens``: see stage1_features)."""
-        index, rows = stage1_features(lines, tokens)
+    def scores(self, lines: Sequence[str]) -> tuple[list[int], list[float]]:
+        """Indices of the non-blank lines and their content probability."""
+        index, rows = stage1_features(lines)
         if not index:
             return [], []
         first = self.stage1.probs(rows)

@@ -125,9 +125,9 @@ def _apply_threads(
                 verdicts[i] = thread.id
 
 
-def _apply_model(lines: Sequence[str], infos: Sequence[LineInfo], verdicts: list[str | None]) -> None:
+def _apply_model(lines: Sequence[str], verdicts: list[str | None]) -> None:
     model = load_model()
-    index, scores = model.scores(lines, [info.tokens for info in infos])
+    index, scores = model.scores(lines)
     for i, score in zip(index, scores, strict=True):
         if verdicts[i] is None and score < model.threshold:
             verdicts[i] = LINE_SCORE
@@ -163,7 +163,7 @@ def classify_lines(
     prose = prose_lines("\n".join(lines), cfg) if learned else set()
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
-            verdicts[i] = rules.match_squeezed(squeezed[i], norms[i])
+            verdicts[i] = rules.match_squeezed(squeezed[i])
             if verdicts[i] is None and learned and i not in prose and line_key(line, norms[i]) in learned:
                 verdicts[i] = REPEATED_LINE
         elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
@@ -196,7 +196,7 @@ def classify_lines(
                 verdicts[i] = TITLE_REPEAT
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:
-        _apply_model(lines, infos, verdicts)
+        _apply_model(lines, verdicts)
     elif structural:
         live = [i for i in live if verdicts[i] is None]
         _apply_structure(infos, live, verdicts, cfg)

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import regex
 
-from pipeline.text import squeeze_spaces
+from pipeline.text import line_memo, squeeze_spaces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,6 +101,20 @@ class ThreadRule:
     min_signatures: int
     min_words_before: int
     max_words: int
+    #: :meth:`_line_kind`, remembered for lines that recur (see :func:`~pipeline.text.line_memo`).
+    _kind: Callable[[str], str | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_kind", line_memo(self._line_kind))
+
+    def _line_kind(self, text: str) -> str | None:
+        """``"signature"`` for a line that fully matches a signature, ``"author"`` for one that fully
+        matches an author (a signature when a stamp follows), else None."""
+        if self.signatures is not None and self.signatures.fullmatch(text):
+            return "signature"
+        if self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
+            return "author"
+        return None
 
     def signature_lines(self, squeezed: Sequence[str], words: Sequence[int]) -> list[int]:
         """Indices of the signature lines of a page given as its lines with white space squeezed
@@ -109,9 +123,10 @@ class ThreadRule:
         for i, text in enumerate(squeezed):
             if not 0 < words[i] <= self.max_words:
                 continue
-            if self.signatures is not None and self.signatures.fullmatch(text):
+            kind = self._kind(text)
+            if kind == "signature":
                 found.append(i)
-            elif self.authors is not None and self.stamps is not None and self.authors.fullmatch(text):
+            elif kind == "author" and self.stamps is not None:
                 following = next((t for t in squeezed[i + 1 :] if t), "")
                 if self.stamps.search(following):
                     found.append(i)
@@ -162,14 +177,22 @@ class RuleSet:
     #: The line rules' patterns by word-count bound: one regex call per line (see PatternBucket).
     buckets: tuple[PatternBucket, ...] = ()
     threads: tuple[ThreadRule, ...] = ()
+    #: :meth:`_match`, remembered for lines that recur (see :func:`~pipeline.text.line_memo`).
+    _memo: Callable[[str], str | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", line_memo(self._match))
 
     def match_line(self, line: str) -> str | None:
         """The id of the first line rule that matches ``line``, or None."""
-        squeezed = squeeze_spaces(line)
-        return self.match_squeezed(squeezed, normalize_squeezed(squeezed))
+        return self.match_squeezed(squeeze_spaces(line))
 
-    def match_squeezed(self, squeezed: str, key: str) -> str | None:
-        """:meth:`match_line` of a line given squeezed (``squeeze_spaces``) and normalised (``key``)."""
+    def match_squeezed(self, squeezed: str) -> str | None:
+        """:meth:`match_line` of a line given squeezed (``squeeze_spaces``)."""
+        return self._memo(squeezed)
+
+    def _match(self, squeezed: str) -> str | None:
+        key = normalize_squeezed(squeezed)
         if not key:
             return None
         hit = self.phrase_index.get(key)
