@@ -8,7 +8,7 @@ differently they use differently named patterns below, each saying what it count
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -162,21 +162,45 @@ def is_substantial(info: LineInfo, cfg: BoilerplateConfig) -> bool:
     return is_prose(info, cfg) or info.words >= cfg.good_min_words
 
 
-def prose_lines(text: str, cfg: BoilerplateConfig) -> set[int]:
+def prose_lines(text: str, cfg: BoilerplateConfig, among: Iterable[int] | None = None) -> set[int]:
     """The indices of the lines of ``text`` that belong to a prose paragraph, hard wraps re-joined.
 
     A paragraph wrapped at 60 columns is a run of short lines without end punctuation, none of which
     reads as prose on its own; joined back, it does (learned boilerplate must never take such lines).
+
+    ``among``: the only lines asked about. Whether a line is prose depends on its block alone (the
+    run of short lines between blank or long ones that :func:`paragraph_lines` judges on its own
+    when ``loose``), so only their blocks are read, and only their lines are in the answer.
     """
-    lines = squeezed_lines(text)
+    lines = text.split("\n")
+    spans = [(0, len(lines))] if among is None else sorted({_loose_block(lines, i) for i in among})
     prose: set[int] = set()
-    # A line taken for part of a wrapped paragraph that is none is only not learned, so wraps are
-    # looked for wherever they may stand.
-    for group in paragraph_lines(lines, loose=True):
-        paragraph = lines[group[0]] if len(group) == 1 else " ".join(lines[i] for i in group)
-        if is_prose(line_info(paragraph), cfg):
-            prose.update(group)
+    for start, end in spans:
+        squeezed = [squeeze_paragraph(line) for line in lines[start:end]]
+        # A line taken for part of a wrapped paragraph that is none is only not learned, so wraps are
+        # looked for wherever they may stand.
+        for group in paragraph_lines(squeezed, loose=True):
+            paragraph = squeezed[group[0]] if len(group) == 1 else " ".join(squeezed[i] for i in group)
+            if is_prose(line_info(paragraph), cfg):
+                prose.update(start + i for i in group)
     return prose
+
+
+def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
+    """The span of the block of ``lines[i]`` as :func:`paragraph_lines` finds blocks when ``loose``."""
+
+    def inner(j: int) -> bool:
+        squeezed = squeeze_paragraph(lines[j])
+        return bool(squeezed) and len(squeezed) <= WRAP_MAX_WIDTH
+
+    if not inner(i):
+        return i, i + 1
+    start, end = i, i + 1
+    while start > 0 and inner(start - 1):
+        start -= 1
+    while end < len(lines) and inner(end):
+        end += 1
+    return start, end
 
 
 # --- code blocks ---------------------------------------------------------------------------------

@@ -6,12 +6,14 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.config import BoilerplateConfig
 from pipeline.text import (
     CLAUSE_END,
     DOTTED_WORD,
     SENTENCE_END,
     SENTENCE_ENDS,
     dotted_words,
+    prose_lines,
     squeeze_paragraph,
     squeeze_spaces,
 )
@@ -47,3 +49,32 @@ def test_sentence_end_patterns_are_built_as_written(text: str) -> None:
 def test_dotted_words_are_the_unicode_pattern_s(text: str) -> None:
     """The standard library's engine on ASCII text finds the words the Unicode pattern finds."""
     assert dotted_words(text) == DOTTED_WORD.findall(text)
+
+
+# Lines that make and break wrapped blocks: prose, short words, a wrapped run, blank and long lines.
+_BODY_LINES = st.sampled_from(
+    [
+        "",
+        "  ",
+        "\u200b",
+        "\u200d",
+        "Home",
+        "The council met on Tuesday and agreed to the plan.",
+        "the council met on Tuesday to discuss a plan for the",
+        "roads and schools of the town, which the mayor said was",
+        "long overdue",
+        "a line much longer than any column a text is wrapped at, " * 2,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BODY_LINES, max_size=14), st.sets(st.integers(0, 15)))
+def test_prose_lines_among_some_reads_them_as_the_whole_body_does(lines: list[str], among: set[int]) -> None:
+    text = "\n".join(lines)
+    asked = {i for i in among if i < len(text.split("\n"))}
+    every = prose_lines(text, BoilerplateConfig())
+    found = prose_lines(text, BoilerplateConfig(), among=asked)
+    # Lines of the same blocks may come along, rightly.
+    assert found & asked == every & asked
+    assert found <= every

@@ -159,15 +159,19 @@ def classify_lines(
     norms = [normalize_squeezed(line) for line in squeezed]
     verdicts: list[str | None] = [None] * len(lines)
     _apply_blocks(norms, verdicts, rules)
-    # A line of a wrapped prose paragraph is never learned, nor taken as a learned line of another page.
-    prose = prose_lines("\n".join(lines), cfg) if learned else set()
+    repeated = []
     for i, line in enumerate(lines):
         if verdicts[i] is None and norms[i]:
             verdicts[i] = rules.match_squeezed(squeezed[i])
-            if verdicts[i] is None and learned and i not in prose and line_key(line, norms[i]) in learned:
-                verdicts[i] = REPEATED_LINE
+            if verdicts[i] is None and learned and line_key(line, norms[i]) in learned:
+                repeated.append(i)
         elif verdicts[i] is None and _LONE_MARKER.fullmatch(line.strip()):
             verdicts[i] = EMPTY_ITEM
+    # A line of a wrapped prose paragraph is never learned, nor taken as a learned line of another page.
+    prose = prose_lines("\n".join(lines), cfg, among=repeated) if repeated else set()
+    for i in repeated:
+        if i not in prose:
+            verdicts[i] = REPEATED_LINE
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
