@@ -9,7 +9,6 @@ the smallest id is kept, so the outcome does not depend on shard order or the nu
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,9 +79,12 @@ def minhash(grams: Iterable[bytes]) -> np.ndarray:
     ``tests/test_corpus.py`` checks the two agree.
     """
     values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
-    hashes = [struct.unpack("<I", hashlib.sha1(g).digest()[:4])[0] for g in grams]
+    # SHA-1's first 4 bytes of each shingle, read as little-endian 32-bit numbers all at once.
+    sha1 = hashlib.sha1
+    first = b"".join([sha1(g).digest()[:4] for g in grams])
+    hashes = np.frombuffer(first, dtype="<u4").astype(np.uint32)
     for start in range(0, len(hashes), _CHUNK):
-        mixed = _fmix32(np.array(hashes[start : start + _CHUNK], dtype=np.uint32)).reshape(-1, 1)
+        mixed = _fmix32(hashes[start : start + _CHUNK]).reshape(-1, 1)
         values = np.minimum(values, (mixed * _A + _B).min(axis=0))
     return values
 
