@@ -18,6 +18,7 @@ from pipeline.rules import (
     ids,
     load_rules,
     normalize_line,
+    quoted_speech,
     rules_of,
 )
 
@@ -54,9 +55,9 @@ def _first_rule_one_by_one(line: str) -> str | None:
     key = normalize_line(line)
     if not key:
         return None
-    if key in rules.phrase_index:
-        return rules.phrase_index[key]
     stripped = _SPACE.sub(" ", line).strip()
+    if key in rules.phrase_index and not quoted_speech(stripped):
+        return rules.phrase_index[key]
     words = stripped.count(" ") + 1
     for rule in rules.lines:
         if words <= rule.max_words and rule.pattern is not None and rule.pattern.fullmatch(stripped):

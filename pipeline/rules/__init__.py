@@ -9,9 +9,10 @@ so that every rule id the output can hold has its reason in the catalogue. Every
 ids through :mod:`pipeline.rules.ids`, which checks each against this catalogue when it is imported.
 
 A ``[[line]]`` rule matches a line when, after :func:`normalize_line`, the line equals one of its
-``phrases``, or the stripped line fully matches one of its ``patterns`` (case-insensitive) and has at
-most ``max_words`` words. Whole-line matching is what keeps "an advertisement for the new law" as
-content while dropping a lone "Advertisement".
+``phrases`` (unless the line is quoted speech: wholly in quotation marks), or the stripped line fully
+matches one of its ``patterns`` (case-insensitive) and has at most ``max_words`` words. Whole-line
+matching is what keeps "an advertisement for the new law" as content while dropping a lone
+"Advertisement".
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ RULES_DIR = Path(__file__).resolve().parent
 
 # Decoration around a boilerplate line that does not change what it is ("Share:", "[Advertisement]").
 _EDGE = " \t:;,.!?|•·»«›‹>/\\-–—_*#=+~()[]{}\"'“”‘’„…"
+
+
+# A line wholly in quotation marks, after a dialogue dash: someone's words ("– „Ok.“", "“Accept.”"), which
+# a phrase of the catalogue never is (a button or a label has no quotation marks).
+_SPEECH = regex.compile(r"[\s\-–—]*[\"'“”„‘‚«»‹›].*[\"'“”‘’«»‹›][.!?…]*", regex.DOTALL)
+
+
+def quoted_speech(line: str) -> bool:
+    """Whether ``line`` is wholly in quotation marks (after a dialogue dash): no catalogue phrase."""
+    return _SPEECH.fullmatch(line) is not None
 
 
 def normalize_line(line: str) -> str:
@@ -196,7 +207,7 @@ class RuleSet:
         if not key:
             return None
         hit = self.phrase_index.get(key)
-        if hit is not None:
+        if hit is not None and not quoted_speech(squeezed):
             return hit
         words = squeezed.count(" ") + 1
         for bucket in self.buckets:
