@@ -212,28 +212,36 @@ def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
 CODE_FENCE = "```"
 
 
-def _is_fence(line: str) -> bool:
-    return line.lstrip().startswith(CODE_FENCE)
+_FENCE = regex.compile(r"\s*(`{3,})")
 
 
 def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
     """The fenced code blocks of a body's lines, as (opening fence, closing fence) line indices.
 
-    A fence opens with three backticks (an info string such as "python" may follow) and closes with a
-    line of backticks alone; a fence never closed opens no block, so a stray one cannot make the rest
-    of the document code.
+    A fence opens with a run of three or more backticks (an info string such as "python" may follow)
+    and closes with a line of backticks alone, at least as many (CommonMark's rule: a block that shows
+    a fence of three is fenced with four); a fence never closed opens no block, so a stray one cannot
+    make the rest of the document code.
     """
     blocks: list[tuple[int, int]] = []
-    opened: int | None = None
+    opened: tuple[int, int] | None = None  # the opening line and its run of backticks
     for i, line in enumerate(lines):
-        if not _is_fence(line):
+        fence = _FENCE.match(line)
+        if fence is None:
             continue
+        run = len(fence.group(1))
         if opened is None:
-            opened = i
-        elif not line.strip().strip("`"):
-            blocks.append((opened, i))
+            opened = (i, run)
+        elif run >= opened[1] and not line.strip().strip("`"):
+            blocks.append((opened[0], i))
             opened = None
     return blocks
+
+
+def code_fence(source: str) -> str:
+    """A fence for ``source``: backticks, three or one more than its longest run of them."""
+    longest = max((len(run) for run in regex.findall(r"`+", source)), default=0)
+    return "`" * max(len(CODE_FENCE), longest + 1)
 
 
 def code_lines(lines: Sequence[str]) -> set[int]:

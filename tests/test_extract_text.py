@@ -840,13 +840,17 @@ def test_hard_wrapped_prose_in_a_pre_is_text_not_code() -> None:
         ("<body><code><code>a = 1\n  b = 2</code></code></body>", "```\na = 1\n  b = 2\n```"),
         ("<body><quote><code>a = 1<lb/>  b = 2</code></quote></body>", "```\na = 1\n  b = 2\n```"),
         ("<body><code>a\nb</code><code>c\nd</code></body>", "```\na\nb\n```\n```\nc\nd\n```"),
+        ("<body><code>```sh\nls\n```</code></body>", "````\n```sh\nls\n```\n````"),
         (
             "<body><p>Syntax: <code>union U {\n int i;\n};</code> is it.</p></body>",
             "Syntax: union U {\n int i;\n}; is it.",
         ),
         ("<body><list><item>Run:<code>a = 1\n  b</code></item></list></body>", "- Run:a = 1\n  b"),
     ],
-    ids=["block", "quoted-with-break", "two-blocks", "inside-a-paragraph", "inside-a-list-item"],
+    ids=[
+        *("block", "quoted-with-break", "two-blocks", "showing-a-fence"),
+        *("inside-a-paragraph", "inside-a-list-item"),
+    ],
 )
 def test_only_code_on_lines_of_its_own_is_fenced(tree: str, text: str) -> None:
     """A fence must stand on a line of its own; code that trafilatura writes inline is left as it is."""

@@ -187,3 +187,10 @@ def test_a_fenced_code_block_is_one_code_paragraph_with_its_indentation() -> Non
     )
     assert doc.paragraph_types[1] == "code" and doc.paragraph_types.count("code") == 1
     assert segment_paragraphs(doc) == doc
+
+
+def test_a_code_block_that_shows_a_fence_is_fenced_with_a_longer_one() -> None:
+    text = "Write it so:\n````markdown\n```python\nprint(1)\n```\n````\nDone."
+    doc = segment_paragraphs(Document(id="a", source=Source("a", "text"), text=text))
+    assert doc.paragraphs == ("Write it so:", "```python\nprint(1)\n```", "Done.")
+    assert doc.paragraph_types == ("paragraph", "code", "paragraph")

@@ -41,7 +41,7 @@ from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
 from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
-from pipeline.text import CODE_FENCE, LIST_MARKER, wrapped_prose
+from pipeline.text import LIST_MARKER, code_fence, wrapped_prose
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 log = logging.getLogger(__name__)
@@ -298,7 +298,8 @@ def _fenced_code(body: Any) -> Any:
         tail = code.tail
         code.clear()
         # The line break after the closing fence keeps a code block that follows off its line.
-        code.text = f"{CODE_FENCE}\n{source}\n{CODE_FENCE}\n"
+        fence = code_fence(source)
+        code.text = f"{fence}\n{source}\n{fence}\n"
         code.tail = tail
     return body
 
