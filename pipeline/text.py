@@ -210,9 +210,7 @@ def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
 #: The lines between two fences are code: no boilerplate rule judges them, and they stay one paragraph
 #: with their indentation.
 CODE_FENCE = "```"
-
-
-_FENCE = regex.compile(r"\s*(`{3,})")
+_FENCE = regex.compile(rf"\s*(`{{{len(CODE_FENCE)},}})")
 
 
 def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:

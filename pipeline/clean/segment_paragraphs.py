@@ -4,8 +4,9 @@ A line of its own is a paragraph (text dumps and trafilatura put one paragraph o
 of lines hard-wrapped at a fixed width (e-mail, old archives) is joined back into paragraphs, and a
 word split by a hyphen at a line end is mended where the document itself spells it unhyphenated.
 A byline paragraph ("By Jane Doe") leaves the body, logged as ``credits.byline`` so tagging can read
-the author back from the removal log. Every paragraph gets a type: ``heading``, ``list_item``,
-``quote``, ``caption`` or ``paragraph``. Captions stay in the body (a type, not a removal: the
+the author back from the removal log. A fenced code block is one paragraph of type ``code``, its lines
+as they are. Every other paragraph gets a type: ``heading``, ``list_item``, ``quote``, ``caption`` or
+``paragraph``. Captions stay in the body (a type, not a removal: the
 caption heuristic can err, and a type lets users drop them without losing text when it does).
 In an HTML document a list item loses the "- " that the extractor wrote before it: the type says it is
 a list item, the text keeps its words.
