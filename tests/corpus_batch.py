@@ -8,10 +8,10 @@ from pathlib import Path
 
 import luigi
 import pytest
+from seed_files import copy_seeds
 
 from pipeline.tasks import CleanCorpus
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 NEWS_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Council backs budget | Example News</title>
 </head><body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
@@ -49,8 +49,7 @@ def build_batch(root: Path) -> tuple[Path, Path]:
     """Write the raw batch under ``root/raw``, clean it into ``root/out``; return both folders."""
     raw, out = root / "raw", root / "out"
     (raw / "news").mkdir(parents=True)
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (raw / seed.name).write_bytes(seed.read_bytes())
+    copy_seeds(raw)
     (raw / "news" / "council.html").write_text(NEWS_HTML, encoding="utf-8")
     (raw / "news" / "bruecke.html").write_text(GERMAN_HTML, encoding="utf-8")
     (raw / "feed.jsonl").write_text("".join(json.dumps(d) + "\n" for d in JSONL_DOCS), encoding="utf-8")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from doc_blocks import DOCUMENTS, ROOT, Block, code_blocks
+from seed_files import copy_seeds
 
 from pipeline import cli
 
@@ -80,9 +81,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("docs")
     seeds = sorted(SEEDS.glob("*.txt"))
     for day, picked in (("2026-11-20", seeds[:2]), ("2026-11-21", seeds[2:3])):
-        (work / "data" / "raw" / day).mkdir(parents=True)
-        for seed in picked:
-            (work / "data" / "raw" / day / seed.name).write_bytes(seed.read_bytes())
+        copy_seeds(work / "data" / "raw" / day, picked)
     (work / "page.html").write_text(
         "<html><head><title>Budget</title></head><body><nav>Home | World</nav><article><p>"
         + "The council approved the budget on Tuesday after a long debate about schools. " * 3
@@ -154,10 +153,7 @@ def test_the_usage_lines_name_only_options_the_command_has(capsys: pytest.Captur
 def test_the_task_counts_of_the_docs_are_the_dags(tmp_path: Path) -> None:
     from benchmarks.dag_size import count_tasks
 
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (raw / seed.name).write_bytes(seed.read_bytes())
+    raw = copy_seeds(tmp_path / "raw")
     config = tmp_path / "two-file-shards.toml"
     config.write_text("[input]\nshard_files = 2\n")
     shards = math.ceil(len(list(raw.iterdir())) / 2)

@@ -16,6 +16,7 @@ import pytest
 import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from seed_files import copy_seeds
 
 from pipeline.clean.chain import stage_functions
 from pipeline.clean.read_documents import read_documents
@@ -42,10 +43,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
 def _batch(raw: Path, copies: int = 3) -> Path:
     """The seeds several times over plus HTML pages, in many small shards (see _config)."""
     for n in range(copies):
-        folder = raw / f"copy{n}"
-        folder.mkdir(parents=True)
-        for seed in sorted(SEEDS.glob("*.txt")):
-            (folder / seed.name).write_bytes(seed.read_bytes())
+        folder = copy_seeds(raw / f"copy{n}")
         (folder / "page.html").write_text(PAGE.replace("Tuesday", f"day {n}"), encoding="utf-8")
     return raw
 

@@ -13,6 +13,7 @@ import jsonschema
 import luigi
 import pytest
 import zstandard
+from seed_files import copy_seeds
 from warcs import ArcPage, Response, write_arc, write_resource_warc, write_warc
 
 from pipeline.run.files import read_jsonl
@@ -42,9 +43,7 @@ def article(title: str, lead: str, charset: str = "utf-8") -> str:
 @pytest.fixture(scope="module")
 def raw_formats(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One file of each input format builders feed us, with a few records that must be skipped or rejected."""
-    raw = tmp_path_factory.mktemp("raw")
-    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
-        (raw / seed.name).write_bytes(seed.read_bytes())
+    raw = copy_seeds(tmp_path_factory.mktemp("raw"), sorted(SEEDS.glob("*.txt"))[:2])
     pages = [
         Response("https://news.example.org/budget", article(*TOPICS[0]).encode("utf-8")),
         # charset only in the HTTP header: the body is Latin-1 ("café")

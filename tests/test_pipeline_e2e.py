@@ -11,6 +11,7 @@ from pathlib import Path
 
 import luigi
 import pytest
+from seed_files import copy_seeds
 from warcs import Response, write_warc
 
 from pipeline import cli
@@ -45,8 +46,7 @@ def _snapshot(out: Path) -> dict[str, bytes]:
 def mixed_batch(tmp_path: Path) -> Path:
     raw = tmp_path / "raw"
     (raw / "news").mkdir(parents=True)
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (raw / seed.name).write_bytes(seed.read_bytes())
+    copy_seeds(raw)
     (raw / "news" / "council.html").write_text(ARTICLE_HTML, encoding="utf-8")
     (raw / "news" / "council-copy.htm.gz").write_bytes(gzip.compress(ARTICLE_HTML.encode("utf-8"), mtime=0))
     (raw / "empty.txt").write_bytes(b"")
@@ -114,10 +114,7 @@ def test_rerun_does_no_work_and_output_is_byte_identical(mixed_batch: Path, tmp_
 
 
 def test_an_output_folder_inside_the_raw_folder_is_never_read_back(tmp_path: Path) -> None:
-    raw = tmp_path / "data"
-    raw.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (raw / seed.name).write_bytes(seed.read_bytes())
+    raw = copy_seeds(tmp_path / "data")
     out = raw / "clean"
     _build(raw, out)
     first = _snapshot(out)
@@ -265,9 +262,7 @@ def test_luigi_command_backfills_days_with_range_daily(tmp_path: Path) -> None:
     if not luigi_bin.exists():
         pytest.skip("the luigi console script is not installed beside this interpreter")
     raw = tmp_path / "raw"
-    (raw / "2026-11-20").mkdir(parents=True)
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (raw / "2026-11-20" / seed.name).write_bytes(seed.read_bytes())
+    copy_seeds(raw / "2026-11-20")
     out_cli, out_luigi = tmp_path / "cli", tmp_path / "luigi"
     luigi.task_register.Register.clear_instance_cache()
     assert cli.main(["run", "--raw", str(raw), "--out", str(out_cli), "--date", "2026-11-20"]) == 0

@@ -8,23 +8,17 @@ from pathlib import Path
 
 import luigi
 import pytest
+from seed_files import copy_seeds
 
 from pipeline import cli
 from pipeline.run.locking import output_lock
 from pipeline.run.retention import NotFinished, tidy_stages
 from pipeline.tasks import CleanCorpus
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-
 
 @pytest.fixture
 def raw(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    return folder
+    return copy_seeds(tmp_path / "raw")
 
 
 @pytest.fixture
