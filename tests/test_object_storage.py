@@ -455,6 +455,19 @@ def hosts_reference(
     return config, root / "single"
 
 
+def _hosts_batch(
+    local_reference: tuple[Path, Path, Path], hosts_reference: tuple[Path, Path], bucket: str, luigid: str
+) -> tuple[str, tuple[str, ...], Path]:
+    """The batch uploaded for the many-hosts runs: its output location, the command line every host
+    runs, and the output of one process on local disk to compare with."""
+    raw, _, _ = local_reference
+    config, single = hosts_reference
+    _upload(raw, f"{bucket}/raw")
+    out = f"{bucket}/clean"
+    argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--scheduler-url", luigid)
+    return out, argv, single
+
+
 def _ran_tasks(log: str) -> int:
     """How many tasks a run's worker finished (luigi logs ``... done  TaskName(...)`` for each)."""
     return sum(1 for line in log.splitlines() if " done " in line and "Worker(" in line)
@@ -467,11 +480,7 @@ def test_two_hosts_on_one_luigid_share_the_batch(
     luigid: str,
     tmp_path: Path,
 ) -> None:
-    raw, _, _ = local_reference
-    config, single = hosts_reference
-    _upload(raw, f"{bucket}/raw")
-    out = f"{bucket}/clean"
-    argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--scheduler-url", luigid)
+    out, argv, single = _hosts_batch(local_reference, hosts_reference, bucket, luigid)
     hosts = [_run_host(tmp_path / name, *argv) for name in ("host-a", "host-b")]
     results = [_finish(host) for host in hosts]
     # One host finishes the batch (0). The other may run out of free tasks before the end: 10 when
@@ -491,11 +500,7 @@ def test_a_host_killed_mid_run_leaves_nothing_that_passes_for_complete(
     luigid: str,
     tmp_path: Path,
 ) -> None:
-    raw, _, _ = local_reference
-    config, single = hosts_reference
-    _upload(raw, f"{bucket}/raw")
-    out = f"{bucket}/clean"
-    argv = ("--raw", f"{bucket}/raw", "--out", out, "--config", str(config), "--scheduler-url", luigid)
+    out, argv, single = _hosts_batch(local_reference, hosts_reference, bucket, luigid)
     victim = _run_host(tmp_path / "host-a", *argv)
     survivor = _run_host(tmp_path / "host-b", *argv)
     stages = layout.stages_dir(out)
