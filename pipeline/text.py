@@ -190,8 +190,7 @@ def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
     """The span of the block of ``lines[i]`` as :func:`paragraph_lines` finds blocks when ``loose``."""
 
     def inner(j: int) -> bool:
-        squeezed = squeeze_paragraph(lines[j])
-        return bool(squeezed) and len(squeezed) <= WRAP_MAX_WIDTH
+        return _joins_loose_block(squeeze_paragraph(lines[j]))
 
     if not inner(i):
         return i, i + 1
@@ -320,6 +319,12 @@ def wrapped_lines(block: Sequence[str], doc_width: int | None = None) -> list[bo
     return full
 
 
+def _joins_loose_block(squeezed: str) -> bool:
+    """Whether a squeezed line belongs to a block of lines when wraps are looked for wherever they
+    stand (``loose``): a blank line ends a block, and a line too long to be a wrapped one stands alone."""
+    return bool(squeezed) and len(squeezed) <= WRAP_MAX_WIDTH
+
+
 def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]]:
     """The indices of the lines that make each paragraph of a body given as (squeezed) lines.
 
@@ -334,7 +339,7 @@ def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]
     """
     blocks: list[list[int]] = [[]]
     for i, line in enumerate(lines):
-        if loose and len(line) > WRAP_MAX_WIDTH:
+        if loose and line and not _joins_loose_block(line):
             if blocks[-1]:
                 blocks.append([])
             blocks[-1].append(i)
