@@ -77,6 +77,33 @@ def moved_removals(removed: Sequence[Removal], new_place: Callable[[int], int] |
     return tuple(moved)
 
 
+def merged_removals(
+    earlier: Sequence[Removal], new_place: Callable[[int], int], cut: Sequence[tuple[int, Removal]]
+) -> tuple[Removal, ...]:
+    """The removal log after a stage: ``earlier`` (in document order, ``at`` in the stage's input
+    units) moved by ``new_place``, with the stage's own ``cut`` among them in document order.
+
+    ``cut`` pairs each removal with the input unit it took out, in input order. What stood before
+    unit ``i`` comes before unit ``i`` itself, so a page line the extractor dropped above a line that
+    stripping removes stays above it in the log. Earlier removals without a position keep their place.
+    """
+    moved = moved_removals(earlier, new_place)
+    if not cut:
+        return moved
+    merged: list[Removal] = []
+    pending = iter(cut)
+    upcoming = next(pending, None)
+    for before, after in zip(earlier, moved, strict=True):
+        while upcoming is not None and before.at is not None and upcoming[0] < before.at:
+            merged.append(upcoming[1])
+            upcoming = next(pending, None)
+        merged.append(after)
+    while upcoming is not None:
+        merged.append(upcoming[1])
+        upcoming = next(pending, None)
+    return tuple(merged)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """Why a document did not make it into the clean corpus."""

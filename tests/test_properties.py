@@ -94,6 +94,25 @@ def test_kept_lines_are_an_ordered_subsequence_and_kept_plus_removed_is_everythi
     assert sorted(kept + removed) == sorted(original)
 
 
+# Pages whose menus, share bars and prose mix, so that extraction and stripping both remove lines.
+PAGES = st.lists(
+    st.tuples(st.sampled_from(["p", "li", "nav", "aside", "h2", "footer"]), LINES), min_size=1, max_size=25
+).map(
+    lambda blocks: "<html><body><article>"
+    + "".join(f"<{tag}>{line}</{tag}>" for tag, line in blocks)
+    + "</article></body></html>"
+)
+
+
+@COMMON
+@given(st.one_of(TEXTS, PAGES))
+def test_removals_are_in_document_order(content: str) -> None:
+    """Whichever stages cut them, the removal log follows the document: positions never go back."""
+    doc = clean_document(content, format="html" if content.startswith("<html>") else "text")
+    places = [r.at for r in doc.removed if r.at is not None]
+    assert places == sorted(places)
+
+
 @COMMON
 @given(TEXTS)
 def test_tagging_leaves_text_byte_identical(text: str) -> None:

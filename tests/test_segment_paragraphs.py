@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.clean.segment_paragraphs import paragraph_type, segment_paragraphs, split_paragraphs
-from pipeline.document import Document, Source
+from pipeline.document import Document, Removal, Source
 
 WRAPPED = """The committee met on Tuesday to discuss the new budget for the
 coming year, and members said the plan would raise spending on
@@ -157,6 +157,18 @@ def test_bylines_leave_the_body_and_are_logged() -> None:
         ("By Jane Doe and John Roe", "credits.byline", "segment_paragraphs")
     ]
     assert segment_paragraphs(doc) == doc
+
+
+def test_a_byline_keeps_its_place_among_earlier_removals() -> None:
+    # The byline's paragraph starts at line 2: the line dropped before it (at 2) stays above it in the
+    # log, the one dropped after it (at 3) below it.
+    body = "The talks ended on Friday.\n\nBy Jane Doe\n\nBy the end, nobody spoke."
+    earlier = (
+        Removal("Menu", "extract.not_main_content", "extract_text", 2),
+        Removal("Photo credit", "extract.not_main_content", "extract_text", 3),
+    )
+    doc = segment_paragraphs(Document(id="t", source=Source("t.txt", "text"), text=body, removed=earlier))
+    assert [(r.text, r.at) for r in doc.removed] == [("Menu", 1), ("By Jane Doe", 1), ("Photo credit", 1)]
 
 
 def test_wrap_benchmark_on_eval_gold_texts(eval_dir: Path) -> None:

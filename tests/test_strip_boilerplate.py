@@ -14,7 +14,7 @@ from pipeline.clean.strip_boilerplate import strip_boilerplate
 from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.clean.title import split_site_suffix
 from pipeline.config import BoilerplateConfig
-from pipeline.document import Document, Source
+from pipeline.document import Document, Removal, Source
 from pipeline.rules import RuleSet, load_rules
 from pipeline.rules.ids import LINE_SCORE
 from pipeline.text import line_info
@@ -55,6 +55,23 @@ def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
     # The site name in the title line is tagging's to read from the removal log.
     assert "site_name" not in doc.metadata
     assert tag_metadata(doc).metadata["site_name"] == "Example News"
+
+
+def test_removals_are_logged_in_document_order_across_stages() -> None:
+    # Extraction dropped a teaser between the first and second paragraph (before line 2) and lost track
+    # of one line (no position); stripping then removes the share bar above both (line 0).
+    earlier = (
+        Removal("Teaser of another story", "extract.not_main_content", "extract_text", 2),
+        Removal("A line ftfy split", "extract.not_main_content", "extract_text", None),
+    )
+    doc = dataclasses.replace(_doc(["Share this article", *PROSE]), removed=earlier)
+    stripped = strip_boilerplate(doc, load_rules(), CFG)
+    assert _lines(stripped) == PROSE
+    assert [(r.text, r.at) for r in stripped.removed] == [
+        ("Share this article", 0),
+        ("Teaser of another story", 1),
+        ("A line ftfy split", None),
+    ]
 
 
 @pytest.mark.parametrize("cfg", [CFG, MODEL_CFG], ids=["hand-rules", "line-model"])

@@ -23,7 +23,7 @@ from functools import cache
 import regex
 
 from pipeline.clean.credits import is_byline
-from pipeline.document import Document, Removal, moved_removals
+from pipeline.document import Document, Removal, merged_removals
 from pipeline.rules.ids import BYLINE
 from pipeline.text import (
     CLAUSE_END,
@@ -170,8 +170,8 @@ def segment_paragraphs(doc: Document) -> Document:
         # goes after that paragraph: the paragraph is one piece of text now.
         return kept_before(bisect.bisect_left(starts, line))
 
-    removals = [Removal(paragraphs[i], BYLINE, STAGE, kept_before(i)) for i in bylines]
-    removed = moved_removals(doc.removed, new_place)
+    cut = [(starts[i], Removal(paragraphs[i], BYLINE, STAGE, kept_before(i))) for i in bylines]
+    removed = merged_removals(doc.removed, new_place, cut)
     types = tuple(
         CODE if i in code else paragraph_type(p) for i, p in enumerate(paragraphs) if i not in bylines
     )
@@ -191,10 +191,9 @@ def segment_paragraphs(doc: Document) -> Document:
         and title == doc.title
     ):
         return doc
-    segmented = dataclasses.replace(
+    return dataclasses.replace(
         doc, text=text, title=title, paragraphs=tuple(paragraphs), paragraph_types=types, removed=removed
     )
-    return segmented.with_removed(removals)
 
 
 def require_body(doc: Document, min_chars: int, min_words: int = 0) -> Document:

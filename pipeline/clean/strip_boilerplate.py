@@ -33,7 +33,7 @@ import regex
 from pipeline.clean.lineclass import load_model
 from pipeline.clean.title import find_title, split_site_suffix
 from pipeline.config import BoilerplateConfig
-from pipeline.document import Document, Removal, moved_removals
+from pipeline.document import Document, Removal, merged_removals
 from pipeline.rules import RuleSet, line_key, normalize_line, normalize_squeezed
 from pipeline.rules.ids import (
     EMPTY_ITEM,
@@ -244,13 +244,13 @@ def strip_boilerplate(
     text, new_place = _squeeze_blank_lines(kept)
     if text == doc.text and title == doc.title:
         return doc
-    removals = [
-        Removal(line.strip(), verdict, STAGE, new_place(i))
+    cut = [
+        (i, Removal(line.strip(), verdict, STAGE, new_place(i)))
         for i, (line, verdict) in enumerate(zip(lines, verdicts, strict=True))
         if verdict is not None
     ]
-    moved = moved_removals(doc.removed, new_place)
-    return dataclasses.replace(doc, text=text, title=title, removed=moved).with_removed(removals)
+    removed = merged_removals(doc.removed, new_place, cut)
+    return dataclasses.replace(doc, text=text, title=title, removed=removed)
 
 
 def _squeeze_blank_lines(lines: Sequence[str]) -> tuple[str, Callable[[int], int]]:
