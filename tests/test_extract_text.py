@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,9 @@ def test_every_dropped_page_line_is_recorded() -> None:
     removed = {r.text for r in doc.removed if r.rule == RULE_NOT_MAIN}
     assert {"Home", "Sport", "Copyright 2024 The Coast Gazette"} <= removed
     assert "Sentence 3 of the article" in doc.text
-    assert not any("Sentence" in line for line in removed)
+    # The article's two identical paragraphs: the copy the text does not hold is in the log too.
+    copies = [r for r in doc.removed if r.text == BODY]
+    assert doc.text.count(BODY) + len(copies) == 2
 
 
 def test_pathological_page_times_out_as_a_reject() -> None:
@@ -480,10 +483,38 @@ def test_break_lines_is_norm_line_on_each_piece(text: str) -> None:
 
 @given(st.text(alphabet=_SPACES, max_size=40), st.lists(st.text(alphabet=_SPACES, max_size=8)))
 def test_not_extracted_matches_lines_and_cells_normalised_one_by_one(text: str, lines: list[str]) -> None:
-    # Page lines this short are never looked up as substrings: only whole lines and cells count.
-    kept = {norm_line(part) for line in text.split("\n") for part in line.split("\t")}
-    kept |= {line[2:] for line in kept if line.startswith("- ")}
-    assert _not_extracted(lines, text) == [line for line in lines if line not in kept]
+    # Page lines this short are never looked up as substrings: only whole lines and cells count, each
+    # as often as the text holds it.
+    parts = [norm_line(part) for line in text.split("\n") for part in line.split("\t")]
+    held = Counter(parts) + Counter(part[2:] for part in parts if part.startswith("- "))
+    left_out = _not_extracted(lines, text)
+    assert left_out == sorted(set(left_out))
+    kept = Counter(lines) - Counter(lines[i] for i in left_out)
+    assert kept == Counter({line: min(n, held[line]) for line, n in Counter(lines).items()}) - Counter()
+
+
+def test_the_copy_kept_is_the_one_among_kept_lines() -> None:
+    # "Conclusion" is both an entry of the page's table of contents and a heading of the article; the
+    # text holds it once, as the heading, so the table's copy is the one left out.
+    lines = ["Contents", "Conclusion", "Intro text.", "Conclusion", "Final text.", "Footer"]
+    text = "Intro text.\nConclusion\nFinal text."
+    assert _not_extracted(lines, text) == [0, 1, 5]
+
+
+def test_a_paragraph_the_page_repeats_is_logged_for_each_copy_the_text_leaves_out() -> None:
+    # trafilatura keeps one of several identical paragraphs that end up side by side; the other
+    # copies are lost text and must be in the log like any line it dropped.
+    paragraph = "The committee met on Tuesday and agreed the budget for the coming year in full."
+    widget = '<div class="sharedaddy"><h3>Like this:</h3><span>Like</span></div>'
+    page = (
+        f"<html><body><article><h1>Minutes</h1><p>{paragraph}</p><p>{paragraph}</p>{widget}"
+        f"<p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
+    )
+    doc = clean_document(page, format="html", config=_config(second_opinion_doubt=0.0))
+    copies = doc.text.count(paragraph)
+    logged = [r for r in doc.removed if r.text == paragraph]
+    assert copies + len(logged) == 4
+    assert logged and all(r.rule == "extract.not_main_content" for r in logged)
 
 
 def _walked_lines(tree: Any) -> list[str]:

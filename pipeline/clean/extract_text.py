@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import inspect
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -186,39 +187,82 @@ def break_lines(text: str) -> list[str]:
     return [line for line in map(str.strip, _SPACE_NOT_BREAK.sub(" ", text).split(_BREAK)) if line]
 
 
-def _not_extracted(lines: list[str], text: str) -> list[str]:
+def _not_extracted(lines: list[str], text: str) -> list[int]:
+    """The indices of the page ``lines`` that the extracted ``text`` does not hold.
+
+    Lines are matched with their counts: a page line that ``text`` holds once is kept once, and its
+    other copies on the page (a paragraph repeated under itself, which trafilatura drops as a copy; a
+    heading that a table of contents also lists) are left out like any line it dropped.
+    """
+    page = Counter(lines)
+    holds = _copies_held(text, page)
+    kept = [holds[line] >= page[line] for line in lines]
+    # Where the text holds fewer copies than the page, the copies kept are those that stand beside
+    # kept lines: the heading inside the article rather than its entry in the menu.
+    partial = {line for line, copies in page.items() if 0 < holds[line] < copies}
+    if partial:
+        certain = [i for i, line in enumerate(lines) if line not in partial]
+        copies: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            if line in partial:
+                copies.setdefault(line, []).append(i)
+        for line, where in copies.items():
+            for i in sorted(where, key=lambda i: (-_kept_neighbours(i, certain, kept), i))[: holds[line]]:
+                kept[i] = True
+    return [i for i, keep in enumerate(kept) if not keep]
+
+
+def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
+    """For each page line, how many copies of it the extracted ``text`` holds."""
     # A page line is a table cell where the text has a whole row: each cell of a kept row is kept.
-    kept = set(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
+    parts = list(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
+    whole = Counter(parts)
+    held = whole.copy()
     # trafilatura writes a list item as "- item"; the page line is the item.
-    kept.update([line[len(LIST_MARKER) :] for line in kept if line.startswith(LIST_MARKER)])
+    held.update([part[len(LIST_MARKER) :] for part in parts if part.startswith(LIST_MARKER)])
     # A markdown row ("| a | b |", table_format "markdown") keeps each of its cells.
-    kept.update(
+    held.update(
         [
             cell.strip()
-            for line in kept
-            if line.startswith("|") and line.endswith("|")
-            for cell in line.split("|")
+            for part in parts
+            if part.startswith("|") and part.endswith("|")
+            for cell in part.split("|")
         ]
     )
+    # A long line also counts where the text holds it inside another line (a paragraph joined to the
+    # next): the copies in the flattened text beyond those that are whole lines of it.
     flat = _SPACE.sub(" ", text)
-    return [
-        line for line in lines if line not in kept and not (len(line) >= SUBSTRING_MIN_CHARS and line in flat)
-    ]
+    for line, copies in page.items():
+        if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS and line in flat:
+            held[line] += flat.count(line) - whole[line]
+    return held
+
+
+def _kept_neighbours(index: int, certain: Sequence[int], kept: Sequence[bool]) -> int:
+    """How many of the nearest lines before and after ``index`` whose fate is ``certain`` are kept."""
+    at = bisect.bisect_left(certain, index)
+    before = at > 0 and kept[certain[at - 1]]
+    after = at < len(certain) and kept[certain[at]]
+    return int(before) + int(after)
 
 
 def removals_in_place(
-    page: Sequence[str], text: str, dropped: Sequence[str], script_errors: AbstractSet[str] = frozenset()
+    page: Sequence[str],
+    text: str,
+    dropped: Sequence[int],
+    script_errors: AbstractSet[str] = frozenset(),
 ) -> list[Removal]:
-    """The ``dropped`` page lines (a subsequence of ``page``, the page's lines in order) as removals,
-    each placed before the line of the extracted ``text`` that follows it on the page; the lines in
+    """The ``dropped`` page lines (indices into ``page``, the page's lines in order) as removals, each
+    placed before the line of the extracted ``text`` that follows it on the page; the lines in
     ``script_errors`` under their own rule, the others as not main content."""
     where: dict[str, list[int]] = {}
     for index, line in enumerate(text.split("\n")):
         where.setdefault(norm_line(line), []).append(index)
+    left_out = set(dropped)
     removals: list[Removal] = []
     after = 0  # the extracted lines before this point of the page
-    for line in page:
-        if len(removals) < len(dropped) and line == dropped[len(removals)]:
+    for index, line in enumerate(page):
+        if index in left_out:
             rule = RULE_SCRIPT_ERROR if line in script_errors else RULE_NOT_MAIN
             removals.append(Removal(line, rule, STAGE, after))
             continue
@@ -574,9 +618,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
                 dates = date_params(doc.metadata.get("warc_date"))
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
             left_out = _not_extracted(lines, text)
-            other = second_opinion(
-                doc.html, tree, text, [line for line in left_out if line not in errors], cfg, page_lines
-            )
+            dropped = [lines[i] for i in left_out if lines[i] not in errors]
+            other = second_opinion(doc.html, tree, text, dropped, cfg, page_lines)
             if other is not None:
                 log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
                 text, left_out = other, _not_extracted(lines, other)
