@@ -501,6 +501,13 @@ def test_the_copy_kept_is_the_one_among_kept_lines() -> None:
     assert _not_extracted(lines, text) == [0, 1, 5]
 
 
+def test_a_long_item_held_once_is_kept_once() -> None:
+    # A list item the text writes as "- item", long enough to be looked up inside other lines too: the
+    # one copy in the text is not counted twice.
+    item = "Sales and performance reporting for every store"
+    assert _not_extracted([item, "Menu", "Intro text.", item], f"Intro text.\n- {item}") == [0, 1]
+
+
 def test_a_paragraph_the_page_repeats_is_logged_for_each_copy_the_text_leaves_out() -> None:
     # trafilatura keeps one of several identical paragraphs that end up side by side; the other
     # copies are lost text and must be in the log like any line it dropped.

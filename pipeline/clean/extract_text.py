@@ -216,8 +216,7 @@ def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
     """For each page line, how many copies of it the extracted ``text`` holds."""
     # A page line is a table cell where the text has a whole row: each cell of a kept row is kept.
     parts = list(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
-    whole = Counter(parts)
-    held = whole.copy()
+    held = Counter(parts)
     # trafilatura writes a list item as "- item"; the page line is the item.
     held.update([part[len(LIST_MARKER) :] for part in parts if part.startswith(LIST_MARKER)])
     # A markdown row ("| a | b |", table_format "markdown") keeps each of its cells.
@@ -230,11 +229,11 @@ def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
         ]
     )
     # A long line also counts where the text holds it inside another line (a paragraph joined to the
-    # next): the copies in the flattened text beyond those that are whole lines of it.
+    # next): every copy in the flattened text, the whole lines, items and cells above among them.
     flat = _SPACE.sub(" ", text)
     for line, copies in page.items():
         if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS and line in flat:
-            held[line] += flat.count(line) - whole[line]
+            held[line] = max(held[line], flat.count(line))
     return held
 
 
