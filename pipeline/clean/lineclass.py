@@ -139,7 +139,7 @@ def line_shape(line: str) -> tuple[float, ...]:
     return tuple(_shape(line, all_stopwords(), line_info(line).tokens))
 
 
-def _windows(values: Sequence[float], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+def _windows(values: Sequence[float] | np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """For each span ``(before, after)`` a column: the mean of ``values`` over the lines around each line.
 
     The line itself is left out; a line with no neighbours in the span gets 0. The prefix sums are
@@ -211,63 +211,58 @@ def _block_mean(values: np.ndarray, blocks: Sequence[int]) -> np.ndarray:
 
 def stage1_features(lines: Sequence[str]) -> tuple[list[int], np.ndarray]:
     """Indices of the non-blank lines and their stage-1 feature rows (one row per line)."""
-    index = [i for i, line in enumerate(lines) if line.strip()]
+    stripped = [line.strip() for line in lines]
+    index = [i for i, text in enumerate(stripped) if text]
     if not index:
         return [], np.zeros((0, 0))
+    # The page is built a column at a time, each value the float the model was trained on: ints divided
+    # by ints and sums of whole numbers are exact in any order, and each log and exp is taken as in
+    # training (math's per value, numpy's for the prose mass below: the two may round differently).
+    n = len(index)
+    own = np.array([line_shape(lines[i]) for i in index])
+    words, terminal, stop = own[:, WORDS], own[:, TERMINAL], own[:, STOP]
+    word_counts = [math.expm1(w) for w in words.tolist()]
+    counts = Counter(stripped[i] for i in index)
+    repeated = np.array([counts[stripped[i]] > 1 for i in index], dtype=np.float64)
     # The blank-line block each line sits in: its size and how much prose it holds.
     block_of = blocks_of(index)
-    owns = [line_shape(lines[i]) for i in index]
-    block_lines: Counter[int] = Counter(block_of)
-    block_terminal: Counter[int] = Counter()
-    block_words: Counter[int] = Counter()
-    for b, own in zip(block_of, owns, strict=True):
-        block_terminal[b] += int(own[TERMINAL])
-        block_words[b] += int(round(math.expm1(own[WORDS])))
-    stripped = [lines[i].strip() for i in index]
-    counts = Counter(stripped)
-    n = len(index)
-    words = [own[WORDS] for own in owns]
-    terminal = [own[TERMINAL] for own in owns]
-    stop = [own[STOP] for own in owns]
-    long_prose = [1.0 if t and w >= math.log1p(8) else 0.0 for t, w in zip(terminal, words, strict=True)]
-    doc_words = math.log1p(sum(math.expm1(w) for w in words))
-    doc_terminal = sum(terminal) / n
-    max_words = max(words)
-    pos = [k / max(n - 1, 1) for k in range(n)]
-    own_and_block = np.array(
+    ids = np.asarray(block_of)
+    block_lines = np.bincount(ids)
+    block_words = np.bincount(ids, weights=[round(c) for c in word_counts])
+    block = np.column_stack(
         [
-            [
-                *own,
-                1.0 if counts[text] > 1 else 0.0,
-                math.log1p(block_lines[b]),
-                block_terminal[b] / block_lines[b],
-                math.log1p(block_words[b]),
-            ]
-            for own, text, b in zip(owns, stripped, block_of, strict=True)
+            [math.log1p(k) for k in block_lines.tolist()],
+            np.bincount(ids, weights=terminal) / block_lines,
+            [math.log1p(k) for k in block_words.tolist()],
+        ]
+    )[ids]
+    pos = np.arange(n) / max(n - 1, 1)
+    page = np.column_stack(
+        [
+            pos,
+            pos * pos,
+            np.full(n, math.log1p(sum(word_counts))),
+            np.full(n, sum(terminal.tolist()) / n),
+            words - words.max(),
         ]
     )
-    page = np.empty((n, 5))
-    page[:, 0] = pos
-    page[:, 1] = [p * p for p in pos]
-    page[:, 2] = doc_words
-    page[:, 3] = doc_terminal
-    page[:, 4] = np.asarray(words) - max_words
     # The page as a whole and the line's place in it: how much of the page is long punctuated prose,
     # how long the page is, where the line stands against the densest run of prose, and how much
     # prose its block holds. Without them a short line reads the same on an article and on a listing.
-    prose = np.asarray(long_prose)
-    prose_words = prose * np.expm1(np.asarray(words))
+    long_prose = ((terminal != 0.0) & (words >= math.log1p(8))).astype(np.float64)
     context = np.column_stack(
         [
-            np.full(n, prose.mean()),
+            np.full(n, long_prose.mean()),
             np.full(n, math.log1p(n)),
-            _region(prose_words),
-            _block_mean(prose, block_of),
+            _region(long_prose * np.expm1(words)),
+            _block_mean(long_prose, block_of),
         ]
     )
     rows = np.hstack(
         [
-            own_and_block,
+            own,
+            repeated[:, None],
+            block,
             page,
             _windows(words, _SHAPE_SPANS),
             _windows(terminal, _SHAPE_SPANS),
@@ -290,6 +285,8 @@ def stage2_features(scores: Sequence[float], words: Sequence[float], blocks: Seq
     after = total - before - np.asarray(mass)
     p = np.asarray(scores)
     w = np.asarray(words)
+    # The log-odds of each score, kept off the ends where it would be infinite.
+    logits = [math.log(q / (1 - q)) for q in np.clip(p, 1e-6, 1 - 1e-6).tolist()]
     # How article-like the whole page is: listings and product pages have little confident prose,
     # and there the main content includes short lines that an article page would drop.
     page = [
@@ -306,7 +303,7 @@ def stage2_features(scores: Sequence[float], words: Sequence[float], blocks: Seq
     return np.hstack(
         [
             p[:, None],
-            np.array([_logit(q) for q in scores])[:, None],
+            np.array(logits)[:, None],
             _windows(scores, _SCORE_SPANS),
             (before / total)[:, None],
             (after / total)[:, None],
@@ -320,11 +317,6 @@ def stage2_features(scores: Sequence[float], words: Sequence[float], blocks: Seq
             _region(np.asarray(mass))[:, 2:],
         ]
     )
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 _Tree = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
@@ -347,6 +339,8 @@ class Forest:
     at itself and always "goes left", so rows that reached a leaf early stay there. The nodes of all
     trees are numbered in one flat range, and a node's two children lie side by side (right, then
     left), so a step is one look-up of the row's values and one of the child the comparison picks.
+    The walk holds one row of nodes per tree (a column per feature row): the sum over the trees is
+    then a running sum down whole rows of leaves, not one along each feature row.
     """
 
     base: float
@@ -370,11 +364,11 @@ class Forest:
             left[t, :size] = np.where(inner, lft, np.arange(size))
             right[t, :size] = np.where(inner, rgt, np.arange(size))
             value[t, :size] = val
-        offset = (np.arange(len(self.trees)) * width)[None, :]
+        roots = (np.arange(len(self.trees)) * width)[:, None]
         children = np.empty(2 * feature.size, dtype=np.intp)
-        children[0::2] = (right + offset[0][:, None]).ravel()
-        children[1::2] = (left + offset[0][:, None]).ravel()
-        packed = (feature.ravel(), threshold.ravel(), children, value.ravel(), offset)
+        children[0::2] = (right + roots).ravel()
+        children[1::2] = (left + roots).ravel()
+        packed = (feature.ravel(), threshold.ravel(), children, value.ravel(), roots)
         object.__setattr__(self, "_packed", packed)
         object.__setattr__(self, "_depth", max(_tree_depth(t) for t in self.trees))
 
@@ -384,16 +378,20 @@ class Forest:
         The sum runs tree by tree from ``base`` (``cumsum`` is sequential), so each value is the
         float that adding the leaves one by one in Python gives.
         """
-        feature, threshold, children, value, offset = self._packed
+        feature, threshold, children, value, roots = self._packed
         n, width = rows.shape
-        node = np.repeat(offset, n, axis=0)
         values = rows.ravel()
-        row_start = (np.arange(n) * width)[:, None]
+        row_start = np.arange(n) * width
+        # Every row starts at each tree's root (a column, broadcast on the first step); take() is
+        # numpy's quicker gather from a flat array.
+        node = roots
         for _ in range(self._depth):
-            go_left = values[row_start + feature[node]] <= threshold[node]
-            node = children[2 * node + go_left]
-        leaves = np.hstack([np.full((n, 1), self.base), value[node]])
-        return np.cumsum(leaves, axis=1)[:, -1]
+            go_left = values.take(row_start + feature.take(node)) <= threshold.take(node)
+            node = children.take(2 * node + go_left)
+        leaves = np.empty((len(self.trees) + 1, n))
+        leaves[0] = self.base
+        leaves[1:] = value.take(node)
+        return np.cumsum(leaves, axis=0)[-1]
 
     def probs(self, rows: np.ndarray) -> list[float]:
         """Probability of the positive class for each row of a 2-D feature array."""
