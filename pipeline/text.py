@@ -223,7 +223,8 @@ def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
     blocks: list[tuple[int, int]] = []
     opened: tuple[int, int] | None = None  # the opening line and its run of backticks
     for i, line in enumerate(lines):
-        fence = _FENCE.match(line)
+        # Only a line holding a fence's backticks can be one (most lines need no match).
+        fence = _FENCE.match(line) if CODE_FENCE in line else None
         if fence is None:
             continue
         run = len(fence.group(1))
