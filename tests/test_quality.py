@@ -102,6 +102,21 @@ def test_ngram_rules_match_their_word_tuple_definitions(words: list[str]) -> Non
         assert _duplicate_ngram_chars(grams, n) == _reference_duplicate_ngram_chars(words, n)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "x"]), min_size=20, max_size=80), st.integers(1, 12))
+def test_repeat_candidates_hold_every_repeat_and_key_ngrams_exactly(words: list[str], n: int) -> None:
+    """Every position of a repeated n-gram is a candidate, in order, and keys name n-grams one to one."""
+    positions, keys = NgramIndex(words).repeat_candidates(n)
+    grams = list(zip(*(words[k:] for k in range(n)), strict=False))
+    counts = Counter(grams)
+    assert positions.tolist() == sorted(set(positions.tolist()))
+    assert {i for i, gram in enumerate(grams) if counts[gram] > 1} <= set(positions.tolist())
+    named: dict[int, tuple[str, ...]] = {}
+    for i, key in zip(positions.tolist(), keys.tolist(), strict=True):
+        assert named.setdefault(key, grams[i]) == grams[i]
+    assert len(named) == len({grams[i] for i in positions.tolist()})
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab1٣’'- \n.é", max_size=80))
 def test_alpha_word_fraction_counts_words_with_a_letter(text: str) -> None:

@@ -85,12 +85,17 @@ def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+# Gopher's duplicate n-grams run from 5 to 10 words: those of 6 to 10 are keyed by two 5-grams
+# (``NgramIndex.repeat_candidates``) instead of being ranked themselves.
+_CODED_WORDS = 5
+
+
 class NgramIndex:
     """The word n-grams of a text as integer codes, equal codes for equal n-grams (exact, no hashing).
 
     Codes for n-grams are built from those for (n-1)-grams: the pair (code of the n-1 words, next word)
-    is ranked with ``numpy.unique``, so every n from 1 to 10 costs a few array operations instead of a
-    dictionary of word tuples. Character counts come from prefix sums of the word lengths.
+    is ranked with ``numpy.unique``, so each n costs a few array operations instead of a dictionary of
+    word tuples. Character counts come from prefix sums of the word lengths.
     """
 
     def __init__(self, words: Sequence[str]) -> None:
@@ -115,6 +120,29 @@ class NgramIndex:
         """Characters in the n words from ``start`` (without the spaces between them)."""
         return int(self.chars[start + n] - self.chars[start])
 
+    def repeat_candidates(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions whose n-gram may occur more than once (every one that does, in order), and a key
+        for each, equal for equal n-grams.
+
+        Up to :data:`_CODED_WORDS` words the keys are the n-gram codes and the positions exactly those
+        that repeat. An n-gram of up to twice as many words is its first and its last
+        :data:`_CODED_WORDS`-gram, which overlap or touch: it can repeat only where both of them repeat,
+        and the pair of their codes is its key: no sort of the longer n-grams is needed.
+        """
+        if n <= _CODED_WORDS or n > 2 * _CODED_WORDS:
+            codes = self.codes(n)
+            positions = np.flatnonzero(np.bincount(codes)[codes] > 1) if len(codes) else codes
+            return positions, codes[positions]
+        codes = self.codes(_CODED_WORDS)
+        last = n - _CODED_WORDS  # where the last coded gram starts within the n words
+        grams = len(codes) - last
+        if grams <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        repeats = np.bincount(codes)[codes] > 1
+        positions = np.flatnonzero(repeats[:grams] & repeats[last:])
+        # Codes are below len(codes), so the pair maps to one integer.
+        return positions, codes[positions] * len(codes) + codes[positions + last]
+
 
 def _top_ngram_chars(grams: NgramIndex, n: int) -> int:
     """Characters in the occurrences of the most frequent word n-gram (Gopher's top n-gram rule).
@@ -134,26 +162,22 @@ def _duplicate_ngram_chars(grams: NgramIndex, n: int) -> int:
     """Characters in word n-grams that repeat an earlier one, without overlap (Gopher's rule).
 
     Scanning left to right, an n-gram seen before counts and the scan jumps past it. Only n-grams
-    that occur more than once can count, so only their positions are visited; the jumps are kept
-    by remembering where the scan may resume.
+    that may occur more than once can count, so only their positions are visited (one whose n-gram
+    occurs once is only remembered, which changes nothing); the jumps are kept by remembering where
+    the scan may resume.
     """
-    codes = grams.codes(n)
-    if len(codes) == 0:
-        return 0
-    counts = np.bincount(codes)
-    if counts.max() <= 1:
-        return 0  # nothing repeats: the common case
+    positions, keys = grams.repeat_candidates(n)
+    lengths = grams.chars[positions + n] - grams.chars[positions]
     seen: set[int] = set()
     repeated = resume = 0
-    for i in np.flatnonzero(counts[codes] > 1).tolist():
+    for i, key, chars in zip(positions.tolist(), keys.tolist(), lengths.tolist(), strict=True):
         if i < resume:
             continue
-        code = int(codes[i])
-        if code in seen:
-            repeated += grams.gram_chars(i, n)
+        if key in seen:
+            repeated += chars
             resume = i + n
         else:
-            seen.add(code)
+            seen.add(key)
     return repeated
 
 
