@@ -232,7 +232,7 @@ def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
     # next): every copy in the flattened text, the whole lines, items and cells above among them.
     flat = _SPACE.sub(" ", text)
     for line, copies in page.items():
-        if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS and line in flat:
+        if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS:
             held[line] = max(held[line], flat.count(line))
     return held
 
