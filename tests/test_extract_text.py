@@ -31,6 +31,7 @@ from pipeline.clean.extract_text import (
     marks_main_content,
     norm_line,
     own_extraction_kept,
+    page_breaks_restored,
     page_lines,
     render_text,
 )
@@ -893,3 +894,54 @@ def test_hard_wrapped_prose_in_a_pre_is_text_not_code() -> None:
 def test_only_code_on_lines_of_its_own_is_fenced(tree: str, text: str) -> None:
     """A fence must stand on a line of its own; code that trafilatura writes inline is left as it is."""
     assert render_text(etree.fromstring(tree), "plain") == text
+
+
+# A page whose text is loose in a <blockquote>: trafilatura's last resort reads the element's text
+# with its white space collapsed, gluing the page's lines into one ("HungaryWhat").
+GLUED = """<html><body><blockquote><b>FAQ Hungary</b><div>What are the main work projects?</div>
+<div>Teaching conversational English to elementary, high school, and adult students is the service
+project in the town.</div><div>All volunteers teach under the direction of Hungarian teachers, with
+lesson plans provided.</div><div>Site map</div></blockquote></body></html>"""
+
+
+def test_lines_the_extractor_glued_are_the_page_lines_again() -> None:
+    page = decode_item(RawItem("p", Source("p.html", "html"), GLUED.encode(), "html"))
+    doc = extract_text(page, ExtractConfig())
+    assert doc.text.split("\n")[:3] == [
+        "FAQ Hungary",
+        "What are the main work projects?",
+        "Teaching conversational English to elementary, high school, and adult students is the"
+        " service project in the town.",
+    ]
+    assert "HungaryWhat" not in doc.text and "town.All" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lines", "expected"),
+    [
+        # joined by a space, or by nothing
+        ("Home About\nBody", ["Home", "About", "Body"], "Home\nAbout\nBody"),
+        ("17. AuflageElektrik", ["17. Auflage", "Elektrik"], "17. Auflage\nElektrik"),
+        # a page line the extractor left out in between (a byline)
+        ("Title The body.", ["Title", "By A. Writer", "The body."], "Title\nThe body."),
+        # the first way that fails ("ab" then "c") is given up for one that reaches the end
+        ("ab c", ["ab", "a", "b c"], "a\nb c"),
+        # a layout table's row: its cells' lines
+        ("Home News\tTitle Body.", ["Home", "News", "Title", "Body."], "Home\nNews\nTitle\nBody."),
+        # left as they are: one page line, a data row, lines out of page order, a line the page
+        # does not hold whole, a list item
+        ("Home News", ["Home News"], "Home News"),
+        ("1\t2", ["1", "2"], "1\t2"),
+        ("About Home", ["Home", "About"], "About Home"),
+        ("Home Abo", ["Home", "About"], "Home Abo"),
+        ("- Home About", ["Home", "About"], "- Home About"),
+    ],
+)
+def test_page_breaks_restored(text: str, lines: list[str], expected: str) -> None:
+    assert page_breaks_restored(text, lines) == expected
+
+
+@given(st.lists(st.text("ab .", min_size=1, max_size=6).map(norm_line).filter(bool), max_size=8))
+def test_page_breaks_restored_never_changes_the_words(lines: list[str]) -> None:
+    text = " ".join(lines)
+    assert page_breaks_restored(text, lines).split() == text.split()

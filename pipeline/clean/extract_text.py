@@ -187,6 +187,86 @@ def break_lines(text: str) -> list[str]:
     return [line for line in map(str.strip, _SPACE_NOT_BREAK.sub(" ", text).split(_BREAK)) if line]
 
 
+def page_breaks_restored(text: str, lines: Sequence[str]) -> str:
+    """``text`` with the page's line breaks put back where the extractor made one line of several.
+
+    trafilatura's last resort on a page whose main text it cannot find (its baseline: the text of an
+    ``<article>``, a ``<blockquote>`` or a ``<p>`` with the white space collapsed) and its table cells
+    make one line of what the page shows as many: a headline, its paragraphs, a byline and the footer
+    in one line of thousands of characters, sometimes glued without a space ("17. AuflageElektrik").
+    A text line (or a table cell) that consists of two or more page ``lines``, in page order, each
+    joined to the next by a space or by nothing, is split back into them, so that the stages after
+    extraction and the log of what it dropped see the page's lines. A row with such a cell becomes
+    its cells' lines: it is a layout table, not a table of data. Other lines are left as they are.
+    """
+    whole = set(lines)
+    starts: dict[str, list[int]] = {}
+
+    def run(part: str) -> list[str] | None:
+        squeezed = norm_line(part)
+        if not squeezed or squeezed in whole:
+            return None
+        if not starts:
+            for index, line in enumerate(lines):
+                starts.setdefault(line[:2], []).append(index)
+        return _page_run(squeezed, lines, starts)
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        if not line or line in whole:  # most lines: a blank line, or a page line as it is
+            out.append(line)
+            continue
+        cells = line.split(CELL_SEPARATOR)
+        runs = [run(cell) for cell in cells]
+        if not any(runs):
+            out.append(line)
+            continue
+        for cell, cell_run in zip(cells, runs, strict=True):
+            if cell_run:
+                out.extend(cell_run)
+            elif cell.strip():
+                out.append(cell.strip())
+    return "\n".join(out)
+
+
+def _page_run(line: str, lines: Sequence[str], starts: dict[str, list[int]]) -> list[str] | None:
+    """The page ``lines`` (two or more, in page order) that ``line`` consists of, or None.
+
+    ``starts``: the page lines' indices by their first two characters (a line of one character under
+    that character). Searched depth first, the nearest next page line first (lines the extractor left
+    out in between are skipped), remembering the places from which no way to the end was found.
+    """
+
+    def following(position: int, after: int) -> Iterator[int]:
+        for key in dict.fromkeys((line[position : position + 2], line[position : position + 1])):
+            found = starts.get(key, ())
+            for index in found[bisect.bisect_left(found, after) :]:
+                if line.startswith(lines[index], position):
+                    yield index
+
+    dead_ends: set[tuple[int, int]] = set()
+    stack = [(0, 0, following(0, 0))]
+    chosen: list[int] = []
+    while stack:
+        position, after, options = stack[-1]
+        index = next(options, None)
+        if index is None:
+            dead_ends.add((position, after))
+            stack.pop()
+            if chosen:
+                chosen.pop()
+            continue
+        end = position + len(lines[index])
+        if end < len(line) and line[end] == " ":
+            end += 1
+        if end == len(line):
+            return [lines[i] for i in (*chosen, index)] if chosen else None
+        if (end, index + 1) not in dead_ends:
+            chosen.append(index)
+            stack.append((end, index + 1, following(end, index + 1)))
+    return None
+
+
 def _not_extracted(lines: list[str], text: str) -> list[int]:
     """The indices of the page ``lines`` that the extracted ``text`` does not hold.
 
@@ -616,6 +696,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             with own_extraction_kept(cfg.own_extraction_share * visible):
                 dates = date_params(doc.metadata.get("warc_date"))
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
+            text = page_breaks_restored(text, lines)
             left_out = _not_extracted(lines, text)
             dropped = [lines[i] for i in left_out if lines[i] not in errors]
             other = second_opinion(doc.html, tree, text, dropped, cfg, page_lines)
