@@ -928,13 +928,15 @@ def test_lines_the_extractor_glued_are_the_page_lines_again() -> None:
         ("ab c", ["ab", "a", "b c"], "a\nb c"),
         # a layout table's row: its cells' lines
         ("Home News\tTitle Body.", ["Home", "News", "Title", "Body."], "Home\nNews\nTitle\nBody."),
+        # a list item whose element holds a heading and a paragraph
+        ("- Title The body.", ["Title", "The body."], "- Title\nThe body."),
         # left as they are: one page line, a data row, lines out of page order, a line the page
-        # does not hold whole, a list item
+        # does not hold whole, a list item of one page line
         ("Home News", ["Home News"], "Home News"),
         ("1\t2", ["1", "2"], "1\t2"),
         ("About Home", ["Home", "About"], "About Home"),
         ("Home Abo", ["Home", "About"], "Home Abo"),
-        ("- Home About", ["Home", "About"], "- Home About"),
+        ("- Home About", ["Home About"], "- Home About"),
     ],
 )
 def test_page_breaks_restored(text: str, lines: list[str], expected: str) -> None:

@@ -197,7 +197,8 @@ def page_breaks_restored(text: str, lines: Sequence[str]) -> str:
     A text line (or a table cell) that consists of two or more page ``lines``, in page order, each
     joined to the next by a space or by nothing, is split back into them, so that the stages after
     extraction and the log of what it dropped see the page's lines. A row with such a cell becomes
-    its cells' lines: it is a layout table, not a table of data. Other lines are left as they are.
+    its cells' lines: it is a layout table, not a table of data; a list item's first line keeps the
+    item's marker. Other lines are left as they are.
     """
     whole = set(lines)
     starts: dict[str, list[int]] = {}
@@ -209,7 +210,13 @@ def page_breaks_restored(text: str, lines: Sequence[str]) -> str:
         if not starts:
             for index, line in enumerate(lines):
                 starts.setdefault(line[:2], []).append(index)
-        return _page_run(squeezed, lines, starts)
+        found = _page_run(squeezed, lines, starts)
+        if found is None and squeezed.startswith(LIST_MARKER):
+            # a list item (trafilatura's "- item") whose element holds several page lines
+            found = _page_run(squeezed[len(LIST_MARKER) :], lines, starts)
+            if found is not None:
+                found[0] = LIST_MARKER + found[0]
+        return found
 
     out: list[str] = []
     for line in text.split("\n"):
