@@ -937,6 +937,9 @@ def test_lines_the_extractor_glued_are_the_page_lines_again() -> None:
         ("About Home", ["Home", "About"], "About Home"),
         ("Home Abo", ["Home", "About"], "Home Abo"),
         ("- Home About", ["Home About"], "- Home About"),
+        ("- Home About", ["-", "Home About"], "- Home About"),
+        # a page whose own lines start with "- "
+        ("- Home - About", ["- Home", "- About"], "- Home\n- About"),
     ],
 )
 def test_page_breaks_restored(text: str, lines: list[str], expected: str) -> None:

@@ -210,13 +210,17 @@ def page_breaks_restored(text: str, lines: Sequence[str]) -> str:
         if not starts:
             for index, line in enumerate(lines):
                 starts.setdefault(line[:2], []).append(index)
-        found = _page_run(squeezed, lines, starts)
-        if found is None and squeezed.startswith(LIST_MARKER):
-            # a list item (trafilatura's "- item") whose element holds several page lines
-            found = _page_run(squeezed[len(LIST_MARKER) :], lines, starts)
+        if squeezed.startswith(LIST_MARKER):
+            # A list item (trafilatura's "- item"): its element's page lines, not a "-" of the page
+            # followed by the item. A page line that starts with "- " itself is looked for below.
+            item = squeezed[len(LIST_MARKER) :]
+            if item in whole:
+                return None
+            found = _page_run(item, lines, starts)
             if found is not None:
                 found[0] = LIST_MARKER + found[0]
-        return found
+                return found
+        return _page_run(squeezed, lines, starts)
 
     out: list[str] = []
     for line in text.split("\n"):
