@@ -33,6 +33,7 @@ from pipeline.clean.extract_text import (
     own_extraction_kept,
     page_breaks_restored,
     page_lines,
+    removals_in_place,
     render_text,
 )
 from pipeline.clean.read_documents import decode_item
@@ -950,3 +951,28 @@ def test_page_breaks_restored(text: str, lines: list[str], expected: str) -> Non
 def test_page_breaks_restored_never_changes_the_words(lines: list[str]) -> None:
     text = " ".join(lines)
     assert page_breaks_restored(text, lines).split() == text.split()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the text keeps the paragraph's source lines apart
+        "The harbour was rebuilt after the storm\nof that winter, stone by stone.",
+        # a list item, a table cell
+        "- The harbour was rebuilt after the storm of that winter, stone by stone.",
+        "1998\tThe harbour was rebuilt after the storm of that winter, stone by stone.",
+    ],
+)
+def test_a_dropped_footer_is_placed_after_the_kept_text(text: str) -> None:
+    paragraph = "The harbour was rebuilt after the storm of that winter, stone by stone."
+    page = ["Menu", "1998", paragraph, "Footer"]
+    removals = removals_in_place(page, text, [0, 3])
+    assert [(r.text, r.at) for r in removals] == [("Menu", 0), ("Footer", len(text.split("\n")))]
+
+
+def test_a_kept_line_is_placed_where_it_stands_not_where_the_text_quotes_it() -> None:
+    title = "In Conversation: Exploring the Philosophy of Money"
+    page = [title, "The first talk of the series, given in Rome.", "Emiliano Ippoliti", "Share", "More text."]
+    text = f"The first talk of the series, given in Rome.\nMore text.\n{title} is a series of meetings."
+    removals = removals_in_place(page, text, [2, 3])
+    assert [r.at for r in removals] == [1, 1]

@@ -48,9 +48,8 @@ STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 log = logging.getLogger(__name__)
 
 _SPACE = regex.compile(r"\s+")
-_LINE_OR_CELL = regex.compile(r"[\n\t]")
 # White space inside one line (or one cell): runs of it become one space in a single pass over the
-# whole text, which then splits into lines that are already normalised but for their ends.
+# whole text, which then splits into lines and cells that are already normalised but for their ends.
 _SPACE_IN_CELL = regex.compile(r"[^\S\n\t]+")
 # Elements that start a new line of page text (as a browser lays them out).
 _BLOCK_TAGS = frozenset(
@@ -305,20 +304,7 @@ def _not_extracted(lines: list[str], text: str) -> list[int]:
 
 def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
     """For each page line, how many copies of it the extracted ``text`` holds."""
-    # A page line is a table cell where the text has a whole row: each cell of a kept row is kept.
-    parts = list(map(str.strip, _LINE_OR_CELL.split(_SPACE_IN_CELL.sub(" ", text))))
-    held = Counter(parts)
-    # trafilatura writes a list item as "- item"; the page line is the item.
-    held.update([part[len(LIST_MARKER) :] for part in parts if part.startswith(LIST_MARKER)])
-    # A markdown row ("| a | b |", table_format "markdown") keeps each of its cells.
-    held.update(
-        [
-            cell.strip()
-            for part in parts
-            if part.startswith("|") and part.endswith("|")
-            for cell in part.split("|")
-        ]
-    )
+    held = Counter(part for cells in _cells_of_lines(text) for part in _held_as(cells))
     # A long line also counts where the text holds it inside another line (a paragraph joined to the
     # next): every copy in the flattened text, the whole lines, items and cells above among them.
     flat = _SPACE.sub(" ", text)
@@ -326,6 +312,27 @@ def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
         if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS:
             held[line] = max(held[line], flat.count(line))
     return held
+
+
+def _cells_of_lines(text: str) -> list[list[str]]:
+    """Each line of extracted text as its cells (one, for a line that is not a table row), each as
+    ``norm_line`` makes it."""
+    lines = _SPACE_IN_CELL.sub(" ", text).split("\n")
+    return [[cell.strip() for cell in line.split(CELL_SEPARATOR)] for line in lines]
+
+
+def _held_as(cells: list[str]) -> list[str]:
+    """The page lines that a line of extracted text (as its ``cells``) holds whole: each cell (a page
+    line is a cell of a row); a list item also without its marker (trafilatura writes "- item", the
+    page line is the item); a markdown row ("| a | b |") also each of its cells."""
+    items = [cell[len(LIST_MARKER) :] for cell in cells if cell.startswith(LIST_MARKER)]
+    markdown = [
+        part.strip()
+        for cell in cells
+        if cell.startswith("|") and cell.endswith("|")
+        for part in cell.split("|")
+    ]
+    return cells + items + markdown
 
 
 def _kept_neighbours(index: int, certain: Sequence[int], kept: Sequence[bool]) -> int:
@@ -344,10 +351,30 @@ def removals_in_place(
 ) -> list[Removal]:
     """The ``dropped`` page lines (indices into ``page``, the page's lines in order) as removals, each
     placed before the line of the extracted ``text`` that follows it on the page; the lines in
-    ``script_errors`` under their own rule, the others as not main content."""
+    ``script_errors`` under their own rule, the others as not main content.
+
+    A kept page line is found where the text holds it (a line, a cell, a list item; a long line also
+    inside a longer one, as ``_copies_held`` counts it), and the removals after it are placed after
+    that line of the text: a footer the extraction dropped stays below the article even where the
+    text's lines are not the page's (a paragraph whose source lines the text keeps apart).
+    """
     where: dict[str, list[int]] = {}
-    for index, line in enumerate(text.split("\n")):
-        where.setdefault(norm_line(line), []).append(index)
+    starts: list[int] = []  # where each text line begins in ``flat``, the text's lines squeezed and joined
+    squeezed_lines: list[str] = []
+    held_lines: list[int] = []  # the text lines that are not blank
+    offset = 0
+    for index, cells in enumerate(_cells_of_lines(text)):
+        for part in _held_as(cells):
+            where.setdefault(part, []).append(index)
+        squeezed = " ".join(cell for cell in cells if cell)
+        if squeezed and squeezed_lines:
+            offset += 1
+        starts.append(offset)
+        if squeezed:
+            squeezed_lines.append(squeezed)
+            held_lines.append(index)
+            offset += len(squeezed)
+    flat = " ".join(squeezed_lines)
     left_out = set(dropped)
     removals: list[Removal] = []
     after = 0  # the extracted lines before this point of the page
@@ -356,11 +383,18 @@ def removals_in_place(
             rule = RULE_SCRIPT_ERROR if line in script_errors else RULE_NOT_MAIN
             removals.append(Removal(line, rule, STAGE, after))
             continue
-        found = where.get(line)
-        if found:
-            later = bisect.bisect_left(found, after)
-            if later < len(found):
-                after = found[later] + 1
+        found = where.get(line, ())
+        later = bisect.bisect_left(found, after)
+        if later < len(found):
+            after = found[later] + 1
+        elif len(line) >= SUBSTRING_MIN_CHARS:
+            # Inside the text line reached so far or the next one: a copy further on (the title
+            # quoted in the last paragraph) is not where this line stands.
+            following = bisect.bisect_left(held_lines, after) + 1
+            end = starts[held_lines[following]] if following < len(held_lines) else len(flat)
+            at = flat.find(line, starts[after - 1] if after else 0, end + len(line))
+            if at >= 0:
+                after = bisect.bisect_right(starts, at + len(line) - 1)
     return removals
 
 
