@@ -7,7 +7,10 @@ handlers that note when each task starts and ends (they run in the task's own pr
 
 - start-up: from the start of this script (once Python and Luigi are imported) to the first task
   (importing the pipeline, planning, preloading the models);
-- per task family: how many tasks and their summed duration;
+- per task family: how many tasks, their summed duration and CPU time (each task's process, from the
+  start of its ``run`` to its end: with several workers a task has a process of its own);
+- CPU time of the scheduling process (imports, planning, the models loaded before forking, Luigi's
+  scheduling, the forks) and of all task processes together;
 - idle: process-seconds during which fewer than ``--workers`` tasks ran between the first task's start
   and the last task's end (barriers, uneven shards), and the tail after the last task;
 - the longest single tasks, which show how uneven the shards are.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -37,7 +41,10 @@ def _handlers(log: Path) -> None:
     def note(kind: str) -> object:
         def handler(task: luigi.Task, *args: object) -> None:
             shard = getattr(task, "shard", None)
-            line = {"event": kind, "task": task.get_task_family(), "shard": shard, "t": time.time()}
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = usage.ru_utime + usage.ru_stime
+            family = task.get_task_family()
+            line = {"event": kind, "task": family, "shard": shard, "t": time.time(), "cpu": cpu}
             with open(log, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(line) + "\n")
 
@@ -48,16 +55,22 @@ def _handlers(log: Path) -> None:
     luigi.Task.event_handler(luigi.Event.FAILURE)(note("end"))
 
 
-def summarise(events: list[dict], workers: int, start: float, end: float) -> str:
-    """The report printed for one run."""
-    begun: dict[tuple[str, object], float] = {}
+def summarise(
+    events: list[dict], workers: int, start: float, end: float, cpu: tuple[float, float] | None = None
+) -> str:
+    """The report printed for one run; ``cpu`` is the CPU time of the scheduling process and of its
+    task processes, when known."""
+    begun: dict[tuple[str, object], dict] = {}
     spans: list[tuple[float, float, str, object]] = []
+    task_cpu: dict[str, float] = defaultdict(float)
     for event in sorted(events, key=lambda e: e["t"]):
         key = (event["task"], event["shard"])
         if event["event"] == "start":
-            begun[key] = event["t"]
+            begun[key] = event
         elif key in begun:
-            spans.append((begun.pop(key), event["t"], event["task"], event["shard"]))
+            started = begun.pop(key)
+            spans.append((started["t"], event["t"], event["task"], event["shard"]))
+            task_cpu[event["task"]] += event.get("cpu", 0.0) - started.get("cpu", 0.0)
     if not spans:
         return "no task ran (was the output already complete?)"
     first, last = min(s[0] for s in spans), max(s[1] for s in spans)
@@ -77,11 +90,21 @@ def summarise(events: list[dict], workers: int, start: float, end: float) -> str
         f"idle while tasks ran: {idle:.1f} process-s of {workers * (last - first):.1f} "
         f"({idle / workers:.1f} s of wall time)",
         "",
-        "| task | count | summed s | longest s |",
-        "|---|---|---|---|",
+        "| task | count | summed s | longest s | CPU s |",
+        "|---|---|---|---|---|",
     ]
     for family, durations in sorted(families.items(), key=lambda kv: -sum(kv[1])):
-        lines.append(f"| {family} | {len(durations)} | {sum(durations):.1f} | {max(durations):.1f} |")
+        lines.append(
+            f"| {family} | {len(durations)} | {sum(durations):.1f} | {max(durations):.1f} "
+            f"| {task_cpu[family]:.2f} |"
+        )
+    if cpu is not None:
+        tasks = sum(task_cpu.values())
+        lines += [
+            "",
+            f"CPU: scheduling process {cpu[0]:.2f} s; task processes {cpu[1]:.2f} s, of which in the tasks' "
+            f"run {tasks:.2f} s and {cpu[1] - tasks:.2f} s before and after it (fork, Luigi, exit)",
+        ]
     return "\n".join(lines)
 
 
@@ -105,10 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--config", str(args.config)]
         code = pipeline_main(command)
         end = time.time()
+        own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        cpu = (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime)
         events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
         if args.out:
             args.out.write_text(log.read_text(encoding="utf-8"), encoding="utf-8")
-    print(summarise(events, args.workers, START_OF_RUN, end))
+    print(summarise(events, args.workers, START_OF_RUN, end, cpu if args.workers > 1 else None))
     return code
 
 

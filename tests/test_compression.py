@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.compression import DAMAGED, open_compressed, open_decompressed
+from pipeline.run.files import WRITE_RUN_BYTES, read_jsonl, write_jsonl
 
 LINES = st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30)
 
@@ -44,3 +45,15 @@ def test_a_cut_file_is_an_error_not_a_shorter_file(tmp_path: Path, name: str) ->
     (tmp_path / name).write_bytes(whole[: len(whole) // 2])
     with pytest.raises(DAMAGED), open_decompressed(tmp_path / name) as stream:
         list(stream)
+
+
+@pytest.mark.parametrize("name", ["records.jsonl", "records.jsonl.gz", "records.jsonl.zst"])
+def test_records_across_several_write_runs_read_back_in_order(tmp_path: Path, name: str) -> None:
+    """``write_jsonl`` hands the file runs of records: every record, in order, whatever the run breaks."""
+    records = [{"n": n, "text": "x" * (n * 997 % 90_000)} for n in range(80)]
+    assert sum(len(r["text"]) for r in records) > 2 * WRITE_RUN_BYTES
+    path = tmp_path / name
+    assert write_jsonl(path, records) == len(records)
+    assert list(read_jsonl(path)) == records
+    assert write_jsonl(tmp_path / f"empty-{name}", []) == 0
+    assert list(read_jsonl(tmp_path / f"empty-{name}")) == []

@@ -16,6 +16,8 @@ from warcs import Response, write_warc
 
 from pipeline import cli
 from pipeline.clean.chain import STAGES
+from pipeline.run import layout
+from pipeline.run.files import count_lines
 from pipeline.tasks import CleanCorpus, ShardStage
 from pipeline.tools.verify import verify_output
 
@@ -462,3 +464,26 @@ def _article(seed: int) -> str:
         " ".join(words[(seed * 7 + s * 3 + k) % len(words)] for k in range(12)).capitalize() + "."
         for s in range(6)
     )
+
+
+def test_a_stage_expects_what_the_stage_before_wrote_without_reading_its_file_again(tmp_path: Path) -> None:
+    """The finished progress file of the stage before gives the count; without one, its file's lines do."""
+    out = tmp_path / "out"
+    corpus = CleanCorpus(raw_dir=str(SEEDS), out_dir=str(out), keep_stages=True)
+    assert luigi.build([corpus], local_scheduler=True, workers=1, log_level="WARNING")
+    writer = corpus.requires()[0]
+    tagging = writer.requires()["docs"]
+    before = Path(tagging.documents_path())
+    lines = count_lines(before)
+    assert lines > 0
+    assert tagging.expected_documents() == lines
+    kept = before.read_bytes()
+    before.unlink()  # the count comes from the progress file alone
+    assert tagging.expected_documents() == lines
+    before.write_bytes(kept)
+    previous = tagging.clone(tagging.previous())
+    progress = layout.progress_file(str(out), previous.stage, previous.shard, previous.files_digest())
+    Path(progress).write_text('{"done": 1, "finished": false}', encoding="utf-8")
+    assert tagging.expected_documents() == lines  # an unfinished count is not the stage's
+    Path(progress).unlink()
+    assert tagging.expected_documents() == lines

@@ -71,16 +71,30 @@ def _json_line(record: Mapping[str, Any]) -> bytes:
     return dumps(record).encode("utf-8")
 
 
+#: Encoded records go to the (compressing) file in runs of at least this many bytes. The stage files are
+#: written while the stage runs, and a zstandard write per record, between documents, cost 1.68 CPU-s
+#: over the stage tasks of a 600-page HTML run against 1.14 s in runs of 1 MB (the same bytes).
+WRITE_RUN_BYTES = 1 << 20
+
+
 def write_jsonl(
     path: str | Path, records: Iterable[Mapping[str, Any]], encode: Callable[[Any], bytes] = _json_line
 ) -> int:
     """Write ``records`` as JSON Lines to ``path`` atomically (compressed by extension); count them."""
     count = 0
+    run: list[bytes] = []
+    size = 0
     with atomic_path(path) as tmp, open_compressed(tmp, storage.name(path)) as handle:
         for record in records:
-            handle.write(encode(record))
-            handle.write(b"\n")
+            line = encode(record)
+            run += (line, b"\n")
+            size += len(line) + 1
             count += 1
+            if size >= WRITE_RUN_BYTES:
+                handle.write(b"".join(run))
+                run.clear()
+                size = 0
+        handle.write(b"".join(run))
     return count
 
 

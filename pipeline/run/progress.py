@@ -43,6 +43,13 @@ def record_progress(
     write_json(layout.progress_file(out_dir, stage, shard, digest), {"done": done, "finished": finished})
 
 
+def documents_written(out_dir: str | Path, stage: str, shard: int, digest: str) -> int | None:
+    """How many documents ``stage`` wrote for this shard, as its progress file says once the stage has
+    finished; None when there is no such file (removed with the run's other files) or it has not."""
+    seen = _read(layout.progress_file(out_dir, stage, shard, digest))
+    return seen[0] if seen is not None and seen[1] else None
+
+
 def _read(path: str) -> tuple[int, bool] | None:
     try:
         data = read_json(path)
