@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 _SPACE = regex.compile(r"\s+")
 # White space inside one line (or one cell): runs of it become one space in a single pass over the
 # whole text, which then splits into lines and cells that are already normalised but for their ends.
-_SPACE_IN_CELL = regex.compile(r"[^\S\n\t]+")
+# A single space is left alone (most of a text's white space), so that only what changes is replaced.
+_SPACE_IN_CELL = regex.compile(r"[^\S\n\t]{2,}|[^\S\n\t ]")
 # Elements that start a new line of page text (as a browser lays them out).
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd details div dl dt fieldset figcaption figure footer form "
@@ -304,21 +305,52 @@ def _not_extracted(lines: list[str], text: str) -> list[int]:
 
 def _copies_held(text: str, page: Counter[str]) -> Counter[str]:
     """For each page line, how many copies of it the extracted ``text`` holds."""
-    held = Counter(part for cells in _cells_of_lines(text) for part in _held_as(cells))
+    lines = _text_lines(text)
+    held = Counter(part for cells in lines.cells for part in _held_as(cells))
     # A long line also counts where the text holds it inside another line (a paragraph joined to the
     # next): every copy in the flattened text, the whole lines, items and cells above among them.
-    flat = _SPACE.sub(" ", text)
     for line, copies in page.items():
         if held[line] < copies and len(line) >= SUBSTRING_MIN_CHARS:
-            held[line] = max(held[line], flat.count(line))
+            held[line] = max(held[line], lines.flat.count(line))
     return held
 
 
-def _cells_of_lines(text: str) -> list[list[str]]:
-    """Each line of extracted text as its cells (one, for a line that is not a table row), each as
-    ``norm_line`` makes it."""
-    lines = _SPACE_IN_CELL.sub(" ", text).split("\n")
-    return [[cell.strip() for cell in line.split(CELL_SEPARATOR)] for line in lines]
+@dataclasses.dataclass(frozen=True, slots=True)
+class _TextLines:
+    """The lines of an extracted text as the page's lines are compared with them."""
+
+    #: Each line as its cells (one, for a line that is not a table row), each as ``norm_line`` makes it.
+    cells: list[list[str]]
+    #: The lines that are not blank, each squeezed, joined by single spaces.
+    flat: str
+    #: Where each line begins in ``flat`` (a blank line where the next line begins).
+    starts: list[int]
+    #: The indices of the lines that are not blank.
+    held: list[int]
+
+
+@functools.lru_cache(maxsize=2)
+def _text_lines(text: str) -> _TextLines:
+    """``text``'s lines for ``_copies_held`` and ``removals_in_place``: remembered for the last texts,
+    since the lines left out of one extraction and its removal log read the same text."""
+    cells = [
+        [cell.strip() for cell in line.split(CELL_SEPARATOR)]
+        for line in _SPACE_IN_CELL.sub(" ", text).split("\n")
+    ]
+    squeezed: list[str] = []
+    starts: list[int] = []
+    held: list[int] = []
+    offset = 0
+    for index, line_cells in enumerate(cells):
+        line = " ".join(cell for cell in line_cells if cell)
+        if line and squeezed:
+            offset += 1
+        starts.append(offset)
+        if line:
+            squeezed.append(line)
+            held.append(index)
+            offset += len(line)
+    return _TextLines(cells, " ".join(squeezed), starts, held)
 
 
 def _held_as(cells: list[str]) -> list[str]:
@@ -358,23 +390,11 @@ def removals_in_place(
     that line of the text: a footer the extraction dropped stays below the article even where the
     text's lines are not the page's (a paragraph whose source lines the text keeps apart).
     """
+    lines = _text_lines(text)
     where: dict[str, list[int]] = {}
-    starts: list[int] = []  # where each text line begins in ``flat``, the text's lines squeezed and joined
-    squeezed_lines: list[str] = []
-    held_lines: list[int] = []  # the text lines that are not blank
-    offset = 0
-    for index, cells in enumerate(_cells_of_lines(text)):
+    for index, cells in enumerate(lines.cells):
         for part in _held_as(cells):
             where.setdefault(part, []).append(index)
-        squeezed = " ".join(cell for cell in cells if cell)
-        if squeezed and squeezed_lines:
-            offset += 1
-        starts.append(offset)
-        if squeezed:
-            squeezed_lines.append(squeezed)
-            held_lines.append(index)
-            offset += len(squeezed)
-    flat = " ".join(squeezed_lines)
     left_out = set(dropped)
     removals: list[Removal] = []
     after = 0  # the extracted lines before this point of the page
@@ -390,11 +410,11 @@ def removals_in_place(
         elif len(line) >= SUBSTRING_MIN_CHARS:
             # Inside the text line reached so far or the next one: a copy further on (the title
             # quoted in the last paragraph) is not where this line stands.
-            following = bisect.bisect_left(held_lines, after) + 1
-            end = starts[held_lines[following]] if following < len(held_lines) else len(flat)
-            at = flat.find(line, starts[after - 1] if after else 0, end + len(line))
+            following = bisect.bisect_left(lines.held, after) + 1
+            end = lines.starts[lines.held[following]] if following < len(lines.held) else len(lines.flat)
+            at = lines.flat.find(line, lines.starts[after - 1] if after else 0, end + len(line))
             if at >= 0:
-                after = bisect.bisect_right(starts, at + len(line) - 1)
+                after = bisect.bisect_right(lines.starts, at + len(line) - 1)
     return removals
 
 
