@@ -573,6 +573,10 @@ def _second_runs(
 # The least length of trafilatura's own text for it to be kept over its fallbacks, for the page being
 # extracted in this thread (a context variable: every thread has its own); 0 = trafilatura decides.
 _OWN_MIN_CHARS: ContextVar[float] = ContextVar("own_min_chars", default=0.0)
+# trafilatura's body expressions, those without EXSLT regular expressions first: lxml evaluates
+# ``re:test`` with a Python call per element, and a page with an <article> or <main> needs none of
+# them (the answer is the same in any order; on 360 dev pages the check takes a third of the time).
+_BODY_XPATH_CHEAP_FIRST = sorted(_BODY_XPATH, key=lambda expression: "re:test" in expression.path)
 
 
 def marks_main_content(tree: Any) -> bool:
@@ -584,7 +588,7 @@ def marks_main_content(tree: Any) -> bool:
     table layouts of older pages that gives a fragment of the text or a menu. There, the fallback
     comparison is the evidence that counts.
     """
-    return any(next(iter(expression(tree)), None) is not None for expression in _BODY_XPATH)
+    return any(next(iter(expression(tree)), None) is not None for expression in _BODY_XPATH_CHEAP_FIRST)
 
 
 def _install_own_extraction_hook() -> bool:
