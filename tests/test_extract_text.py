@@ -24,6 +24,7 @@ from pipeline.clean.extract_text import (
     _HIDDEN_TAGS,
     _PREFORMATTED_TAGS,
     RULE_NOT_MAIN,
+    RUN_SEARCH_BUDGET,
     _not_extracted,
     _second_runs,
     break_lines,
@@ -976,3 +977,23 @@ def test_a_kept_line_is_placed_where_it_stands_not_where_the_text_quotes_it() ->
     text = f"The first talk of the series, given in Rome.\nMore text.\n{title} is a series of meetings."
     removals = removals_in_place(page, text, [2, 3])
     assert [r.at for r in removals] == [1, 1]
+
+
+class _CountedLines(list[str]):
+    """Page lines that count how often a line is read."""
+
+    reads = 0
+
+    def __getitem__(self, index: Any) -> Any:
+        _CountedLines.reads += 1
+        return super().__getitem__(index)
+
+
+def test_many_copies_of_a_short_line_cost_a_bounded_search() -> None:
+    # A text line of 300 "a"s and a "b" the page does not hold, on a page of 600 "a" lines: every way
+    # through the "a"s ends at the "b", and without a bound the ways grow with the square of the lines.
+    lines = _CountedLines(["a"] * 600)
+    text = " ".join(["a"] * 300) + " b"
+    _CountedLines.reads = 0
+    assert page_breaks_restored(text, lines) == text
+    assert _CountedLines.reads <= 3 * RUN_SEARCH_BUDGET
