@@ -60,7 +60,9 @@ _BLOCK_TAGS = frozenset(
 # Elements whose text is never shown as page text.
 _HIDDEN_TAGS = frozenset("head script style noscript template svg iframe object embed".split())
 # The most page lines compared when looking for the page lines a text line consists of, for one page
-# (``page_breaks_restored``): about a tenth of a second.
+# (``page_breaks_restored``): about a tenth of a second. A page of many short copies of one line (a
+# column of "a" or "*") would otherwise take time that grows with the square of its lines; a dev page
+# compares at most 18,798 (of 1,797 pages).
 RUN_SEARCH_BUDGET = 200_000
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
@@ -205,10 +207,7 @@ def page_breaks_restored(text: str, lines: Sequence[str]) -> str:
     """
     whole = set(lines)
     starts: dict[str, list[int]] = {}
-    # Page lines compared at most, for the whole text: a page of many short copies of one line (a
-    # column of "a" or "*") would otherwise take time that grows with the square of its lines. A dev
-    # page compares at most 18,798 (of 1,797 pages).
-    budget = [RUN_SEARCH_BUDGET]
+    budget = [RUN_SEARCH_BUDGET]  # for the whole text
 
     def run(part: str) -> list[str] | None:
         squeezed = norm_line(part)
@@ -342,7 +341,7 @@ class _TextLines:
     #: Where each line begins in ``flat`` (a blank line where the next line begins).
     starts: list[int]
     #: The indices of the lines that are not blank.
-    held: list[int]
+    nonblank: list[int]
 
 
 @functools.lru_cache(maxsize=2)
@@ -355,7 +354,7 @@ def _text_lines(text: str) -> _TextLines:
     ]
     squeezed: list[str] = []
     starts: list[int] = []
-    held: list[int] = []
+    nonblank: list[int] = []
     offset = 0
     for index, line_cells in enumerate(cells):
         line = " ".join(cell for cell in line_cells if cell)
@@ -364,9 +363,9 @@ def _text_lines(text: str) -> _TextLines:
         starts.append(offset)
         if line:
             squeezed.append(line)
-            held.append(index)
+            nonblank.append(index)
             offset += len(line)
-    return _TextLines(cells, " ".join(squeezed), starts, held)
+    return _TextLines(cells, " ".join(squeezed), starts, nonblank)
 
 
 def _held_as(cells: list[str]) -> list[str]:
@@ -426,8 +425,9 @@ def removals_in_place(
         elif len(line) >= SUBSTRING_MIN_CHARS:
             # Inside the text line reached so far or the next one: a copy further on (the title
             # quoted in the last paragraph) is not where this line stands.
-            following = bisect.bisect_left(lines.held, after) + 1
-            end = lines.starts[lines.held[following]] if following < len(lines.held) else len(lines.flat)
+            nonblank = lines.nonblank
+            following = bisect.bisect_left(nonblank, after) + 1
+            end = lines.starts[nonblank[following]] if following < len(nonblank) else len(lines.flat)
             at = lines.flat.find(line, lines.starts[after - 1] if after else 0, end + len(line))
             if at >= 0:
                 after = bisect.bisect_right(lines.starts, at + len(line) - 1)
