@@ -36,6 +36,7 @@ from pipeline.clean.extract_text import (
     page_lines,
     removals_in_place,
     render_text,
+    source_wraps_joined,
 )
 from pipeline.clean.read_documents import decode_item
 from pipeline.clean.readers import RawItem
@@ -952,6 +953,86 @@ def test_page_breaks_restored(text: str, lines: list[str], expected: str) -> Non
 def test_page_breaks_restored_never_changes_the_words(lines: list[str]) -> None:
     text = " ".join(lines)
     assert page_breaks_restored(text, lines).split() == text.split()
+
+
+# A page whose paragraphs the HTML file wraps inside <div>s: trafilatura keeps the source's line
+# breaks in a <div>'s text, where a browser shows one line.
+WRAPPED = """<html><body><article><h1>The harbour after the storm</h1>
+<div>
+    Lorem
+    ipsum dolor sit amet, the harbour was rebuilt after the storm
+    of that winter, stone by stone, by the people of the town.
+</div>
+<div>See <a href="/history">the history of the harbour</a>, written in 1902, for more.</div>
+</article></body></html>"""
+
+
+def test_lines_the_source_wrapped_are_the_page_lines_again() -> None:
+    page = decode_item(RawItem("p", Source("p.html", "html"), WRAPPED.encode(), "html"))
+    doc = extract_text(page, ExtractConfig())
+    assert (
+        "Lorem ipsum dolor sit amet, the harbour was rebuilt after the storm of that winter, stone by"
+        " stone, by the people of the town."
+    ) in doc.text.split("\n")
+    # nothing the text holds is logged as dropped
+    assert not [r for r in doc.removed if "harbour" in r.text and r.text != "The harbour after the storm"]
+
+
+# A sentence a page shows on one line, and the pieces a text may hold it in.
+SENTENCE = "Lorem ipsum dolor sit amet, the harbour was rebuilt."
+
+
+@pytest.mark.parametrize(
+    ("text", "lines", "expected"),
+    [
+        # joined by a space (white space squeezed), or by nothing
+        (
+            "Title\n   Lorem\n  ipsum dolor sit amet,\n the harbour was rebuilt.\nNext",
+            ["Title", SENTENCE, "Next"],
+            f"Title\n{SENTENCE}\nNext",
+        ),
+        (
+            "See\nthe history of the harbour\n, written in 1902.",
+            ["See the history of the harbour, written in 1902."],
+            "See the history of the harbour, written in 1902.",
+        ),
+        # the longest page line the pieces make; a list item keeps its marker
+        (
+            "Lorem ipsum dolor sit amet,\nthe harbour\nwas rebuilt.",
+            ["Lorem ipsum dolor sit amet, the harbour", SENTENCE],
+            SENTENCE,
+        ),
+        ("- Lorem ipsum dolor\nsit amet, the harbour was rebuilt.", [SENTENCE], f"- {SENTENCE}"),
+        # left as they are: a menu (no prose), a first piece that is a page line, a blank line
+        # between pieces, a table row, pieces that make no page line, a last line
+        ("FAQ\nSearch\nRegister", ["FAQ Search Register"], "FAQ\nSearch\nRegister"),
+        (
+            "Lorem\nipsum dolor sit amet, the harbour was rebuilt.",
+            ["Lorem", SENTENCE],
+            "Lorem\nipsum dolor sit amet, the harbour was rebuilt.",
+        ),
+        (
+            "Lorem\n\nipsum dolor sit amet, the harbour was rebuilt.",
+            [SENTENCE],
+            "Lorem\n\nipsum dolor sit amet, the harbour was rebuilt.",
+        ),
+        (
+            "Lorem\nipsum dolor sit amet,\tthe harbour was rebuilt.",
+            [SENTENCE],
+            "Lorem\nipsum dolor sit amet,\tthe harbour was rebuilt.",
+        ),
+        ("Lorem\nipsum dolor sit amet, the harbour", [SENTENCE], "Lorem\nipsum dolor sit amet, the harbour"),
+        ("Lorem", [SENTENCE], "Lorem"),
+    ],
+)
+def test_source_wraps_joined(text: str, lines: list[str], expected: str) -> None:
+    assert source_wraps_joined(text, lines) == expected
+
+
+@given(st.lists(st.text("ab .", min_size=1, max_size=6).map(norm_line).filter(bool), max_size=8))
+def test_source_wraps_joined_makes_the_page_line_of_its_pieces(pieces: list[str]) -> None:
+    pieces.append("a. a. a. a. a.")  # a sentence ends the line, so that it reads as prose
+    assert source_wraps_joined("\n".join(pieces), [" ".join(pieces)]) == " ".join(pieces)
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,14 @@ _PROSE = BoilerplateConfig()
 _ARTICLES = etree.XPath("//article | //main")
 
 
+def reads_as_prose(line: str) -> bool:
+    """Whether a line reads as running text (a punctuated sentence, or a long line)."""
+    return is_prose(line_info(line), _PROSE)
+
+
 def prose_chars(lines: Sequence[str]) -> int:
-    """Characters of the lines that read as running text (a punctuated sentence, or a long line)."""
-    return sum(len(line) for line in lines if is_prose(line_info(line), _PROSE))
+    """Characters of the lines that read as running text."""
+    return sum(len(line) for line in lines if reads_as_prose(line))
 
 
 def doubtful(kept: str, left_out: Sequence[str], cfg: ExtractConfig) -> bool:
