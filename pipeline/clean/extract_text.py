@@ -34,6 +34,7 @@ from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
+from pipeline.clean.author_search import cheaper_author_search
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.clean.script_errors import remove_script_errors
@@ -861,7 +862,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             # what is dropped; the extractors read the page without them.
             errors = set(map(norm_line, remove_script_errors(tree, doc.html)))
             visible = sum(len(line) for line in lines if line not in errors)
-            with own_extraction_kept(cfg.own_extraction_share * visible):
+            with own_extraction_kept(cfg.own_extraction_share * visible), cheaper_author_search():
                 dates = date_params(doc.metadata.get("warc_date"))
                 text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
             text = source_wraps_joined(page_breaks_restored(text, lines), lines)
