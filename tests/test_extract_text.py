@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 from lxml import etree
 from trafilatura.utils import load_html
 
+import pipeline.clean.extract_text as extract_text_module
 from pipeline import clean_document
 from pipeline.clean.extract_text import (
     _BLOCK_TAGS,
     _HIDDEN_TAGS,
     _PREFORMATTED_TAGS,
+    JOIN_SEARCH_BUDGET,
     RULE_NOT_MAIN,
     RUN_SEARCH_BUDGET,
     _not_extracted,
@@ -1078,3 +1080,14 @@ def test_many_copies_of_a_short_line_cost_a_bounded_search() -> None:
     _CountedLines.reads = 0
     assert page_breaks_restored(text, lines) == text
     assert _CountedLines.reads <= 3 * RUN_SEARCH_BUDGET
+
+
+def test_many_pieces_of_a_line_cost_a_bounded_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4,000 "a" lines beside a page line of 4,000 "a"s and a "b": every piece starts a walk through
+    # the pieces after it that fails at the "b"; without a bound the walks grow with the square.
+    text = "\n".join(["a"] * 4000)
+    page = [text.replace("\n", " ") + " b"]
+    squeezed = []
+    monkeypatch.setattr(extract_text_module, "norm_line", lambda line: squeezed.append(line) or line.strip())
+    assert source_wraps_joined(text, page) == text
+    assert len(squeezed) <= JOIN_SEARCH_BUDGET + 2 * 4000  # the walks, and each piece's own squeeze

@@ -69,6 +69,11 @@ RUN_SEARCH_BUDGET = 200_000
 # (``source_wraps_joined``): only lines that start with the first piece are tried, and a short first
 # piece ("The") starts many. Of the 21,622 first pieces on the dev pages, none starts more than 43.
 JOIN_CANDIDATES = 50
+# The most pieces compared with page lines when joining the pieces of one text: a column of copies of a
+# short line beside a page line that repeats it (a text of 4,000 "a" lines, a page line of 4,000 "a"s
+# and a "b") would otherwise take time that grows with the square of its lines (14 s; bounded, 0.03 s).
+# A dev page compares at most 516.
+JOIN_SEARCH_BUDGET = 20_000
 # A page line this long counts as kept when it appears anywhere in the extracted text.
 SUBSTRING_MIN_CHARS = 30
 # Declared kinds whose content trafilatura may file under comments (forum posts and answers, product
@@ -271,6 +276,7 @@ def source_wraps_joined(text: str, lines: Sequence[str]) -> str:
     pieces = text.split("\n")
     whole = set(lines)
     ordered: list[str] = []
+    budget = [JOIN_SEARCH_BUDGET]  # for the whole text
     out: list[str] = []
     i = 0
     while i < len(pieces):
@@ -288,7 +294,7 @@ def source_wraps_joined(text: str, lines: Sequence[str]) -> str:
         marker = ""
         if first.startswith(LIST_MARKER) and not _starts_a_line(first, ordered):
             marker, first = LIST_MARKER, first[len(LIST_MARKER) :]
-        joined, end = _joined_run(first, pieces, i, ordered)
+        joined, end = _joined_run(first, pieces, i, ordered, budget)
         if joined is None:
             out.append(pieces[i])
             i += 1
@@ -304,10 +310,13 @@ def _starts_a_line(start: str, ordered: Sequence[str]) -> bool:
     return k < len(ordered) and ordered[k].startswith(start)
 
 
-def _joined_run(first: str, pieces: Sequence[str], i: int, ordered: Sequence[str]) -> tuple[str | None, int]:
+def _joined_run(
+    first: str, pieces: Sequence[str], i: int, ordered: Sequence[str], budget: list[int]
+) -> tuple[str | None, int]:
     """The longest page line of ``ordered`` (sorted) that ``first`` (``pieces[i]`` squeezed) and the
     pieces after it make, joined by a space or by nothing, and the index of its last piece; else
-    ``(None, i)``. At most ``JOIN_CANDIDATES`` page lines are tried."""
+    ``(None, i)``. At most ``JOIN_CANDIDATES`` page lines are tried; ``budget``: the pieces that may
+    still be compared for this text (one counter, decremented), none once it runs out."""
     best: tuple[str | None, int] = (None, i)
     k = bisect.bisect_left(ordered, first)
     for line in ordered[k : k + JOIN_CANDIDATES]:
@@ -315,6 +324,9 @@ def _joined_run(first: str, pieces: Sequence[str], i: int, ordered: Sequence[str
             break
         position, j = len(first), i
         while position < len(line) and j + 1 < len(pieces):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return None, i
             piece = norm_line(pieces[j + 1])
             if not piece or CELL_SEPARATOR in pieces[j + 1]:
                 break
