@@ -71,7 +71,7 @@ RUN_SEARCH_BUDGET = 200_000
 JOIN_CANDIDATES = 50
 # The most pieces compared with page lines when joining the pieces of one text: a column of copies of a
 # short line beside a page line that repeats it (a text of 4,000 "a" lines, a page line of 4,000 "a"s
-# and a "b") would otherwise take time that grows with the square of its lines (14 s; bounded, 0.03 s).
+# and a "b") would otherwise take time that grows with the square of its lines (14 s; bounded, 0.1 s).
 # A dev page compares at most 516.
 JOIN_SEARCH_BUDGET = 20_000
 # A page line this long counts as kept when it appears anywhere in the extracted text.
