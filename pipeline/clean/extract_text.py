@@ -280,26 +280,18 @@ def source_wraps_joined(text: str, lines: Sequence[str]) -> str:
     out: list[str] = []
     i = 0
     while i < len(pieces):
-        if not pieces[i] or pieces[i] in whole:  # most lines: a blank line, or a page line as it is
-            out.append(pieces[i])
-            i += 1
-            continue
-        first = norm_line(pieces[i])
-        if not first or first in whole or CELL_SEPARATOR in pieces[i] or i + 1 == len(pieces):
-            out.append(pieces[i])
-            i += 1
-            continue
-        if not ordered:
-            ordered = sorted(whole)
-        marker = ""
-        if first.startswith(LIST_MARKER) and not _starts_a_line(first, ordered):
-            marker, first = LIST_MARKER, first[len(LIST_MARKER) :]
-        joined, end = _joined_run(first, pieces, i, ordered, budget)
-        if joined is None:
-            out.append(pieces[i])
-            i += 1
-            continue
-        out.append(marker + joined)
+        piece, joined, end = pieces[i], None, i
+        # Most lines are blank or a page line as it is; a table row and the last line start no run.
+        if piece and piece not in whole and CELL_SEPARATOR not in piece and i + 1 < len(pieces):
+            first = norm_line(piece)
+            if first and first not in whole:
+                ordered = ordered or sorted(whole)
+                marker = ""
+                if first.startswith(LIST_MARKER) and not _starts_a_line(first, ordered):
+                    marker, first = LIST_MARKER, first[len(LIST_MARKER) :]
+                joined, end = _joined_run(first, pieces, i, ordered, budget)
+                joined = None if joined is None else marker + joined
+        out.append(piece if joined is None else joined)
         i = end + 1
     return "\n".join(out)
 
