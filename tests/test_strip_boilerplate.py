@@ -129,6 +129,37 @@ def test_a_documents_only_line_is_its_body_not_its_title(lines: list[str], cfg: 
     assert not [r for r in doc.removed if r.rule.startswith("title.")]
 
 
+# A Chinese news page. Its sentences carry no spaces: as dotted words the lead paragraph is four
+# "words" and a short sentence two, so no line above the fifth would read as prose, the lead would be
+# taken for the title and the sentences above the first long one for a header zone.
+ZH_MENU = ["首页", "新闻", "财经", "体育", "登录", "注册"]
+ZH_HEADLINE = "统计局：前十一个月工业增加值增长5.8%"
+ZH_BODY = [
+    "新华社北京12月6日电 国家统计局今天发布数据显示，"
+    "今年前十一个月，全国规模以上工业增加值同比增长百分之五点八。",
+    "分行业看，制造业增长较快。",
+    "专家表示，经济运行总体平稳。",
+    "他说：“我们有信心完成全年目标。”",
+    "数据显示，高技术制造业增加值增长百分之九点一，比上月加快零点六个百分点，对全部规模以上工业增长的贡献率达到百分之三十以上，拉动作用明显增强。",
+    "消费市场继续恢复。",
+    "社会消费品零售总额同比增长百分之四点二，其中网上零售额增长百分之七。",
+    "下一步，有关部门将继续加大政策支持力度。",
+]
+ZH_FOOTER = ["版权所有 © 2024 新华网", "联系我们", "关于我们"]
+
+
+@pytest.mark.parametrize("cfg", [CFG, MODEL_CFG], ids=["hand-rules", "line-model"])
+@pytest.mark.parametrize("headline", [True, False], ids=["headline", "no-headline"])
+def test_a_cjk_page_keeps_its_sentences_and_finds_its_title(headline: bool, cfg: BoilerplateConfig) -> None:
+    body = [line for paragraph in ZH_BODY for line in ("", paragraph)]
+    lines = [*ZH_MENU, *([ZH_HEADLINE] if headline else []), *body, "", *ZH_FOOTER]
+    doc = strip_boilerplate(_doc(lines), load_rules(), cfg)
+    kept = _lines(doc)
+    assert [line for line in kept if line in ZH_BODY] == ZH_BODY
+    assert not set(kept) & set(ZH_MENU)
+    assert doc.title == (ZH_HEADLINE if headline else None)
+
+
 def test_a_given_title_with_the_site_name_still_finds_the_headline() -> None:
     """An HTML page's metadata title often ends in the site's name; the headline in the body does not."""
     lines = ["Council backs budget after long debate", *PROSE]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from pipeline.text import (
     SENTENCE_END,
     SENTENCE_ENDS,
     dotted_words,
+    is_prose,
+    line_info,
     prose_lines,
     squeeze_paragraph,
     squeeze_spaces,
@@ -78,3 +81,28 @@ def test_prose_lines_among_some_reads_them_as_the_whole_body_does(lines: list[st
     # Lines of the same blocks may come along, rightly.
     assert found & asked == every & asked
     assert found <= every
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("The committee met on Tuesday.", 5),
+        ("U.S. sales rose 3.5%", 4),
+        # Korean puts spaces between words: its words are counted as written.
+        ("서울시는 6일 발표했다.", 3),
+        # Chinese and Japanese put none: 11 and 31 of their characters, at two a word.
+        ("分行业看，制造业增长较快。", 6),
+        ("東京都は6日、新型コロナウイルスの感染者が新たに確認されたと発表した。", 16),
+        ("首页", 1),
+        # Mixed: "Kindle" and "for" as written, then the ten kana ("PC", glued to them, goes with them).
+        ("Kindle for PCをインストールすると", 7),
+    ],
+)
+def test_unspaced_scripts_are_counted_by_their_length(line: str, words: int) -> None:
+    assert line_info(line).words == words
+
+
+def test_a_short_chinese_sentence_reads_as_prose_and_a_menu_item_does_not() -> None:
+    cfg = BoilerplateConfig()
+    assert is_prose(line_info("分行业看，制造业增长较快。"), cfg)
+    assert not is_prose(line_info("首页"), cfg)

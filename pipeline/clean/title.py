@@ -21,6 +21,10 @@ _DASH_SEPARATORS = (" - ", " – ", " — ", " « ", " » ")
 # <title>s of the dev HTML pages (site suffix removed), 1 is longer, 99% have at most 19 words
 # (benchmarks/evidence.py lengths).
 TITLE_MAX_WORDS = 30
+# A line ending in a full stop or in a list's punctuation is a sentence or a label, not a headline (a
+# question or an exclamation mark may end one): Latin and CJK forms, whose sentences carry no spaces, so
+# a paragraph of them counts few words and its full stop is what tells it from a title.
+_NOT_A_TITLE_END = (".", ":", ";", ",", "。", "．", "：", "；", "，", "、")
 
 
 def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, str | None]:
@@ -51,10 +55,10 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
 # more when it carries a site suffix ("Story | Site") or another header line repeats it, much less when
 # it is a word or two (a menu item) or a byline or date line; a line scoring below 0 is no title.
 # Evidence (benchmarks/evidence.py titles): of the 1,758 dev pages with an HTML <title>, the title found
-# in the text dump is that title (site suffix removed) on 873, another line on 781, none on 104. Halving
-# or doubling TITLE_FULL_WORDS or NOT_A_TITLE_WEIGHT moves at most 8 pages; without the suffix and repeat
-# weights 693 match. A suffix weight above the repeat weight (a suffix weight of 4, or a repeat weight
-# of 1) matches 924 and 923: a repeated header line then no longer beats a title with its site suffix.
+# in the text dump is that title (site suffix removed) on 875, another line on 780, none on 103. Halving
+# or doubling TITLE_FULL_WORDS or NOT_A_TITLE_WEIGHT moves at most 9 pages; without the suffix and repeat
+# weights 695 match. A suffix weight above the repeat weight (a suffix weight of 4, or a repeat weight
+# of 1) matches 927 and 926: a repeated header line then no longer beats a title with its site suffix.
 # The quality scores of docs/benchmarks.md are measured with the weights below; those of the others not.
 TITLE_FULL_WORDS = 12
 SITE_SUFFIX_WEIGHT = 2
@@ -75,7 +79,7 @@ def _title_score(info: LineInfo, has_suffix: bool, repeated: bool) -> float:
 
 def _title_shaped(info: LineInfo, min_words: int) -> bool:
     """A line that can be a title: not too long, no sentence or list punctuation at its end."""
-    unpunctuated = not info.text.rstrip().endswith((".", ":", ";", ","))
+    unpunctuated = not info.text.rstrip().endswith(_NOT_A_TITLE_END)
     return min_words <= info.words <= TITLE_MAX_WORDS and unpunctuated
 
 
