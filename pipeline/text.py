@@ -8,9 +8,10 @@ differently they use differently named patterns below, each saying what it count
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 import regex
@@ -161,6 +162,38 @@ def _word_count(text: str, tokens: Sequence[str]) -> int:
     return spaced + -(-unspaced // CHARS_PER_UNSPACED_WORD)
 
 
+#: The characters of the scripts a fixed-width font draws two columns wide (Unicode's East Asian Width
+#: W and F: Hangul, CJK, kana, full-width forms), as ranges; wide emoji and symbols are left out (a
+#: column more or less on a line that holds one). tests/test_text.py checks the ranges against
+#: ``unicodedata.east_asian_width``.
+WIDE_CHAR = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u3247\u3250-\u4dbf\u4e00-\ua4c6\ua960-\ua97c\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6b\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+
+
+def columns(line: str) -> int:
+    """The columns ``line`` takes in a fixed-width font, where a wide (CJK) character takes two: what a
+    hard wrap counts."""
+    if line.isascii():
+        return len(line)
+    return len(line) + len(WIDE_CHAR.findall(line))
+
+
+#: A character of an unspaced script or one of its punctuation marks (CJK symbols, full-width forms):
+#: a wrapper breaks between any two of them, and a wrapped line joins the next without a space. Hangul
+#: is wide but Korean puts spaces between words, so it is not one of them.
+UNSPACED_OR_MARK = re.compile(
+    "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]"
+)
+
+
+def joins_unspaced(before: str, after: str) -> bool:
+    """Whether a wrapped line ending ``before`` and the next starting ``after`` join with no space: both
+    sides are characters of an unspaced script or its marks."""
+    return bool(UNSPACED_OR_MARK.match(before[-1:])) and bool(UNSPACED_OR_MARK.match(after[:1]))
+
+
 @line_memo
 def line_info(text: str) -> LineInfo:
     """Words and final punctuation of a line."""
@@ -198,10 +231,72 @@ def prose_lines(text: str, cfg: BoilerplateConfig, among: Iterable[int] | None =
         # A line taken for part of a wrapped paragraph that is none is only not learned, so wraps are
         # looked for wherever they may stand.
         for group in paragraph_lines(squeezed, loose=True):
-            paragraph = squeezed[group[0]] if len(group) == 1 else " ".join(squeezed[i] for i in group)
+            paragraph = joined_wraps([squeezed[i] for i in group])
             if is_prose(line_info(paragraph), cfg):
                 prose.update(start + i for i in group)
     return prose
+
+
+def joined_wraps(lines: Sequence[str], vocabulary: Callable[[], Counter[str]] | None = None) -> str:
+    """The lines of one hard-wrapped paragraph as one line: a space between two lines, none between
+    wide (CJK) characters, and a word broken by a hyphen joined: "depart-/ment" -> "department" where
+    the document's ``vocabulary`` (its lower-cased words, counted) spells it whole, else "well-/known"
+    -> "well-known"."""
+    out = lines[0]
+    for line in lines[1:]:
+        hyphen = HYPHEN_AT_END.search(out)
+        lead = _LEADING_WORD.match(line) if hyphen else None
+        if hyphen and lead:
+            whole = (hyphen.group(1) + lead.group(1)).lower()
+            out = (out[:-1] if vocabulary is not None and vocabulary()[whole] > 0 else out) + line
+        elif joins_unspaced(out, line):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def vocabulary_of(text: str) -> Callable[[], Counter[str]]:
+    """The lower-cased words of ``text``, counted when first asked for (only a line ending in a hyphen
+    needs them)."""
+    return cache(lambda: Counter(word.lower() for word in LETTERS.findall(text)))
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with each hard-wrapped paragraph on one line when most of its lines (outside fenced code)
+    are lines of wrapped paragraphs, as in a mail or a text file wrapped at 72 columns; else ``text`` as
+    it is.
+
+    The boilerplate stages judge a body line by line, as a text dump has it, one paragraph a line: a
+    line of a wrapped paragraph on its own is a short line without a stop, which they take for a menu
+    item or a title. In a text dump, runs of lines that look wrapped are menus and headlines that happen
+    to line up, a minority of its lines; only segmentation, once the boilerplate is gone, joins those.
+    """
+    raw = text.split("\n")
+    lines = squeezed_lines(text)
+    blocks = code_blocks(raw)
+    groups: dict[int, list[int]] = {}  # a wrapped paragraph's lines, by its first line
+    done = 0
+    for opening, closing in [*blocks, (len(raw), len(raw))]:
+        for group in paragraph_lines(lines[done:opening]):
+            if len(group) > 1:
+                groups[done + group[0]] = [done + i for i in group]
+        done = closing + 1
+    code = {i for opening, closing in blocks for i in range(opening, closing + 1)}
+    filled = sum(1 for i, line in enumerate(lines) if line and i not in code)
+    if not _mostly_wrapped(sum(map(len, groups.values())), filled):
+        return text
+    vocabulary = vocabulary_of(text)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if i in groups:
+            out.append(joined_wraps([lines[j] for j in groups[i]], vocabulary))
+            i = groups[i][-1] + 1
+        else:
+            out.append(raw[i])
+            i += 1
+    return "\n".join(out)
 
 
 def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
@@ -269,9 +364,13 @@ def wrapped_prose(text: str) -> bool:
     """Whether most lines of ``text`` are lines of hard-wrapped paragraphs (an e-mail or a text file
     shown in a ``<pre>``): prose for segmentation to re-join, not code or a layout to keep."""
     lines = squeezed_lines(text)
-    filled = [i for i in lines if i]
-    wrapped = sum(len(group) for group in paragraph_lines(lines) if len(group) > 1)
-    return wrapped * 2 > len(filled)
+    filled = sum(1 for line in lines if line)
+    return _mostly_wrapped(sum(len(group) for group in paragraph_lines(lines) if len(group) > 1), filled)
+
+
+def _mostly_wrapped(wrapped: int, filled: int) -> bool:
+    """Whether ``wrapped`` lines of hard-wrapped paragraphs are most of a text's ``filled`` lines."""
+    return wrapped * 2 > filled
 
 
 # --- which lines make one paragraph -------------------------------------------------------------
@@ -279,6 +378,8 @@ def wrapped_prose(text: str) -> bool:
 #: A lower-case word broken by a hyphen at the end of a line.
 HYPHEN_AT_END = regex.compile(r"(\p{Ll}+)-$")
 _HYPHEN_BREAK = regex.compile(r"(?<=\p{L}\p{L})-")
+# The lower-case word that continues one broken by a hyphen at the end of the line before.
+_LEADING_WORD = regex.compile(r"^(\p{Ll}+)")
 # A bulleted line starts a new item even inside a wrapped block.
 _BULLET = regex.compile(r"^[*•·▪●◦‣]\s")
 # Hard wraps break lines at a fixed column; these bounds cover e-mail (72), terminals (80) and
@@ -301,9 +402,39 @@ def _first_chunk(line: str) -> int:
     return hyphen.end() if hyphen else len(word)
 
 
-def wrap_width(blocks: Sequence[Sequence[str]]) -> int | None:
+def _breakable(line: str) -> bool:
+    """Whether a wrapper could have broken ``line``: it has a space, or characters of an unspaced
+    script, between any two of which a CJK wrapper breaks."""
+    return " " in line or (not line.isascii() and bool(UNSPACED_OR_MARK.search(line)))
+
+
+#: How a wrapper measures a line: in characters (most), or in columns, a wide (CJK) character taking two
+#: (terminals and CJK mail programs: "35 full-width characters" is a 70-column wrap).
+Measure = Callable[[str], int]
+
+
+def _first_piece(line: str, measure: Measure) -> int:
+    """What a greedy wrapper would have tried to fit on the line before: the first word, or the first
+    character when the line starts in an unspaced script."""
+    if UNSPACED_OR_MARK.match(line[:1]):
+        return measure(line[0])
+    return max(_first_chunk(line), 1)
+
+
+def _fills(line: str, following: str, width: int, measure: Measure) -> bool:
+    """Whether ``line`` left no room at ``width`` for the start of the line after it.
+
+    Between wide characters no space is needed, and a CJK wrapper may break one character early so that
+    no line starts with a closing mark ("。", "」"), so such a line is full within one character more.
+    """
+    if joins_unspaced(line, following):
+        return measure(line) + 2 * _first_piece(following, measure) > width
+    return measure(line) + 1 + _first_piece(following, measure) > width
+
+
+def wrap_width(blocks: Sequence[Sequence[str]], measure: Measure = len) -> int | None:
     """The column a document was hard-wrapped at, from its multi-line blocks; None if none fits."""
-    lengths = [len(line) for block in blocks if len(block) > 1 for line in block if " " in line]
+    lengths = [measure(line) for block in blocks if len(block) > 1 for line in block if _breakable(line)]
     fitting = [n for n in lengths if n <= WRAP_MAX_WIDTH]
     if not fitting or len(fitting) < WRAP_MIN_FULL_SHARE * len(lengths):
         return None
@@ -311,7 +442,9 @@ def wrap_width(blocks: Sequence[Sequence[str]]) -> int | None:
     return width if width >= WRAP_MIN_WIDTH else None
 
 
-def wrapped_lines(block: Sequence[str], doc_width: int | None = None) -> list[bool] | None:
+def wrapped_lines(
+    block: Sequence[str], doc_width: int | None = None, measure: Measure = len
+) -> list[bool] | None:
     """For a hard-wrapped block, which lines are full (the next word did not fit); None if not wrapped.
 
     The width is the document's wrap column, or the block's own longest line when that is wider;
@@ -319,13 +452,13 @@ def wrapped_lines(block: Sequence[str], doc_width: int | None = None) -> list[bo
     """
     if len(block) < 2:
         return None
-    spaced = [len(line) for line in block if " " in line]
+    spaced = [measure(line) for line in block if _breakable(line)]
     width = max([*spaced, doc_width or 0])
     if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return None
     # A word broken by a hyphen at the line end continues on the next line whatever the room left.
     full = [
-        (len(line) + 1 + max(_first_chunk(following), 1) > width or bool(HYPHEN_AT_END.search(line)))
+        (_fills(line, following, width, measure) or bool(HYPHEN_AT_END.search(line)))
         and not _BULLET.match(following)
         for line, following in zip(block, block[1:], strict=False)
     ]
@@ -368,10 +501,15 @@ def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]
         elif blocks[-1]:
             blocks.append([])
     texts = [[lines[i] for i in block] for block in blocks]
-    doc_width = None if loose else wrap_width(texts)
+    # Wide characters make the two measures differ; on other text one pass is enough.
+    measures: tuple[Measure, ...] = (len, columns) if any(map(WIDE_CHAR.search, lines)) else (len,)
+    doc_widths = [None if loose else wrap_width(texts, measure) for measure in measures]
     paragraphs: list[list[int]] = []
     for block, text in zip(blocks, texts, strict=True):
-        full = wrapped_lines(text, doc_width)
+        full = next(
+            filter(None, (wrapped_lines(text, w, m) for m, w in zip(measures, doc_widths, strict=True))),
+            None,
+        )
         if not full:
             paragraphs.extend([i] for i in block)
             continue

@@ -206,3 +206,33 @@ def test_a_code_block_that_shows_a_fence_is_fenced_with_a_longer_one() -> None:
     doc = segment_paragraphs(Document(id="a", source=Source("a", "text"), text=text))
     assert doc.paragraphs == ("Write it so:", "```python\nprint(1)\n```", "Done.")
     assert doc.paragraph_types == ("paragraph", "code", "paragraph")
+
+
+# Chinese paragraphs as a CJK mail program wraps them, at 30 characters (60 columns): no spaces, so a
+# line can end anywhere; the joined paragraph has no space where the lines met.
+ZH = [
+    "国家统计局今天发布数据显示，今年前十一个月，全国规模以上工业增加值同比增长百分之五点八，"
+    "其中制造业增长较快，高技术制造业增加值增长百分之九点一，比上月加快零点六个百分点。",
+    "专家表示，经济运行总体平稳，消费市场继续恢复，社会消费品零售总额同比增长百分之四点二，"
+    "其中网上零售额增长百分之七，下一步有关部门将继续加大政策支持力度。",
+]
+
+
+def _wrap_chars(paragraph: str, width: int) -> str:
+    return "\n".join(paragraph[i : i + width] for i in range(0, len(paragraph), width))
+
+
+@pytest.mark.parametrize("width", [20, 30, 35])
+def test_chinese_hard_wraps_are_rejoined_without_spaces(width: int) -> None:
+    assert split_paragraphs("\n\n".join(_wrap_chars(p, width) for p in ZH)) == ZH
+
+
+def test_korean_hard_wraps_are_rejoined_with_their_spaces() -> None:
+    # Hangul is as wide as Chinese, but Korean puts spaces between words: a wrap is at a space.
+    paragraph = (
+        "서울시는 6일 올해 시내버스 노선을 대폭 개편한다고 밝혔다. 시는 출퇴근 시간대 혼잡을 줄이기 위해 "
+        "간선 노선을 늘리고 지선 노선을 정비할 계획이다. 새 노선은 다음 달부터 단계적으로 시행된다."
+    )
+    wrapped = textwrap.fill(paragraph, 36)
+    assert "\n" in wrapped
+    assert split_paragraphs(wrapped + "\n\n" + wrapped) == [paragraph, paragraph]

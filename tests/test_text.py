@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import textwrap
+import unicodedata
+
 import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.config import BoilerplateConfig
 from pipeline.text import (
     CLAUSE_END,
     DOTTED_WORD,
     SENTENCE_END,
     SENTENCE_ENDS,
+    WIDE_CHAR,
+    columns,
     dotted_words,
     is_prose,
     line_info,
     prose_lines,
     squeeze_paragraph,
     squeeze_spaces,
+    unwrapped,
 )
 
 # White space as the catalogue's matching sees it (what squeeze_spaces' shortcut must agree with).
@@ -106,3 +113,46 @@ def test_a_short_chinese_sentence_reads_as_prose_and_a_menu_item_does_not() -> N
     cfg = BoilerplateConfig()
     assert is_prose(line_info("分行业看，制造业增长较快。"), cfg)
     assert not is_prose(line_info("首页"), cfg)
+
+
+def test_a_text_dump_whose_lines_line_up_is_not_unwrapped() -> None:
+    # A page's text dump: headlines of about the same length one under the other look like a wrapped
+    # paragraph, but they are a minority of its lines; only segmentation, after the boilerplate
+    # stages, may join such a run.
+    headlines = [
+        "Council approves the budget for the coming year after long talks",
+        "Storm closes the coastal road for the second time this month and",
+        "Local school wins the regional science prize for its water project",
+    ]
+    story = (
+        "The committee met on Tuesday to discuss the new budget for the coming year, and members said "
+        "the plan would raise spending on schools and roads."
+    )
+    dump = "\n\n".join(["Home\nNews\nSport", "\n".join(headlines), story, "Contact\nPrivacy\nTerms"])
+    # On their own the headlines are a wrapped paragraph; in the dump they are 3 of its 10 lines.
+    assert len(split_paragraphs("\n".join(headlines))) == 1
+    assert unwrapped(dump) == dump
+
+
+def test_unwrapped_joins_wrapped_paragraphs_and_leaves_code_and_single_lines() -> None:
+    prose = (
+        "The committee met on Tuesday to discuss the new budget for the coming year. Members said the "
+        "plan would raise spending on schools and roads by a tenth, and a final vote is expected next "
+        "month after a round of public hearings in every district."
+    )
+    code = "```\nfor row in rows:\n    print(row)\n```"
+    text = "\n\n".join(["Budget approved", textwrap.fill(prose, 60), code, textwrap.fill(prose, 60)])
+    assert unwrapped(text).split("\n\n") == ["Budget approved", prose, code, prose]
+
+
+def test_wide_characters_are_the_ones_unicode_draws_two_columns_wide() -> None:
+    # The blocks of Hangul, CJK, kana and full-width forms (wide emoji and symbols are left out).
+    blocks = [(0x1100, 0x1200), (0x2E80, 0xA500), (0xA960, 0xA980), (0xAC00, 0xD7B0), (0xF900, 0xFB00)]
+    blocks += [(0xFE10, 0xFE70), (0xFF00, 0x10000), (0x20000, 0x20100)]
+    for code in (code for start, end in blocks for code in range(start, end)):
+        ch = chr(code)
+        if unicodedata.category(ch) in ("Cn", "Cs", "Co"):
+            continue
+        assert bool(WIDE_CHAR.match(ch)) == (unicodedata.east_asian_width(ch) in "WF"), hex(code)
+    assert columns("中文 text") == 9
+    assert columns("plain") == 5

@@ -43,7 +43,7 @@ from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
 from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
-from pipeline.text import LIST_MARKER, code_fence, wrapped_prose
+from pipeline.text import LIST_MARKER, code_fence, unwrapped, wrapped_prose
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 log = logging.getLogger(__name__)
@@ -853,9 +853,13 @@ def _extract_runs(
 
 
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
-    """Replace an HTML document's markup by its main text and metadata; text documents pass through."""
-    if doc.rejected or doc.html is None:
+    """Replace an HTML document's markup by its main text and metadata; a text document's hard-wrapped
+    paragraphs become one line each (:func:`pipeline.text.unwrapped`)."""
+    if doc.rejected:
         return doc
+    if doc.html is None:
+        text = unwrapped(doc.text)
+        return doc if text == doc.text else dataclasses.replace(doc, text=text)
     try:
         with time_limit(cfg.timeout_seconds):
             tree = parse_page(doc.html)

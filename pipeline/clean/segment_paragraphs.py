@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections import Counter
-from collections.abc import Callable, Sequence
-from functools import cache
 
 import regex
 
@@ -27,14 +24,15 @@ from pipeline.document import Document, Removal, merged_removals
 from pipeline.rules.ids import BYLINE
 from pipeline.text import (
     CLAUSE_END,
-    HYPHEN_AT_END,
     LETTERS,
     LIST_MARKER,
     code_blocks,
     count_words,
+    joined_wraps,
     paragraph_lines,
     squeeze_paragraph,
     squeezed_lines,
+    vocabulary_of,
 )
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
@@ -42,7 +40,6 @@ STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 CODE = "code"
 
 _LIST_ITEM = regex.compile(r"^(?:[-*•·▪●◦‣–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
-_LEADING_WORD = regex.compile(r"^(\p{Ll}+)")
 # An HTML document's list items lose the marker the extractor wrote (text.LIST_MARKER); text documents
 # keep their bullets: there they are the document's own characters.
 _EXTRACTOR_ITEM_MARKER = regex.compile("^" + regex.escape(LIST_MARKER) + r"(?=\S)")
@@ -69,24 +66,6 @@ BYLINE_EDGE_PARAGRAPHS = 3
 # A heading is short and unpunctuated: of the 28,016 h1-h6 elements of the dev HTML pages, 94% have at
 # most 12 words (letter runs), 90% at most 11 (benchmarks/evidence.py lengths).
 HEADING_MAX_WORDS = 12
-
-
-def _join(out: str, line: str, vocabulary: Callable[[], Counter[str]]) -> str:
-    hyphen = HYPHEN_AT_END.search(out)
-    lead = _LEADING_WORD.match(line)
-    if hyphen and lead:
-        # "depart-/ment" -> "department" if the document spells it so; else "well-/known" -> "well-known".
-        joined = (hyphen.group(1) + lead.group(1)).lower()
-        return (out[:-1] if vocabulary()[joined] > 0 else out) + line
-    return f"{out} {line}"
-
-
-def _joined(lines: Sequence[str], vocabulary: Callable[[], Counter[str]]) -> str:
-    """The lines of one hard-wrapped paragraph joined back into one line."""
-    out = lines[0]
-    for line in lines[1:]:
-        out = _join(out, line, vocabulary)
-    return out
 
 
 def is_caption(text: str, words: int | None = None) -> bool:
@@ -127,14 +106,14 @@ def _split_paragraphs(text: str) -> tuple[list[str], list[int], set[int]]:
     raw = text.split("\n")
     lines = squeezed_lines(text)
     # The document's own spellings decide "depart-/ment"; counted only when a line ends in a hyphen.
-    vocabulary = cache(lambda: Counter(w.lower() for w in LETTERS.findall(text)))
+    vocabulary = vocabulary_of(text)
     paragraphs: list[str] = []
     starts: list[int] = []
     code: set[int] = set()
     done = 0  # the lines before this one are segmented
     for opening, closing in [*code_blocks(raw), (len(raw), len(raw))]:
         for group in paragraph_lines(lines[done:opening]):
-            paragraphs.append(_joined([lines[done + i] for i in group], vocabulary))
+            paragraphs.append(joined_wraps([lines[done + i] for i in group], vocabulary))
             starts.append(done + group[0])
         source = "\n".join(line.rstrip() for line in raw[opening + 1 : closing]).strip("\n")
         if source.strip():
