@@ -149,7 +149,8 @@ class LineInfo:
 #: sentence of them is one or two :func:`dotted_words` (split at its commas only), so a run of them is
 #: counted as words of two characters (Chinese words average 1.5-2 characters), as the prose and title
 #: tests need ("分行业看，制造业增长较快。", two dotted words, five by this count, is a sentence).
-UNSPACED_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+UNSPACED_CHAR = re.compile(f"[{_UNSPACED_SCRIPTS}]")
 CHARS_PER_UNSPACED_WORD = 2
 
 
@@ -160,38 +161,6 @@ def _word_count(text: str, tokens: Sequence[str]) -> int:
     spaced = sum(1 for token in tokens if not UNSPACED_CHAR.search(token))
     unspaced = len(UNSPACED_CHAR.findall(text))
     return spaced + -(-unspaced // CHARS_PER_UNSPACED_WORD)
-
-
-#: The characters of the scripts a fixed-width font draws two columns wide (Unicode's East Asian Width
-#: W and F: Hangul, CJK, kana, full-width forms), as ranges; wide emoji and symbols are left out (a
-#: column more or less on a line that holds one). tests/test_text.py checks the ranges against
-#: ``unicodedata.east_asian_width``.
-WIDE_CHAR = re.compile(
-    "[\u1100-\u115f\u2e80-\u303e\u3041-\u3247\u3250-\u4dbf\u4e00-\ua4c6\ua960-\ua97c\uac00-\ud7a3"
-    "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6b\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
-)
-
-
-def columns(line: str) -> int:
-    """The columns ``line`` takes in a fixed-width font, where a wide (CJK) character takes two: what a
-    hard wrap counts."""
-    if line.isascii():
-        return len(line)
-    return len(line) + len(WIDE_CHAR.findall(line))
-
-
-#: A character of an unspaced script or one of its punctuation marks (CJK symbols, full-width forms):
-#: a wrapper breaks between any two of them, and a wrapped line joins the next without a space. Hangul
-#: is wide but Korean puts spaces between words, so it is not one of them.
-UNSPACED_OR_MARK = re.compile(
-    "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]"
-)
-
-
-def joins_unspaced(before: str, after: str) -> bool:
-    """Whether a wrapped line ending ``before`` and the next starting ``after`` join with no space: both
-    sides are characters of an unspaced script or its marks."""
-    return bool(UNSPACED_OR_MARK.match(before[-1:])) and bool(UNSPACED_OR_MARK.match(after[:1]))
 
 
 @line_memo
@@ -235,68 +204,6 @@ def prose_lines(text: str, cfg: BoilerplateConfig, among: Iterable[int] | None =
             if is_prose(line_info(paragraph), cfg):
                 prose.update(start + i for i in group)
     return prose
-
-
-def joined_wraps(lines: Sequence[str], vocabulary: Callable[[], Counter[str]] | None = None) -> str:
-    """The lines of one hard-wrapped paragraph as one line: a space between two lines, none between
-    wide (CJK) characters, and a word broken by a hyphen joined: "depart-/ment" -> "department" where
-    the document's ``vocabulary`` (its lower-cased words, counted) spells it whole, else "well-/known"
-    -> "well-known"."""
-    out = lines[0]
-    for line in lines[1:]:
-        hyphen = HYPHEN_AT_END.search(out)
-        lead = _LEADING_WORD.match(line) if hyphen else None
-        if hyphen and lead:
-            whole = (hyphen.group(1) + lead.group(1)).lower()
-            out = (out[:-1] if vocabulary is not None and vocabulary()[whole] > 0 else out) + line
-        elif joins_unspaced(out, line):
-            out += line
-        else:
-            out += " " + line
-    return out
-
-
-def vocabulary_of(text: str) -> Callable[[], Counter[str]]:
-    """The lower-cased words of ``text``, counted when first asked for (only a line ending in a hyphen
-    needs them)."""
-    return cache(lambda: Counter(word.lower() for word in LETTERS.findall(text)))
-
-
-def unwrapped(text: str) -> str:
-    """``text`` with each hard-wrapped paragraph on one line when most of its lines (outside fenced code)
-    are lines of wrapped paragraphs, as in a mail or a text file wrapped at 72 columns; else ``text`` as
-    it is.
-
-    The boilerplate stages judge a body line by line, as a text dump has it, one paragraph a line: a
-    line of a wrapped paragraph on its own is a short line without a stop, which they take for a menu
-    item or a title. In a text dump, runs of lines that look wrapped are menus and headlines that happen
-    to line up, a minority of its lines; only segmentation, once the boilerplate is gone, joins those.
-    """
-    raw = text.split("\n")
-    lines = squeezed_lines(text)
-    blocks = code_blocks(raw)
-    groups: dict[int, list[int]] = {}  # a wrapped paragraph's lines, by its first line
-    done = 0
-    for opening, closing in [*blocks, (len(raw), len(raw))]:
-        for group in paragraph_lines(lines[done:opening]):
-            if len(group) > 1:
-                groups[done + group[0]] = [done + i for i in group]
-        done = closing + 1
-    code = {i for opening, closing in blocks for i in range(opening, closing + 1)}
-    filled = sum(1 for i, line in enumerate(lines) if line and i not in code)
-    if not _mostly_wrapped(sum(map(len, groups.values())), filled):
-        return text
-    vocabulary = vocabulary_of(text)
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        if i in groups:
-            out.append(joined_wraps([lines[j] for j in groups[i]], vocabulary))
-            i = groups[i][-1] + 1
-        else:
-            out.append(raw[i])
-            i += 1
-    return "\n".join(out)
 
 
 def _loose_block(lines: Sequence[str], i: int) -> tuple[int, int]:
@@ -375,6 +282,36 @@ def _mostly_wrapped(wrapped: int, filled: int) -> bool:
 
 # --- which lines make one paragraph -------------------------------------------------------------
 
+#: The characters of the scripts a fixed-width font draws two columns wide (Unicode's East Asian Width
+#: W and F: Hangul, CJK, kana, full-width forms), as ranges; wide emoji and symbols are left out (a
+#: column more or less on a line that holds one). tests/test_text.py checks the ranges against
+#: ``unicodedata.east_asian_width``.
+WIDE_CHAR = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u3247\u3250-\u4dbf\u4e00-\ua4c6\ua960-\ua97c\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6b\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
+
+
+def columns(line: str) -> int:
+    """The columns ``line`` takes in a fixed-width font, where a wide (CJK) character takes two: what a
+    hard wrap counts."""
+    if line.isascii():
+        return len(line)
+    return len(line) + len(WIDE_CHAR.findall(line))
+
+
+#: A character of an unspaced script or one of its punctuation marks (CJK symbols, full-width forms):
+#: a wrapper breaks between any two of them, and a wrapped line joins the next without a space. Hangul
+#: is wide but Korean puts spaces between words, so it is not one of them.
+UNSPACED_OR_MARK = re.compile(f"[{_UNSPACED_SCRIPTS}\u3000-\u303f\uff00-\uffef]")
+
+
+def joins_unspaced(before: str, after: str) -> bool:
+    """Whether a wrapped line ending ``before`` and the next starting ``after`` join with no space: both
+    sides are characters of an unspaced script or its marks."""
+    return bool(UNSPACED_OR_MARK.match(before[-1:])) and bool(UNSPACED_OR_MARK.match(after[:1]))
+
+
 #: A lower-case word broken by a hyphen at the end of a line.
 HYPHEN_AT_END = regex.compile(r"(\p{Ll}+)-$")
 _HYPHEN_BREAK = regex.compile(r"(?<=\p{L}\p{L})-")
@@ -424,8 +361,9 @@ def _first_piece(line: str, measure: Measure) -> int:
 def _fills(line: str, following: str, width: int, measure: Measure) -> bool:
     """Whether ``line`` left no room at ``width`` for the start of the line after it.
 
-    Between wide characters no space is needed, and a CJK wrapper may break one character early so that
-    no line starts with a closing mark ("。", "」"), so such a line is full within one character more.
+    Between two characters of an unspaced script no space is needed, and a CJK wrapper may break one
+    character early so that no line starts with a closing mark ("。", "」"): such a line is full within
+    one character more.
     """
     if joins_unspaced(line, following):
         return measure(line) + 2 * _first_piece(following, measure) > width
@@ -520,3 +458,65 @@ def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]
             else:
                 paragraphs.append([i])
     return paragraphs
+
+
+def joined_wraps(lines: Sequence[str], vocabulary: Callable[[], Counter[str]] | None = None) -> str:
+    """The lines of one hard-wrapped paragraph as one line: a space between two lines, none between two
+    characters of an unspaced script (:func:`joins_unspaced`), and a word broken by a hyphen joined:
+    "depart-/ment" -> "department" where the document's ``vocabulary`` (its lower-cased words, counted)
+    spells it whole, else "well-/known" -> "well-known"."""
+    out = lines[0]
+    for line in lines[1:]:
+        hyphen = HYPHEN_AT_END.search(out)
+        lead = _LEADING_WORD.match(line) if hyphen else None
+        if hyphen and lead:
+            whole = (hyphen.group(1) + lead.group(1)).lower()
+            out = (out[:-1] if vocabulary is not None and vocabulary()[whole] > 0 else out) + line
+        elif joins_unspaced(out, line):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def vocabulary_of(text: str) -> Callable[[], Counter[str]]:
+    """The lower-cased words of ``text``, counted when first asked for (only a line ending in a hyphen
+    needs them)."""
+    return cache(lambda: Counter(word.lower() for word in LETTERS.findall(text)))
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with each hard-wrapped paragraph on one line when most of its lines (outside fenced code)
+    are lines of wrapped paragraphs, as in a mail or a text file wrapped at 72 columns; else ``text`` as
+    it is.
+
+    The boilerplate stages judge a body line by line, as a text dump has it, one paragraph a line: a
+    line of a wrapped paragraph on its own is a short line without a stop, which they take for a menu
+    item or a title. In a text dump, runs of lines that look wrapped are menus and headlines that happen
+    to line up, a minority of its lines; only segmentation, once the boilerplate is gone, joins those.
+    """
+    raw = text.split("\n")
+    lines = squeezed_lines(text)
+    blocks = code_blocks(raw)
+    groups: dict[int, list[int]] = {}  # a wrapped paragraph's lines, by its first line
+    done = 0
+    for opening, closing in [*blocks, (len(raw), len(raw))]:
+        for group in paragraph_lines(lines[done:opening]):
+            if len(group) > 1:
+                groups[done + group[0]] = [done + i for i in group]
+        done = closing + 1
+    code = {i for opening, closing in blocks for i in range(opening, closing + 1)}
+    filled = sum(1 for i, line in enumerate(lines) if line and i not in code)
+    if not _mostly_wrapped(sum(map(len, groups.values())), filled):
+        return text
+    vocabulary = vocabulary_of(text)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if i in groups:
+            out.append(joined_wraps([lines[j] for j in groups[i]], vocabulary))
+            i = groups[i][-1] + 1
+        else:
+            out.append(raw[i])
+            i += 1
+    return "\n".join(out)
