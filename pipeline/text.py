@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import TypeVar
 
 import regex
@@ -465,18 +466,20 @@ def joined_wraps(lines: Sequence[str], vocabulary: Callable[[], Counter[str]] | 
     characters of an unspaced script (:func:`joins_unspaced`), and a word broken by a hyphen joined:
     "depart-/ment" -> "department" where the document's ``vocabulary`` (its lower-cased words, counted)
     spells it whole, else "well-/known" -> "well-known"."""
-    out = lines[0]
-    for line in lines[1:]:
-        hyphen = HYPHEN_AT_END.search(out)
+    # Each line is read against the one before it, never against what is joined so far: a paragraph of
+    # many thousand lines (a hex dump whose lines all look full) takes time in proportion to its length.
+    parts = [lines[0]]
+    for previous, line in pairwise(lines):
+        hyphen = HYPHEN_AT_END.search(previous)
         lead = _LEADING_WORD.match(line) if hyphen else None
         if hyphen and lead:
             whole = (hyphen.group(1) + lead.group(1)).lower()
-            out = (out[:-1] if vocabulary is not None and vocabulary()[whole] > 0 else out) + line
-        elif joins_unspaced(out, line):
-            out += line
-        else:
-            out += " " + line
-    return out
+            if vocabulary is not None and vocabulary()[whole] > 0:
+                parts[-1] = previous[:-1]
+        elif not joins_unspaced(previous, line):
+            parts.append(" ")
+        parts.append(line)
+    return "".join(parts)
 
 
 def vocabulary_of(text: str) -> Callable[[], Counter[str]]:

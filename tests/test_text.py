@@ -10,6 +10,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pipeline.text as text_module
 from pipeline.clean.segment_paragraphs import split_paragraphs
 from pipeline.config import BoilerplateConfig
 from pipeline.text import (
@@ -156,3 +157,20 @@ def test_wide_characters_are_the_ones_unicode_draws_two_columns_wide() -> None:
         assert bool(WIDE_CHAR.match(ch)) == (unicodedata.east_asian_width(ch) in "WF"), hex(code)
     assert columns("中文 text") == 9
     assert columns("plain") == 5
+
+
+def test_a_long_wrapped_paragraph_is_joined_reading_each_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A hex dump's lines all look full: one wrapped paragraph of 5,000 lines. Looking for a hyphen at the
+    # end of everything joined so far, at every line, made the join quadratic (20,000 such lines: 4 s).
+    read: list[int] = []
+    hyphen_at_end = text_module.HYPHEN_AT_END
+
+    class Recording:
+        def search(self, line: str) -> object:
+            read.append(len(line))
+            return hyphen_at_end.search(line)
+
+    monkeypatch.setattr(text_module, "HYPHEN_AT_END", Recording())
+    lines = [" ".join(f"{(i * 24 + j) % 256:02x}" for j in range(24))[:71] for i in range(5000)]
+    assert unwrapped("\n".join(lines)) == " ".join(lines)
+    assert max(read) <= 71
