@@ -24,7 +24,8 @@ T = TypeVar("T")
 # --- words ---------------------------------------------------------------------------------------
 
 # A word starts with a letter or a digit and goes on with letters, digits, apostrophes and hyphens:
-# what metadata.word_count, the quality signals and the no_text floor count.
+# what the quality signals count, and (Chinese and Japanese by their length, see count_words)
+# metadata.word_count and the no_text floor.
 WORD_START = r"[\p{L}\p{N}]"
 WORD_REST = r"[\p{L}\p{N}'’-]"
 WORD = regex.compile(WORD_START + WORD_REST + "*")
@@ -47,9 +48,29 @@ LETTERS = regex.compile(r"\p{L}+")
 TOKEN = regex.compile(r"\w+")
 
 
-def count_words(text: str) -> int:
-    """The number of words of ``text``, as ``metadata.word_count`` counts them."""
-    return len(WORD.findall(text))
+#: Characters of the scripts written without spaces between words (Han, Hiragana, Katakana): the
+#: patterns above find a sentence of them as one or two words (split at its commas only), so a run of
+#: them is counted as words of two characters (Chinese words average 1.5-2 characters). The prose and
+#: title tests need it ("分行业看，制造业增长较快。", two dotted words, six by this count, is a sentence),
+#: and so does a reader of ``metadata.word_count`` (a review "质量很好，物流很快。" is no two-word text).
+_UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+UNSPACED_CHAR = re.compile(f"[{_UNSPACED_SCRIPTS}]")
+CHARS_PER_UNSPACED_WORD = 2
+
+
+def _word_count(text: str, tokens: Sequence[str]) -> int:
+    """How many words ``tokens`` (the words of ``text``) hold, unspaced scripts counted by their length."""
+    if text.isascii() or not UNSPACED_CHAR.search(text):
+        return len(tokens)
+    spaced = sum(1 for token in tokens if not UNSPACED_CHAR.search(token))
+    unspaced = len(UNSPACED_CHAR.findall(text))
+    return spaced + -(-unspaced // CHARS_PER_UNSPACED_WORD)
+
+
+def count_words(text: str, words: Sequence[str] | None = None) -> int:
+    """The number of words of ``text``, as ``metadata.word_count`` counts them: its :data:`WORD` matches
+    (``words``, when the caller has them), Chinese and Japanese counted by their length."""
+    return _word_count(text, WORD.findall(text) if words is None else words)
 
 
 # --- sentence ends ------------------------------------------------------------------------------
@@ -144,24 +165,6 @@ class LineInfo:
     terminal: bool
     #: The words themselves (:func:`dotted_words`), for the measures that need more than their number.
     tokens: Sequence[str] = ()
-
-
-#: Characters of the scripts written without spaces between words (Han, Hiragana, Katakana): a
-#: sentence of them is one or two :func:`dotted_words` (split at its commas only), so a run of them is
-#: counted as words of two characters (Chinese words average 1.5-2 characters), as the prose and title
-#: tests need ("分行业看，制造业增长较快。", two dotted words, five by this count, is a sentence).
-_UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-UNSPACED_CHAR = re.compile(f"[{_UNSPACED_SCRIPTS}]")
-CHARS_PER_UNSPACED_WORD = 2
-
-
-def _word_count(text: str, tokens: Sequence[str]) -> int:
-    """How many words ``tokens`` (the line's dotted words) hold, unspaced scripts counted by their length."""
-    if text.isascii() or not UNSPACED_CHAR.search(text):
-        return len(tokens)
-    spaced = sum(1 for token in tokens if not UNSPACED_CHAR.search(token))
-    unspaced = len(UNSPACED_CHAR.findall(text))
-    return spaced + -(-unspaced // CHARS_PER_UNSPACED_WORD)
 
 
 @line_memo

@@ -101,3 +101,13 @@ def test_a_hard_wrapped_chinese_text_keeps_every_paragraph() -> None:
     doc = clean_document("\n\n".join(_wrap_chars(p, 30) for p in ZH) + "\n", format="text")
     assert list(doc.paragraphs) == ZH
     assert not doc.removed
+
+
+@pytest.mark.parametrize("review", ["质量很好，物流很快。", "とても良い商品でした。", "Great kettle, buy it"])
+def test_a_short_review_is_kept_in_any_script(review: str) -> None:
+    # Chinese and Japanese put no spaces between words: counted as runs of letters, this review was two
+    # words and a no_text reject; two characters count as a word.
+    doc = clean_document(review, format="text")
+    assert doc.rejection is None
+    assert doc.text == review
+    assert doc.metadata["word_count"] >= 4

@@ -20,6 +20,7 @@ from pipeline.text import (
     SENTENCE_ENDS,
     WIDE_CHAR,
     columns,
+    count_words,
     dotted_words,
     is_prose,
     line_info,
@@ -174,3 +175,11 @@ def test_a_long_wrapped_paragraph_is_joined_reading_each_line_once(monkeypatch: 
     lines = [" ".join(f"{(i * 24 + j) % 256:02x}" for j in range(24))[:71] for i in range(5000)]
     assert unwrapped("\n".join(lines)) == " ".join(lines)
     assert max(read) <= 71
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("The committee met on Tuesday.", 5), ("质量很好，物流很快。", 4), ("Kindle for PCを使う", 4), ("", 0)],
+)
+def test_count_words_counts_chinese_and_japanese_by_their_length(text: str, words: int) -> None:
+    assert count_words(text) == words

@@ -26,7 +26,7 @@ from pipeline.rules.ids import (
     TAXONOMY_TAGS,
     TITLE_HEADING,
 )
-from pipeline.text import WORD
+from pipeline.text import WORD, count_words
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 
@@ -82,7 +82,7 @@ def tag_metadata(doc: Document) -> Document:
         dateline=dateline,
         categories=categories,
         tags=tags,
-        word_count=len(words),
+        word_count=count_words(doc.text, words),
         char_count=len(doc.text),
         content_hash=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
         encoding_fixes=list(meta.get("encoding_fixes") or []),
