@@ -313,7 +313,13 @@ UNSPACED_OR_MARK = re.compile(f"[{_UNSPACED_SCRIPTS}\u3000-\u303f\uff00-\uffef]"
 def joins_unspaced(before: str, after: str) -> bool:
     """Whether a wrapped line ending ``before`` and the next starting ``after`` join with no space: both
     sides are characters of an unspaced script or its marks."""
-    return bool(UNSPACED_OR_MARK.match(before[-1:])) and bool(UNSPACED_OR_MARK.match(after[:1]))
+    # No such character lies below U+3000: most lines are answered by comparing two characters.
+    return (
+        before[-1:] >= "\u3000"
+        and after[:1] >= "\u3000"
+        and bool(UNSPACED_OR_MARK.match(before[-1]))
+        and bool(UNSPACED_OR_MARK.match(after[0]))
+    )
 
 
 #: A lower-case word broken by a hyphen at the end of a line.
@@ -357,7 +363,7 @@ Measure = Callable[[str], int]
 def _first_piece(line: str, measure: Measure) -> int:
     """What a greedy wrapper would have tried to fit on the line before: the first word, or the first
     character when the line starts in an unspaced script."""
-    if UNSPACED_OR_MARK.match(line[:1]):
+    if line[:1] >= "\u3000" and UNSPACED_OR_MARK.match(line):
         return measure(line[0])
     return max(_first_chunk(line), 1)
 
@@ -444,14 +450,16 @@ def paragraph_lines(lines: Sequence[str], loose: bool = False) -> list[list[int]
             blocks.append([])
     texts = [[lines[i] for i in block] for block in blocks]
     # Wide characters make the two measures differ; on other text one pass is enough.
-    measures: tuple[Measure, ...] = (len, columns) if any(map(WIDE_CHAR.search, lines)) else (len,)
+    measures: tuple[Measure, ...] = (len, columns) if WIDE_CHAR.search("".join(lines)) else (len,)
     doc_widths = [None if loose else wrap_width(texts, measure) for measure in measures]
     paragraphs: list[list[int]] = []
     for block, text in zip(blocks, texts, strict=True):
-        full = next(
-            filter(None, (wrapped_lines(text, w, m) for m, w in zip(measures, doc_widths, strict=True))),
-            None,
-        )
+        full = None
+        if len(block) > 1:  # most blocks of a text dump are one line, never a wrap
+            for measure, width in zip(measures, doc_widths, strict=True):
+                full = wrapped_lines(text, width, measure)
+                if full:
+                    break
         if not full:
             paragraphs.extend([i] for i in block)
             continue
@@ -471,6 +479,8 @@ def joined_wraps(lines: Sequence[str], vocabulary: Callable[[], Counter[str]] | 
     spells it whole, else "well-/known" -> "well-known"."""
     # Each line is read against the one before it, never against what is joined so far: a paragraph of
     # many thousand lines (a hex dump whose lines all look full) takes time in proportion to its length.
+    if len(lines) == 1:
+        return lines[0]
     parts = [lines[0]]
     for previous, line in pairwise(lines):
         hyphen = HYPHEN_AT_END.search(previous)
