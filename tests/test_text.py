@@ -183,3 +183,22 @@ def test_a_long_wrapped_paragraph_is_joined_reading_each_line_once(monkeypatch: 
 )
 def test_count_words_counts_chinese_and_japanese_by_their_length(text: str, words: int) -> None:
     assert count_words(text) == words
+
+
+_WORDS = st.sampled_from(["alpha", "well-", "known", "de-", "gamma", "中文", "字。", "，", "ｱｲ", "end."])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_WORDS, min_size=1, max_size=60), min_size=1, max_size=6),
+    st.integers(min_value=30, max_value=110),
+    st.sampled_from(["\n\n", "\n"]),
+)
+def test_unwrapped_loses_no_character(paragraphs: list[list[str]], width: int, separator: str) -> None:
+    """Whatever it joins, unwrapped keeps every character but white space and a mended hyphen."""
+    text = separator.join(textwrap.fill(" ".join(words), width) for words in paragraphs)
+
+    def letters(t: str) -> str:
+        return "".join(t.split()).replace("-", "")
+
+    assert letters(unwrapped(text)) == letters(text)
