@@ -77,8 +77,8 @@ def count_words(text: str, words: Sequence[str] | None = None) -> int:
 
 #: Characters that end a sentence, Latin and CJK.
 SENTENCE_STOPS = (".", "!", "?", "…", "。", "！", "？")
-#: Closing quotes and brackets that may follow a sentence's last stop.
-CLOSERS = "'\"”’»)]"
+#: Closing quotes and brackets that may follow a sentence's last stop, Latin and CJK ("…したい。」").
+CLOSERS = "'\"”’»)]」』）】〕〉》"
 
 
 def _char_class(chars: str) -> str:
@@ -90,9 +90,9 @@ _STOP_CLASS = _char_class("".join(SENTENCE_STOPS))
 _CLOSER_CLASS = _char_class(CLOSERS)
 #: A line that ends a sentence: a stop, any closers, then only white space.
 SENTENCE_END = regex.compile(f"[{_STOP_CLASS}][{_CLOSER_CLASS}]*\\s*$")
-#: A paragraph that ends a sentence or opens what follows (a stop or a colon, then any closers): not a
-#: heading, and not the open end of a hard-wrapped line.
-CLAUSE_END = regex.compile(f"[{_STOP_CLASS}:][{_CLOSER_CLASS}]*$")
+#: A paragraph that ends a sentence or opens what follows (a stop or a colon, Latin or full-width, then
+#: any closers): not a heading, and not the open end of a hard-wrapped line.
+CLAUSE_END = regex.compile(f"[{_STOP_CLASS}:：][{_CLOSER_CLASS}]*$")
 #: Every sentence end in a text (stops, closers, then white space or the end).
 SENTENCE_ENDS = regex.compile(f"[{_STOP_CLASS}]+[{_CLOSER_CLASS}]*(?=\\s|$)")
 

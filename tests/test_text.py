@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pipeline.text as text_module
-from pipeline.clean.segment_paragraphs import split_paragraphs
+from pipeline.clean.segment_paragraphs import paragraph_type, split_paragraphs
 from pipeline.config import BoilerplateConfig
 from pipeline.text import (
     CLAUSE_END,
@@ -202,3 +202,17 @@ def test_unwrapped_loses_no_character(paragraphs: list[list[str]], width: int, s
         return "".join(t.split()).replace("-", "")
 
     assert letters(unwrapped(text)) == letters(text)
+
+
+@pytest.mark.parametrize(
+    ("line", "terminal"),
+    [("「引き続き注意が必要だ。」", True), ("他说：“有信心完成全年目标。”", True), ("（记者 王明）", False)],
+)
+def test_cjk_closing_brackets_may_follow_a_sentence_end(line: str, terminal: bool) -> None:
+    assert line_info(line).terminal is terminal
+
+
+def test_a_line_ending_in_a_full_width_colon_opens_what_follows() -> None:
+    assert CLAUSE_END.search("他说：")
+    assert paragraph_type("他说：") == "paragraph"
+    assert paragraph_type("“数字”赋能农业") == "heading"
