@@ -1091,3 +1091,21 @@ def test_many_pieces_of_a_line_cost_a_bounded_search(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(extract_text_module, "norm_line", lambda line: squeezed.append(line) or line.strip())
     assert source_wraps_joined(text, page) == text
     assert len(squeezed) <= JOIN_SEARCH_BUDGET + 2 * 4000  # the walks, and each piece's own squeeze
+
+
+def test_pages_are_parsed_with_element_classes_chosen_in_c_and_trafilatura_keeps_its_parser() -> None:
+    # lxml.html's class lookup is a Python call for every element object made (form fields get their own
+    # classes); the pipeline's parser picks HtmlElement in C, for the tree and its copies.
+    import copy
+
+    import lxml.html
+    import trafilatura.utils
+
+    before = trafilatura.utils.HTML_PARSER
+    page = "<html><head><title>T</title></head><body><form><input name='q'></form><p>Text.</p></body></html>"
+    tree = extract_text_module.parse_page(page)
+    assert {type(element) for element in tree.iter()} == {lxml.html.HtmlElement}
+    assert type(copy.deepcopy(tree).find(".//input")) is lxml.html.HtmlElement
+    # trafilatura's own parser is the same object, with lxml.html's classes, for its other users.
+    assert trafilatura.utils.HTML_PARSER is before
+    assert type(lxml.html.fromstring(page, parser=before).find(".//input")) is lxml.html.InputElement
