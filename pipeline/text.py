@@ -521,7 +521,7 @@ def unwrapped(text: str) -> str:
             if len(group) > 1:
                 groups[done + group[0]] = [done + i for i in group]
         done = closing + 1
-    code = {i for opening, closing in blocks for i in range(opening, closing + 1)}
+    code = code_lines(raw)
     filled = sum(1 for i, line in enumerate(lines) if line and i not in code)
     if not _mostly_wrapped(sum(map(len, groups.values())), filled):
         return text

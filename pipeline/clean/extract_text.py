@@ -188,9 +188,10 @@ def parse_page(html: str) -> Any:
 
 # trafilatura's parser with lxml's default element classes chosen in C: lxml.html's own lookup, a Python
 # method that gives form fields their own classes, runs for every element object the extractors create
-# (5,000 a page, about 5% of extraction's CPU). Neither trafilatura nor the pipeline uses the form
-# classes' extras; the elements are lxml.html's HtmlElement as before, and a copy of the tree keeps
-# the parser. trafilatura's own parser is left as it is, for its other users.
+# (some 5,000 a page; without it extraction takes about 0.96 of its CPU, docs/benchmarks.md). Neither
+# trafilatura nor the pipeline uses the form classes' extras; the elements are lxml.html's HtmlElement
+# as before, and a copy of the tree keeps the parser. trafilatura's own parser is left as it is, for its
+# other users.
 _PAGE_PARSER = trafilatura.utils.HTML_PARSER.copy()
 _PAGE_PARSER.set_element_class_lookup(
     etree.ElementDefaultClassLookup(
