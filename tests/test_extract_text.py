@@ -184,6 +184,28 @@ def test_page_saved_without_html_and_head_is_extracted(page: str) -> None:
     assert "Sentence 0 of the article" in doc.text and "Sentence 11 of the article" in doc.text
 
 
+@pytest.mark.parametrize(
+    ("style", "shown"),
+    [
+        ("overflow: hidden;", True),
+        ("max-height: 40em; overflow-x: hidden !important", True),
+        ("visibility: hidden", False),
+        ("overflow: hidden; display:none", False),
+    ],
+)
+def test_an_element_that_clips_its_overflow_is_extracted(style: str, shown: bool) -> None:
+    """trafilatura discards an element whose style holds "hidden"; ``overflow: hidden`` shows it."""
+    code = "- name: Update web servers\n  hosts: webservers\n  become: true"
+    page = (
+        f"<html><head><title>Playbooks</title></head><body><article><p>{BODY}</p>"
+        f'<div style="{style}"><pre><code>{code}</code></pre><p>Tasks run in order from top to bottom, '
+        f"in each play and across the plays of one playbook.</p></div><p>{BODY}</p></article></body></html>"
+    )
+    doc = clean_document(page, format="html")
+    assert ("hosts: webservers" in doc.text) is shown
+    assert ("Tasks run in order from top to bottom" in doc.text) is shown
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     text = "Le café « naïve » coûte 3 € – “vraiment” – à Paris, déjà célèbre pour ses œuvres."
     page = (

@@ -216,6 +216,21 @@ def _parser_for_pages() -> Iterator[None]:
             trafilatura.utils.HTML_PARSER = own
 
 
+# trafilatura discards every element whose ``style`` holds the word "hidden" (its OVERALL_DISCARD_XPATH),
+# and ``overflow: hidden`` holds it: a declaration that clips what overflows an element and shows the
+# element itself (a code block, a card, a slider; 36 of the 1,797 dev pages hold more than 200
+# characters of text in such an element). The declaration is taken out of the style before extraction;
+# ``visibility: hidden`` and ``display: none`` stay, and so does the element's discard.
+_OVERFLOW_HIDDEN = regex.compile(r"overflow(?:-[xy])?\s*:\s*hidden\s*(?:!important\s*)?;?", regex.IGNORECASE)
+_STYLED_HIDDEN = etree.XPath("//*[contains(@style, 'hidden')]")
+
+
+def overflow_shown(tree: Any) -> None:
+    """Take ``overflow: hidden`` out of the ``style`` of the page's elements (see above), in place."""
+    for element in _STYLED_HIDDEN(tree):
+        element.set("style", _OVERFLOW_HIDDEN.sub("", element.get("style")))
+
+
 def page_lines(tree: Any) -> list[str]:
     """The visible text of a parsed page as lines, in document order.
 
@@ -899,6 +914,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             tree = parse_page(doc.html)
             if tree is None:
                 return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
+            overflow_shown(tree)
             lines = page_lines(tree)
             # The page's lines as a browser shows them, PHP's error messages included, for the log of
             # what is dropped; the extractors read the page without them.
