@@ -1,21 +1,24 @@
-"""Leave-one-set-out evaluation of the HTML path's tuned settings: the second opinion's thresholds.
+"""Leave-one-set-out evaluation of the HTML path's tuned settings: the second opinion's thresholds and
+the loose-text recall run's.
 
 The settings of ``pipeline/clean/second_opinion.py`` (``[extract] second_opinion_doubt``,
-``_containment``, ``_ratio``) decide, page by page, between our extraction and readability-lxml's text.
-Every dev page is extracted once with the second opinion off; the decision's inputs (the text kept, the
-page lines left out) are kept, and wherever some setting of ``GRID`` could ask for it, readability-lxml's
-text is made once too. Both candidates go through the later per-document stages (encoding repair,
-boilerplate, segmentation) and are scored per page with the eval sets' scorer. A setting's score on a set
-is then computed without running anything again: each page takes the candidate that
-``pipeline.clean.second_opinion``'s own functions pick under that setting (bow F1 averaged over pages;
+``_containment``, ``_ratio``) decide, page by page, between our extraction and readability-lxml's text;
+``loose_text_recall_doubt`` decides whether a page whose text is trafilatura's gathering of loose
+paragraphs is extracted again with favor_recall (kept where the second opinion's test accepts it, before
+readability is asked). Every dev page is extracted once with both off; the decisions' inputs (the text
+kept, the page lines left out) are kept, and wherever some setting of ``GRID`` could ask for them, the
+recall run's text and readability-lxml's text are made once too. Each candidate goes through the later
+per-document stages (encoding repair, boilerplate, segmentation) and is scored per page with the eval
+sets' scorer. A setting's score on a set is then computed without running anything again: each page takes
+the candidate that the pipeline's own functions pick under that setting (bow F1 averaged over pages;
 snippet F1 from the summed snippet counts).
 
-For each dev set S, the setting with the best mean gain over the other sets (against the second opinion
-off; ties go to the setting that asks readability on fewer pages) is the one "tuned without S"; its
-score on S is S's held-out score. The shipped setting is the one tuned on all sets; its score on S is
-the in-sample score. Corpus-level steps (learned boilerplate, duplicates) are left out here, so these
-scores differ slightly from a full run; ``benchmarks/quality.py --held-out`` runs the pipeline itself
-with each rotation's setting.
+For each dev set S, the setting with the best mean gain over the other sets (against both off; ties go to
+the setting that makes fewer extra runs) is the one "tuned without S"; its score on S is S's held-out
+score. The shipped setting is the one tuned on all sets; its score on S is the in-sample score.
+Corpus-level steps (learned boilerplate, duplicates) are left out here, so these scores differ slightly
+from a full run; ``benchmarks/quality.py --held-out`` runs the pipeline itself with each rotation's
+setting.
 
     python benchmarks/heldout.py [--eval ../shared/eval] [--workers 2]
 """
@@ -55,21 +58,34 @@ from pipeline.document import Source  # noqa: E402
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 DEV_SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval", "cleaneval-dev")
 SHIPPED = ExtractConfig()
-OFF = dataclasses.replace(SHIPPED, second_opinion_doubt=0.0)
-# The settings swept. A doubt below 1.5 asks readability on about a fifth of the dev pages, which the
-# speed budget (1.3x trafilatura alone) does not allow.
-GRID: tuple[ExtractConfig, ...] = (
-    OFF,
+OFF = dataclasses.replace(SHIPPED, second_opinion_doubt=0.0, loose_text_recall_doubt=0.0)
+# The settings swept. A second-opinion doubt below 1.5 asks readability on about a fifth of the dev
+# pages, which the speed budget (1.3x trafilatura alone) does not allow; a recall doubt of 0.1 makes the
+# recall run on about 9% of them.
+_SECOND_OPINIONS: tuple[dict[str, float], ...] = (
+    {"second_opinion_doubt": 0.0},
     *(
-        dataclasses.replace(
-            SHIPPED, second_opinion_doubt=doubt, second_opinion_containment=share, second_opinion_ratio=ratio
-        )
+        {"second_opinion_doubt": doubt, "second_opinion_containment": share, "second_opinion_ratio": ratio}
         for doubt in (1.5, 2.0, 3.0)
         for share in (0.8, 0.9)
         for ratio in (1.5, 2.0, 3.0)
     ),
 )
+_RECALL_DOUBTS = (0.0, 0.1, 0.25, 0.4, 0.5, 0.75, 1.0)
+GRID: tuple[ExtractConfig, ...] = tuple(
+    dataclasses.replace(OFF, loose_text_recall_doubt=recall, **opinion)
+    for recall in _RECALL_DOUBTS
+    for opinion in _SECOND_OPINIONS
+)
 _LEAST_DOUBT = min(cfg.second_opinion_doubt for cfg in GRID if cfg.second_opinion_doubt > 0)
+_LEAST_RECALL_DOUBT = min(cfg.loose_text_recall_doubt for cfg in GRID if cfg.loose_text_recall_doubt > 0)
+# The recall run at its least doubt, its text always accepted: the text it would give, when it runs.
+_FORCED_RECALL = dataclasses.replace(
+    OFF,
+    loose_text_recall_doubt=_LEAST_RECALL_DOUBT,
+    second_opinion_containment=0.0,
+    second_opinion_ratio=1.0,
+)
 
 
 @dataclass
@@ -81,18 +97,24 @@ class Page:
     kept: str
     left_out: list[str]
     other: str | None  # readability-lxml's text, where some setting could ask for it
-    articles: list[str]  # the texts of the page's <article> and <main> elements, where other is
+    articles: list[str]  # the texts of the page's <article> and <main> elements, where other or recalled is
     ours_score: Any  # bow F1 (float) or snippet counts (tp, fp, fn, tn); None: no gold tokens
     other_score: Any
+    recalled: str | None = None  # the recall run's text, where some setting could make the run
+    recalled_left_out: list[str] = dataclasses.field(default_factory=list)
+    recalled_score: Any = None
 
 
 def setting_label(cfg: ExtractConfig) -> str:
     """A setting as its config lines would give it."""
+    recall = "recall off"
+    if cfg.loose_text_recall_doubt > 0:
+        recall = f"recall doubt {cfg.loose_text_recall_doubt:g}"
     if cfg.second_opinion_doubt <= 0:
-        return "off"
+        return f"second opinion off, {recall}"
     return (
         f"doubt {cfg.second_opinion_doubt:g}, containment {cfg.second_opinion_containment:g}, "
-        f"ratio {cfg.second_opinion_ratio:g}"
+        f"ratio {cfg.second_opinion_ratio:g}, {recall}"
     )
 
 
@@ -102,6 +124,7 @@ def setting_toml(cfg: ExtractConfig) -> str:
         f"second_opinion_doubt = {cfg.second_opinion_doubt}\n"
         f"second_opinion_containment = {cfg.second_opinion_containment}\n"
         f"second_opinion_ratio = {cfg.second_opinion_ratio}\n"
+        f"loose_text_recall_doubt = {cfg.loose_text_recall_doubt}\n"
     )
 
 
@@ -130,7 +153,8 @@ def _init() -> None:
 
 
 def candidates(job: tuple[str, str, dict]) -> Page:
-    """One page through extraction (second opinion off) and, where it may be asked, readability."""
+    """One page through extraction (both off) and, where some setting may make them, the recall run and
+    readability."""
     eval_dir, name, gold = Path(job[0]), job[1], job[2]
     path = eval_dir / name / "html" / f"{gold['id']}.html.gz"
     item = RawItem(
@@ -143,18 +167,42 @@ def candidates(job: tuple[str, str, dict]) -> Page:
         score = _page_score(eval_dir, gold, "")
         return Page(name, gold["id"], "", [], None, [], score, score)
     kept = extracted.text
-    left_out = [r.text for r in extracted.removed if r.rule == RULE_NOT_MAIN]
+    left_out = _left_out(extracted)
     ours = _final_text(extracted)
+    recalled, recalled_left_out, recalled_score = None, [], None
+    forced = extract_text(doc, _FORCED_RECALL)
+    if not forced.rejected and forced.text != kept:
+        recalled, recalled_left_out = forced.text, _left_out(forced)
+        recalled_score = _page_score(eval_dir, gold, _final_text(forced))
     other, articles = None, []
-    if doubtful(kept, left_out, dataclasses.replace(OFF, second_opinion_doubt=_LEAST_DOUBT)):
+    if doubtful(kept, left_out, _LEAST_DOUBT) or (
+        recalled is not None and doubtful(recalled, recalled_left_out, _LEAST_DOUBT)
+    ):
         try:
             other = readability_text(html, page_lines)
         except Exception:  # noqa: BLE001 - as in the pipeline: no second opinion on this page
             other = None
+    if other is not None or recalled is not None:
         articles = article_texts(parse_page(html), page_lines)
     other_final = _final_text(dataclasses.replace(extracted, text=other)) if other else ours
     ours_score, other_score = _page_score(eval_dir, gold, ours), _page_score(eval_dir, gold, other_final)
-    return Page(name, gold["id"], kept, left_out, other, articles, ours_score, other_score)
+    return Page(
+        name,
+        gold["id"],
+        kept,
+        left_out,
+        other,
+        articles,
+        ours_score,
+        other_score,
+        recalled,
+        recalled_left_out,
+        recalled_score,
+    )
+
+
+def _left_out(extracted: Any) -> list[str]:
+    return [r.text for r in extracted.removed if r.rule == RULE_NOT_MAIN]
 
 
 def collect(eval_dir: Path, workers: int, sets: Sequence[str] = DEV_SETS) -> list[Page]:
@@ -165,18 +213,44 @@ def collect(eval_dir: Path, workers: int, sets: Sequence[str] = DEV_SETS) -> lis
         return list(pool.imap(candidates, jobs, chunksize=4))
 
 
-def takes_other(page: Page, cfg: ExtractConfig) -> bool:
-    """Whether the pipeline under ``cfg`` takes readability's text on this page (second_opinion's test)."""
+def takes_recall(page: Page, cfg: ExtractConfig) -> bool:
+    """Whether the pipeline under ``cfg`` keeps the recall run's text on this page."""
     return (
-        page.other is not None
-        and doubtful(page.kept, page.left_out, cfg)
-        and accepts(page.kept, page.other, page.articles, cfg)
+        page.recalled is not None
+        and doubtful(page.kept, page.left_out, cfg.loose_text_recall_doubt)
+        and accepts(page.kept, page.recalled, page.articles, cfg)
     )
+
+
+def _judged(page: Page, cfg: ExtractConfig) -> tuple[str, list[str], bool]:
+    """The text the second opinion judges under ``cfg`` (the recall run's if kept), its lines left out,
+    and whether it is the recall run's."""
+    if takes_recall(page, cfg):
+        return page.recalled or "", page.recalled_left_out, True
+    return page.kept, page.left_out, False
+
+
+def choice(page: Page, cfg: ExtractConfig) -> tuple[bool, bool]:
+    """(recall run's text kept, readability's text kept) on this page under ``cfg``."""
+    kept, left_out, recall = _judged(page, cfg)
+    other = (
+        page.other is not None
+        and doubtful(kept, left_out, cfg.second_opinion_doubt)
+        and accepts(kept, page.other, page.articles, cfg)
+    )
+    return recall, other
+
+
+def _chosen_score(page: Page, cfg: ExtractConfig) -> Any:
+    recall, other = choice(page, cfg)
+    if other:
+        return page.other_score
+    return page.recalled_score if recall else page.ours_score
 
 
 def set_score(pages: Iterable[Page], cfg: ExtractConfig) -> float:
     """A set's score under ``cfg``: mean bow F1 over pages, or snippet F1 from the summed counts."""
-    scores = [p.other_score if takes_other(p, cfg) else p.ours_score for p in pages]
+    scores = [_chosen_score(p, cfg) for p in pages]
     scores = [s for s in scores if s is not None]
     if scores and isinstance(scores[0], tuple):
         tp, fp, fn = (sum(s[i] for s in scores) for i in range(3))
@@ -185,8 +259,15 @@ def set_score(pages: Iterable[Page], cfg: ExtractConfig) -> float:
 
 
 def asked(pages: Iterable[Page], cfg: ExtractConfig) -> int:
-    """How many pages ``cfg`` asks readability on."""
-    return sum(1 for p in pages if p.kept and doubtful(p.kept, p.left_out, cfg))
+    """How many extra runs ``cfg`` makes: recall runs and readability asked."""
+    runs = 0
+    for p in pages:
+        if not p.kept:
+            continue
+        runs += p.recalled is not None and doubtful(p.kept, p.left_out, cfg.loose_text_recall_doubt)
+        kept, left_out, _ = _judged(p, cfg)
+        runs += doubtful(kept, left_out, cfg.second_opinion_doubt)
+    return runs
 
 
 def tune(by_set: dict[str, list[Page]], sets: Sequence[str]) -> ExtractConfig:
@@ -219,7 +300,8 @@ def rotations(pages: list[Page]) -> dict[str, Any]:
             "held_out_setting": setting_label(held),
             "held_out_config": setting_toml(held) if held != SHIPPED else None,
             "asked": asked(by_set[name], SHIPPED),
-            "taken": sum(1 for p in by_set[name] if takes_other(p, SHIPPED)),
+            "recalled": sum(1 for p in by_set[name] if choice(p, SHIPPED)[0]),
+            "taken": sum(1 for p in by_set[name] if choice(p, SHIPPED)[1]),
             "pages": len(by_set[name]),
         }
     table["shipped"] = setting_label(SHIPPED)
@@ -231,13 +313,15 @@ def format_rotations(table: dict[str, Any]) -> str:
     lines = [
         f"Shipped: {table['shipped']}; tuned on all four sets: {table['tuned_on_all']}.",
         "",
-        "| set | off | in-sample | held-out | tuned without this set | asked / taken / pages |",
+        "| set | both off | in-sample | held-out | tuned without this set | extra runs / recall kept / "
+        "readability kept / pages |",
         "|---|---|---|---|---|---|",
     ]
     for name, row in table["sets"].items():
         lines.append(
             f"| {name} | {row['off']:.4f} | {row['in_sample']:.4f} | {row['held_out']:.4f} | "
-            f"{row['held_out_setting']} | {row['asked']} / {row['taken']} / {row['pages']} |"
+            f"{row['held_out_setting']} | {row['asked']} / {row['recalled']} / {row['taken']} / "
+            f"{row['pages']} |"
         )
     return "\n".join(lines)
 

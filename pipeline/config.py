@@ -109,6 +109,12 @@ class ExtractConfig:
     second_opinion_doubt: float = 1.5
     second_opinion_containment: float = 0.8
     second_opinion_ratio: float = 1.5
+    # Where trafilatura found no container it could use and gathered the page's loose paragraphs instead
+    # (headings, lists and tables left out), and the page lines left out hold this many times as much
+    # prose as the text kept, the page is extracted again with favor_recall; that text is kept where
+    # second_opinion's test accepts it (containment and ratio above, within one <article>/<main>). 0 =
+    # never. Chosen leave-one-set-out with the settings above (docs/benchmarks.md).
+    loose_text_recall_doubt: float = 0.4
 
     def __post_init__(self) -> None:
         if self.table_format not in TABLE_FORMATS:
@@ -121,6 +127,9 @@ class ExtractConfig:
             raise ValueError(f"extract.second_opinion_containment must be in [0, 1], not {containment!r}")
         if self.second_opinion_doubt < 0 or self.second_opinion_ratio < 1:
             raise ValueError("extract.second_opinion_doubt must be >= 0 and second_opinion_ratio >= 1")
+        if self.loose_text_recall_doubt < 0:
+            doubt = self.loose_text_recall_doubt
+            raise ValueError(f"extract.loose_text_recall_doubt must be >= 0, not {doubt!r}")
 
 
 @dataclass(frozen=True, slots=True)

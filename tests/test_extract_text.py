@@ -31,6 +31,7 @@ from pipeline.clean.extract_text import (
     _second_runs,
     break_lines,
     extract_text,
+    loose_text_noted,
     marks_main_content,
     norm_line,
     own_extraction_kept,
@@ -204,6 +205,46 @@ def test_an_element_that_clips_its_overflow_is_extracted(style: str, shown: bool
     doc = clean_document(page, format="html")
     assert ("hosts: webservers" in doc.text) is shown
     assert ("Tasks run in order from top to bottom" in doc.text) is shown
+
+
+def _page_without_a_content_container() -> str:
+    """A how-to whose body sits in a container no trafilatura expression names, after an ad block whose
+    "text" div one of them does: trafilatura gathers the page's loose paragraphs, paragraphs only."""
+    body = "".join(
+        f"<h2>Step {k}: check the hull plates</h2><p>Step {k} of the repair took the crew most of a week, "
+        "because every plate of the hull had to be measured, cut and fitted again by hand before the "
+        f"harbour master would sign the papers.</p><ul><li>Measure plate {k} twice before cutting it.</li>"
+        f"<li>Keep the old rivets of plate {k} in a labelled box.</li></ul>"
+        for k in range(1, 6)
+    )
+    return (
+        "<html><head><title>Hull repair</title></head><body><div class='ad'><div class='cons'>"
+        "<div class='title'>Free boat planner</div><div class='text'>Plan a whole refit in minutes.</div>"
+        f"</div></div><div class='detail-contents'>{body}</div></body></html>"
+    )
+
+
+def test_loose_paragraphs_get_a_recall_run() -> None:
+    page = _page_without_a_content_container()
+    with loose_text_noted() as loose:
+        alone = trafilatura.extract(page) or ""
+    assert loose, "trafilatura no longer gathers loose paragraphs on this page: the test needs a new page"
+    assert "Step 3 of the repair" in alone and "Measure plate 3" not in alone
+    doc = clean_document(page, format="html")
+    assert "Step 3: check the hull plates" in doc.text and "Measure plate 3 twice" in doc.text
+    assert "Plan a whole refit" not in doc.text
+    off = clean_document(page, format="html", config=_config(loose_text_recall_doubt=0))
+    assert "Step 3 of the repair" in off.text and "Measure plate 3" not in off.text
+
+
+def test_a_page_with_an_article_gathers_no_loose_paragraphs() -> None:
+    with loose_text_noted() as loose:
+        assert "Sentence 3 of the article" in (trafilatura.extract(ARTICLE) or "")
+    assert not loose
+    with loose_text_noted() as loose:
+        pass
+    trafilatura.extract(_page_without_a_content_container())
+    assert not loose  # outside the block trafilatura's calls are not noted
 
 
 def test_cp1252_page_with_meta_charset() -> None:
@@ -483,7 +524,10 @@ def test_no_recall_run_off_forums_or_when_off(
     monkeypatch: pytest.MonkeyPatch, url: str, ratio: float
 ) -> None:
     runs = _recall_finds_the_posts(monkeypatch)
-    doc = clean_document(_thread(url), format="html", config=_config(forum_recall_ratio=ratio))
+    # The thread's posts are loose paragraphs to trafilatura: the loose-text recall run (tested on its
+    # own) is off here, so that only the forum's recall run is under test.
+    config = _config(forum_recall_ratio=ratio, loose_text_recall_doubt=0)
+    doc = clean_document(_thread(url), format="html", config=config)
     assert "recall" not in runs
     assert "Reply 3" not in doc.text
 

@@ -46,11 +46,12 @@ def test_prose_is_counted_as_pipeline_text_defines_it() -> None:
 
 def test_doubtful_when_the_prose_left_out_outweighs_the_text_kept() -> None:
     kept = "x" * 100
-    assert doubtful(kept, [SENTENCE, SENTENCE, SENTENCE], CFG)  # 3 x 71 characters >= 1.5 x 100
-    assert not doubtful(kept, [SENTENCE, SENTENCE], CFG)
-    assert not doubtful(kept, ["Home"] * 500, CFG)  # a long menu is not prose
-    assert not doubtful("", [SENTENCE] * 3, CFG)
-    assert not doubtful(kept, [SENTENCE] * 3, ExtractConfig(second_opinion_doubt=0))
+    doubt = CFG.second_opinion_doubt
+    assert doubtful(kept, [SENTENCE, SENTENCE, SENTENCE], doubt)  # 3 x 71 characters >= 1.5 x 100
+    assert not doubtful(kept, [SENTENCE, SENTENCE], doubt)
+    assert not doubtful(kept, ["Home"] * 500, doubt)  # a long menu is not prose
+    assert not doubtful("", [SENTENCE] * 3, doubt)
+    assert not doubtful(kept, [SENTENCE] * 3, 0)
 
 
 def test_extends_needs_most_of_our_words_and_many_more() -> None:
@@ -103,6 +104,8 @@ def test_second_opinion_settings_are_checked() -> None:
         ExtractConfig(second_opinion_ratio=0.5)
     with pytest.raises(ValueError, match="second_opinion"):
         ExtractConfig(second_opinion_doubt=-1)
+    with pytest.raises(ValueError, match="loose_text_recall_doubt"):
+        ExtractConfig(loose_text_recall_doubt=-0.1)
 
 
 def _off() -> Config:

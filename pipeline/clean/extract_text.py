@@ -7,7 +7,9 @@ help, a run with favor_recall is kept when it finds much more text. Where trafil
 already holds a good share of the page's visible text and the page marks a main-content container, it is
 kept over trafilatura's readability/jusText fallback (``own_extraction_kept``). Where the page lines left
 out hold much more prose than the text kept, readability-lxml's text is a second opinion
-(``pipeline/clean/second_opinion.py``).
+(``pipeline/clean/second_opinion.py``). Where trafilatura found no container it could use and gathered
+the page's loose paragraphs instead (``loose_text_noted``), and the lines left out hold prose enough, a
+run with favor_recall is a first one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import lxml.html
 import regex
 import trafilatura
 import trafilatura.core
+import trafilatura.main_extractor
 import trafilatura.utils
 from lxml import etree
 from trafilatura.meta import reset_caches
@@ -41,7 +44,7 @@ from pipeline.clean.author_search import cheaper_author_search
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.clean.script_errors import remove_script_errors
-from pipeline.clean.second_opinion import reads_as_prose, second_opinion
+from pipeline.clean.second_opinion import accepts, article_texts, doubtful, reads_as_prose, second_opinion
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
@@ -819,6 +822,69 @@ def own_extraction_kept(min_chars: float) -> Iterator[None]:
         _OWN_MIN_CHARS.reset(token)
 
 
+# The calls of trafilatura's loose-paragraph recovery made in this thread's current block (see
+# loose_text_noted); None outside one.
+_LOOSE_CALLS: ContextVar[list[int] | None] = ContextVar("loose_calls", default=None)
+
+
+@functools.cache
+def _install_loose_text_hook() -> bool:
+    """Wrap trafilatura's ``recover_wild_text`` (once) so that ``loose_text_noted`` sees it called.
+
+    False, and nothing wrapped, when trafilatura no longer has the function: the recall run is then
+    never made.
+    """
+    original: Any = getattr(trafilatura.main_extractor, "recover_wild_text", None)
+    if not callable(original):
+        log.warning("trafilatura's recover_wild_text has changed: extract.loose_text_recall_doubt is ignored")
+        return False
+
+    @functools.wraps(original)
+    def recover(*args: Any, **kwargs: Any) -> Any:
+        calls = _LOOSE_CALLS.get()
+        if calls is not None:
+            calls.append(1)
+        return original(*args, **kwargs)
+
+    trafilatura.main_extractor.recover_wild_text = recover
+    return True
+
+
+@contextmanager
+def loose_text_noted() -> Iterator[list[int]]:
+    """A list that gets an item each time trafilatura's extractor, within this block, gathers the page's
+    loose paragraphs (``recover_wild_text``).
+
+    trafilatura's extractor takes the first element its body expressions find; when that gives almost
+    no text (a sidebar block whose class reads "text" matched before the article), it falls back on the
+    paragraphs it finds anywhere in the page: paragraphs only, so the article's headings, lists and
+    tables are lost. Thread-safe: the list is a context variable; outside the block trafilatura runs as
+    it always does.
+    """
+    calls: list[int] = []
+    if not _install_loose_text_hook():
+        yield calls
+        return
+    token = _LOOSE_CALLS.set(calls)
+    try:
+        yield calls
+    finally:
+        _LOOSE_CALLS.reset(token)
+
+
+def _recall_text(tree: Any, url: str | None, cfg: ExtractConfig) -> str:
+    """The page's text from a run with favor_recall (no metadata: the first run has it)."""
+    again = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=cfg.include_comments,
+        include_tables=cfg.include_tables,
+        with_metadata=False,
+        favor_recall=True,
+    )
+    return _texts(again, cfg)[0]
+
+
 def _rerun(
     tree: Any,
     url: str | None,
@@ -854,24 +920,27 @@ def _rerun(
 
 def _extract_runs(
     tree: Any, visible: int, cfg: ExtractConfig, doc_id: str, source_url: str | None, dates: dict[str, Any]
-) -> tuple[str, Any]:
-    """The default run, then the second runs a short extraction gets: the text and the metadata result.
+) -> tuple[str, Any, bool]:
+    """The default run, then the second runs a short extraction gets: the text, the metadata result, and
+    whether the text is the default run's gathering of loose paragraphs (``loose_text_noted``).
 
     ``visible`` is the number of characters of the page's visible lines; ``dates`` htmldate's settings.
     """
     # bare_extraction works on its own copy of the tree, so the second run sees the same page.
-    result = trafilatura.bare_extraction(
-        tree,
-        url=source_url,
-        include_comments=cfg.include_comments,
-        include_tables=cfg.include_tables,
-        with_metadata=True,
-        date_extraction_params=dict(dates),
-    )
+    with loose_text_noted() as loose:
+        result = trafilatura.bare_extraction(
+            tree,
+            url=source_url,
+            include_comments=cfg.include_comments,
+            include_tables=cfg.include_tables,
+            with_metadata=True,
+            date_extraction_params=dict(dates),
+        )
     meta = result if isinstance(result, trafilatura.settings.Document) else None
     text = _texts(meta, cfg)[0]
     url = source_url or (meta.url if meta else None)
     comments_run, recall_run = _second_runs(tree, text, visible, cfg, url)
+    kept = False
     if comments_run:
         text, meta, kept = _rerun(
             tree,
@@ -886,7 +955,7 @@ def _extract_runs(
         )
         recall_run = recall_run and not kept
     if recall_run:
-        text, meta, _ = _rerun(
+        text, meta, kept = _rerun(
             tree,
             url,
             dates,
@@ -898,7 +967,13 @@ def _extract_runs(
             favor_recall=True,
             include_comments=False,
         )
-    return text, meta
+    return text, meta, bool(loose) and not kept
+
+
+def _left_out(lines: list[str], text: str, errors: AbstractSet[str]) -> tuple[list[int], list[str]]:
+    """The indices of the page lines ``text`` leaves out, and those lines but PHP's error messages."""
+    left_out = _not_extracted(lines, text)
+    return left_out, [lines[i] for i in left_out if lines[i] not in errors]
 
 
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
@@ -922,10 +997,15 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             visible = sum(len(line) for line in lines if line not in errors)
             with own_extraction_kept(cfg.own_extraction_share * visible), cheaper_author_search():
                 dates = date_params(doc.metadata.get("warc_date"))
-                text, meta = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
+                text, meta, loose = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
             text = source_wraps_joined(page_breaks_restored(text, lines), lines)
-            left_out = _not_extracted(lines, text)
-            dropped = [lines[i] for i in left_out if lines[i] not in errors]
+            left_out, dropped = _left_out(lines, text, errors)
+            if loose and doubtful(text, dropped, cfg.loose_text_recall_doubt):
+                recalled = _recall_text(tree, doc.source.url or (meta.url if meta else None), cfg)
+                if accepts(text, recalled, article_texts(tree, page_lines), cfg):
+                    log.debug("%s: recall run kept, %d chars not %d", doc.id, len(recalled), len(text))
+                    text = source_wraps_joined(page_breaks_restored(recalled, lines), lines)
+                    left_out, dropped = _left_out(lines, text, errors)
             other = second_opinion(doc.html, tree, text, dropped, cfg, page_lines)
             if other is not None:
                 log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))

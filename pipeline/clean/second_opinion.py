@@ -51,11 +51,12 @@ def prose_chars(lines: Sequence[str]) -> int:
     return sum(len(line) for line in lines if reads_as_prose(line))
 
 
-def doubtful(kept: str, left_out: Sequence[str], cfg: ExtractConfig) -> bool:
-    """Whether the lines an extraction left out hold ``second_opinion_doubt`` times the prose it kept."""
-    if cfg.second_opinion_doubt <= 0 or not kept.strip():
+def doubtful(kept: str, left_out: Sequence[str], doubt: float) -> bool:
+    """Whether the lines an extraction left out hold ``doubt`` times as much prose as it kept (never
+    for a ``doubt`` of 0)."""
+    if doubt <= 0 or not kept.strip():
         return False
-    return prose_chars(left_out) >= cfg.second_opinion_doubt * len(kept)
+    return prose_chars(left_out) >= doubt * len(kept)
 
 
 def readability_text(html: str, lines_of: Callable[[Any], list[str]]) -> str:
@@ -113,7 +114,7 @@ def second_opinion(
     lines_of: Callable[[Any], list[str]],
 ) -> str | None:
     """readability-lxml's text where ours is doubtful and it ``accepts`` it; None to keep ours."""
-    if not doubtful(text, left_out, cfg):
+    if not doubtful(text, left_out, cfg.second_opinion_doubt):
         return None
     try:
         other = readability_text(html, lines_of)
