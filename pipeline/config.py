@@ -115,6 +115,10 @@ class ExtractConfig:
     # second_opinion's test accepts it (containment and ratio above, within one <article>/<main>). 0 =
     # never. Chosen leave-one-set-out with the settings above (docs/benchmarks.md).
     loose_text_recall_doubt: float = 0.4
+    # On a page that declares itself a Q&A page or a forum thread in schema.org microdata, the text of
+    # its declared question and answers, or posts and replies, is the main text
+    # (pipeline/clean/schema_text.py); false leaves such pages to the extractors.
+    schema_text: bool = True
 
     def __post_init__(self) -> None:
         if self.table_format not in TABLE_FORMATS:

@@ -43,6 +43,7 @@ from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 from pipeline.clean.author_search import cheaper_author_search
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
+from pipeline.clean.schema_text import declared_text
 from pipeline.clean.script_errors import remove_script_errors
 from pipeline.clean.second_opinion import accepts, article_texts, doubtful, reads_as_prose, second_opinion
 from pipeline.config import ExtractConfig
@@ -976,6 +977,38 @@ def _left_out(lines: list[str], text: str, errors: AbstractSet[str]) -> tuple[li
     return left_out, [lines[i] for i in left_out if lines[i] not in errors]
 
 
+def _main_text(
+    doc: Document,
+    tree: Any,
+    lines: list[str],
+    errors: AbstractSet[str],
+    text: str,
+    loose: bool,
+    url: str | None,
+    cfg: ExtractConfig,
+) -> tuple[str, list[int]]:
+    """The text to keep and the indices of the page lines it leaves out: the text the page declares
+    (``schema_text``), else the extraction's ``text``, then the recall run's where ``text`` is loose
+    paragraphs (``loose``), then readability's where the second opinion takes it."""
+    declared = declared_text(tree, page_lines, cfg.include_comments) if cfg.schema_text else None
+    if declared is not None:
+        log.debug("%s: the page's declared text kept, %d chars not %d", doc.id, len(declared), len(text))
+        return declared, _not_extracted(lines, declared)
+    text = source_wraps_joined(page_breaks_restored(text, lines), lines)
+    left_out, dropped = _left_out(lines, text, errors)
+    if loose and doubtful(text, dropped, cfg.loose_text_recall_doubt):
+        recalled = _recall_text(tree, url, cfg)
+        if accepts(text, recalled, article_texts(tree, page_lines), cfg):
+            log.debug("%s: recall run kept, %d chars not %d", doc.id, len(recalled), len(text))
+            text = source_wraps_joined(page_breaks_restored(recalled, lines), lines)
+            left_out, dropped = _left_out(lines, text, errors)
+    other = second_opinion(doc.html or "", tree, text, dropped, cfg, page_lines)
+    if other is not None:
+        log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
+        return other, _not_extracted(lines, other)
+    return text, left_out
+
+
 def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     """Replace an HTML document's markup by its main text and metadata; a text document's hard-wrapped
     paragraphs become one line each (:func:`pipeline.text.unwrapped`)."""
@@ -998,18 +1031,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             with own_extraction_kept(cfg.own_extraction_share * visible), cheaper_author_search():
                 dates = date_params(doc.metadata.get("warc_date"))
                 text, meta, loose = _extract_runs(tree, visible, cfg, doc.id, doc.source.url, dates)
-            text = source_wraps_joined(page_breaks_restored(text, lines), lines)
-            left_out, dropped = _left_out(lines, text, errors)
-            if loose and doubtful(text, dropped, cfg.loose_text_recall_doubt):
-                recalled = _recall_text(tree, doc.source.url or (meta.url if meta else None), cfg)
-                if accepts(text, recalled, article_texts(tree, page_lines), cfg):
-                    log.debug("%s: recall run kept, %d chars not %d", doc.id, len(recalled), len(text))
-                    text = source_wraps_joined(page_breaks_restored(recalled, lines), lines)
-                    left_out, dropped = _left_out(lines, text, errors)
-            other = second_opinion(doc.html, tree, text, dropped, cfg, page_lines)
-            if other is not None:
-                log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
-                text, left_out = other, _not_extracted(lines, other)
+            url = doc.source.url or (meta.url if meta else None)
+            text, left_out = _main_text(doc, tree, lines, errors, text, loose, url, cfg)
     except DocumentTimeout:
         return doc.reject(STAGE, "extraction_timeout", f"longer than {cfg.timeout_seconds:g} s")
     except MemoryError:
