@@ -7,9 +7,11 @@ help, a run with favor_recall is kept when it finds much more text. Where trafil
 already holds a good share of the page's visible text and the page marks a main-content container, it is
 kept over trafilatura's readability/jusText fallback (``own_extraction_kept``). Where the page lines left
 out hold much more prose than the text kept, readability-lxml's text is a second opinion
-(``pipeline/clean/second_opinion.py``). Where trafilatura found no container it could use and gathered
-the page's loose paragraphs instead (``loose_text_noted``), and the lines left out hold prose enough, a
-run with favor_recall is a first one.
+(``pipeline/clean/second_opinion.py``); before it is asked, where trafilatura found no container it
+could use and gathered the page's loose paragraphs instead (``loose_text_noted``) and the lines left out
+hold prose enough, a run with favor_recall may replace the text. A page that declares itself a Q&A page
+or a forum thread in schema.org microdata keeps the text it declares instead of all of these
+(``pipeline/clean/schema_text.py``).
 """
 
 from __future__ import annotations
