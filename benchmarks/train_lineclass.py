@@ -1,4 +1,4 @@
-"""Train the plain-text line classifier (``pipeline/lineclass_model.json``) on the dev eval sets.
+"""Train the plain-text line classifier (``pipeline/clean/lineclass_model.json``) on the dev eval sets.
 
 Labels come from matching each line of a page's text dump against its gold: a line is content when it
 equals a gold line, or (with four words or more) occurs inside the gold text; for pages that have only
@@ -25,7 +25,7 @@ few seeds: ``--seed 0 1 2`` runs the evaluation once per seed, prints each seed'
 mean and the spread (largest minus smallest) per set; the shipped model is trained with the first seed.
 
     python benchmarks/train_lineclass.py [--eval ../shared/eval] [--folds 5 | --by-set] [--pipeline]
-                                         [--seed 0 [1 2 ...]] [--out pipeline/lineclass_model.json]
+                                         [--seed 0 [1 2 ...]] [--out pipeline/clean/lineclass_model.json]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.clean.lineclass import (  # noqa: E402
+    MODEL_PATH,
     Forest,
     LineModel,
     blocks_of,
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
-    parser.add_argument("--out", type=Path, default=ROOT / "pipeline" / "lineclass_model.json")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument(
         "--folds", type=int, default=5, help="K of the out-of-fold evaluation; 0 trains the model only"
     )

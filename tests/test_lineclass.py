@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.lineclass import _shape
+from pipeline.clean.lineclass import _region, _shape
 from pipeline.rules.lexicons import all_stopwords as stopword_set
 from pipeline.text import line_info
 
@@ -180,3 +181,32 @@ def test_shape_equals_the_regex_reference_on_the_seeds() -> None:
 def test_stopwords_are_lower_case() -> None:
     # _shape counts a word as a stopword by its lower case form; the lists must hold lower case only.
     assert all(word == word.lower() for word in stopword_set())
+
+
+def _distance_in_lines(mass: list[float]) -> list[int]:
+    """The signed distance of each line to the main region, in lines (the region's third column)."""
+    columns = _region(np.asarray(mass, dtype=np.float64))
+    return [round(d) for d in (columns[:, 2] * max(len(mass) - 1, 1)).tolist()]
+
+
+def test_a_page_that_is_prose_from_end_to_end_is_all_main_region() -> None:
+    # A long report: a heading every seventh line, prose between. Measured from the densest window's
+    # centre, its last paragraphs stood 100 lines from the main text.
+    mass = [0.0 if i % 7 == 0 else 30.0 for i in range(200)]
+    distance = _distance_in_lines(mass)
+    # A window at the page's very edge holds half as many lines as one inside it.
+    assert max(map(abs, distance)) <= 1
+    assert distance[5:195] == [0] * 190
+
+
+def test_lines_outside_the_main_region_are_measured_from_its_edge() -> None:
+    # An article on lines 10-39, then furniture: the region is where a window (15 lines either side)
+    # holds at least half the article, lines 9-40.
+    mass = [30.0 if 10 <= i < 40 else 0.0 for i in range(120)]
+    distance = _distance_in_lines(mass)
+    assert distance[:10] == list(range(-9, 1))
+    assert distance[9:41] == [0] * 32
+    assert distance[100] == 60
+    # Far furniture holding a little prose of its own does not join the region.
+    mass[110] = 60.0
+    assert _distance_in_lines(mass)[110] == 70
