@@ -143,6 +143,11 @@ def load_pages(eval_dir: Path, names: tuple[str, ...] = SETS) -> list[dict]:
     return pages
 
 
+def trainable(pages: list[dict]) -> list[dict]:
+    """The pages of ``pages`` a model may learn from: those of :data:`SETS`, not :data:`EVAL_ONLY`."""
+    return [p for p in pages if p["set"] in SETS]
+
+
 def fit_forest(X: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int = 0) -> dict:
     """Gradient-boosted trees (scikit-learn), exported as node arrays for pipeline.clean.lineclass.Forest.
 
@@ -247,8 +252,6 @@ def evaluate(  # type: ignore[no-untyped-def]
     out: dict[str, dict] = {}
     for name in dict.fromkeys(p["set"] for p in pages):
         subset = [p for p in pages if p["set"] == name]
-        if not subset:
-            continue
         preds = {
             p["gold"]["id"]: p["cleaned"]
             if cleaned
@@ -316,7 +319,7 @@ def out_of_fold(
         fold = {id(p): fold_of(p["gold"]["id"], folds) for p in pages}
     for f in range(folds):
         held_out = [p for p in pages if fold[id(p)] == f]
-        model = train([p for p in pages if fold[id(p)] != f and p["set"] in SETS], seed)
+        model = train(trainable([p for p in pages if fold[id(p)] != f]), seed)
         apply(model, held_out)
         if eval_dir is not None:
             _clean_with(model, held_out, eval_dir)
@@ -397,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         if chain:
             print(f"Out-of-fold over seeds {seeds}, mean ± spread, the whole stage chain:")
             print(format_seed_summary(chain))
-    model = train([p for p in pages if p["set"] in SETS], args.seed[0])
+    model = train(trainable(pages), args.seed[0])
     apply(model, pages)
     unseen = ", ".join(EVAL_ONLY)
     print(f"In-sample (the shipped model on the pages it was trained on; {unseen} never trained on):")

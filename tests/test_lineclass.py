@@ -1,4 +1,5 @@
-"""The line classifier's features: the fast per-line shape must equal a plain regex reference bit for bit."""
+"""The line classifier's features: the fast per-line shape must equal a plain regex reference bit for bit,
+and a line's place is measured against the page's main region."""
 
 from __future__ import annotations
 

@@ -164,8 +164,9 @@ _SCORE_SPANS = ((1, 0), (0, 1), (2, 2), (5, 5), (15, 15))
 REGION_HALF_WIDTH = 15
 #: The main region spans the windows around the densest one that hold at least this share of its mass
 #: (its width at half the peak). A long report, or a blog page of many posts, is dense from end to end;
-#: measured from the densest window's centre alone, its later paragraphs stood far from the main text
-#: and were cut (cleaneval-dev: a 120-paragraph report kept a quarter of its words, now two thirds).
+#: measured from the densest window's centre alone, its later paragraphs stand far from the main text
+#: and are cut (cleaneval-dev: a 120-paragraph report keeps a quarter of its words that way, two thirds
+#: against the region).
 #: Leave one set out (``train_lineclass.py --by-set --pipeline``, seeds 0-2, whole stage chain),
 #: against the distance to the centre: zyte-aeb 0.885 -> 0.892, wcxb-dev 0.786 -> 0.790,
 #: trafilatura-eval 0.865 -> 0.864, cleaneval-dev 0.903 -> 0.904. A quarter of the peak scores alike

@@ -62,11 +62,11 @@ STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 MODEL_MIN_LINES = 5
 #: Nor does it remove this many times as much prose (words of punctuated or long lines) as it leaves:
 #: a page of which it would keep a tenth of the prose is one whose main text it failed to find, not a
-#: page that is nine tenths boilerplate. Text dumps of the dev sets, the line model of 3bc8906: the
-#: ratio reaches 78, 50, 45 and 27 on four pages, of which one changes with its prose kept (a
-#: cleaneval-dev report: bow F1 0.04 -> 0.99; the other three score alike either way), and stays under
-#: 8.4 on every other page of the four sets. With the model before it, any bound from 3 to 8 also
-#: changed pages where the model is right (wcxb-dev, trafilatura-eval).
+#: page that is nine tenths boilerplate. Text dumps of the dev sets: the ratio reaches 78, 50, 45 and 27
+#: on four pages, of which one changes with its prose kept (a cleaneval-dev report: bow F1 0.04 -> 0.99;
+#: the other three score alike either way), and stays under 8.4 on every other page of the four sets.
+#: A bound of 3 would change four more pages, two for the better (0.29 -> 0.97, 0.00 -> 0.44) and two
+#: where the model is right (wcxb-dev: 0.74 -> 0.19, 0.52 -> 0.31).
 MODEL_MAX_PROSE_LOSS = 10
 _LONE_MARKER = regex.compile(r"[-–—*•·◦▪]")
 
