@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.clean.lineclass import line_shape, load_model
-from pipeline.clean.strip_boilerplate import sparing_prose, strip_boilerplate
+from pipeline.clean.strip_boilerplate import holes, sparing_prose, strip_boilerplate
 from pipeline.clean.tag_metadata import tag_metadata
 from pipeline.clean.title import split_site_suffix
 from pipeline.config import BoilerplateConfig
@@ -83,6 +83,34 @@ def test_the_line_model_never_removes_ten_times_the_prose_it_leaves() -> None:
     assert sparing_prose({0, 2, 3}, infos, [None] * 5, MODEL_CFG) == {0, 2, 3}
     # What other rules removed is not left: the share of the prose is against the lines that stay.
     assert sparing_prose({0, 1, 2, 3}, infos, [None, None, None, None, "share.button"], MODEL_CFG) == {0}
+
+
+def test_the_line_model_leaves_short_runs_between_kept_lines() -> None:
+    # Lines 0-9 non-blank; 5 is blank. Kept: 0, 3, 7, 9. The model would cut 1-2, 4+6 (a blank line
+    # between them is no break), 8; the catalogue removed 10, and the model would cut 11 below it.
+    index = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]
+    verdicts: list[str | None] = [None] * 12
+    verdicts[10] = "share.button"
+    cut = {1, 2, 4, 6, 8, 11}
+    assert holes(index, cut, verdicts, longest=2) == {1, 2, 4, 6, 8}
+    # A run longer than the bound is no hole; nor a run at the top or bottom of what is kept.
+    assert holes(index, cut, verdicts, longest=1) == {8}
+    assert holes(index, {0, 1, 8, 9}, verdicts, longest=5) == set()
+    # A run next to a line another rule removed has no kept line on that side.
+    assert holes(index, {11}, verdicts, longest=5) == set()
+    assert holes([0, 1, 2], {1}, ["title.heading", None, None], longest=5) == set()
+
+
+def test_a_heading_between_kept_paragraphs_stays(eval_dir: Path) -> None:
+    # An essay's "Bibliography" between its last paragraph and its references: the model alone cut
+    # the heading (cleaneval-dev, whose gold keeps it; the model never trained on that set).
+    dump = eval_dir / "cleaneval-dev" / "textdump" / "final-84.txt"
+    if not dump.exists():
+        pytest.skip("cleaneval-dev is not in the eval folder")
+    doc = strip_boilerplate(_doc(dump.read_text(encoding="utf-8").split("\n")), load_rules(), MODEL_CFG)
+    lines = _lines(doc)
+    assert "Bibliography" in lines
+    assert lines[lines.index("Bibliography") - 1].startswith("Whose Beowulf is this?")
 
 
 def test_a_transcript_the_line_model_misreads_keeps_its_prose(eval_dir: Path) -> None:
