@@ -12,10 +12,12 @@ import regex
 from pipeline import clean_document
 from pipeline.rules import (
     RULES_DIR,
+    LineRule,
     ThreadRule,
     declared,
     declared_rules,
     ids,
+    line_patterns,
     load_rules,
     normalize_line,
     quoted_speech,
@@ -25,6 +27,7 @@ from pipeline.rules import (
 # White space as the catalogue's matching sees it.
 _SPACE = regex.compile(r"[\s\p{Zs}\u200b\u200c\u200d\ufeff]+")
 CASES = json.loads((Path(__file__).parent / "cases" / "boilerplate_lines.json").read_text(encoding="utf-8"))
+
 
 @pytest.mark.parametrize(("line", "rule"), CASES["drop"], ids=[c[0][:40] for c in CASES["drop"]])
 def test_catalogue_drops_boilerplate_line(line: str, rule: str) -> None:
@@ -65,15 +68,30 @@ def _first_rule_one_by_one(line: str) -> str | None:
     return None
 
 
-def test_bucketed_patterns_pick_the_same_rule_as_trying_rules_in_order() -> None:
+def test_the_patterns_pick_the_same_rule_as_trying_rules_in_order() -> None:
     lines = [c[0] for c in CASES["drop"]] + CASES["keep"]
     seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
     lines += [line for path in seeds for line in path.read_text(encoding="utf-8").splitlines()]
-    # Lines around every bucket's word bound, so each bucket and its neighbours are exercised.
+    # Lines around every rule's word bound.
     lines += [" ".join(["Share"] * n) for n in range(1, 100)]
     assert sum(1 for line in lines if _first_rule_one_by_one(line)) > 20
     expected = [_first_rule_one_by_one(line) for line in lines]
     assert [load_rules().match_line(line) for line in lines] == expected
+
+
+def test_a_line_too_long_for_the_first_rule_that_matches_it_gets_the_next_that_allows_it() -> None:
+    def rule(rule_id: str, max_words: int, pattern: str) -> LineRule:
+        return LineRule(rule_id, "why", frozenset(), max_words, regex.compile(pattern, regex.IGNORECASE))
+
+    patterns = line_patterns(
+        [rule("a.short", 2, r"share.*"), rule("b.other", 9, r"print.*"), rule("c.long", 6, r"share this.*")]
+    )
+    assert patterns is not None
+    assert patterns.match("Share it", 2) == "a.short"
+    assert patterns.match("Share this page with friends", 5) == "c.long"
+    assert patterns.match("Share this page with all your friends", 7) is None
+    assert patterns.match("Print this page with all your friends please", 8) == "b.other"
+    assert patterns.match("Print " * 10, 11) is None
 
 
 def test_thread_signatures_are_short_lines() -> None:
@@ -88,7 +106,6 @@ def test_thread_rules_declare_their_longest_signature() -> None:
         "comments.reader_comments": 40,
         "comments.comment_stamps": 20,
     }
-
 
 
 def test_every_rule_id_in_the_output_is_declared_with_a_reason(seeds_dir: Path) -> None:
