@@ -6,10 +6,10 @@
     python benchmarks/evidence.py bytes     # UTF-16 and NUL byte shares (pipeline/clean/charset.py)
 
 ``titles``: each text dump's title, found by ``strip_boilerplate``, against the title of the same page's
-HTML (trafilatura's metadata, its site suffix removed), both normalised; then the same with each title
-weight changed, to see how much the choice depends on it. The other commands print distributions that
-the comments beside the numbers quote. Every command exits 0 with a message when the eval folder is
-absent.
+HTML (trafilatura's metadata, its site suffix removed), both normalised, in all and per set; then the
+same with each title weight changed, to see how much the choice depends on it. The other commands print
+distributions that the comments beside the numbers quote. Every command exits 0 with a message when
+the eval folder is absent.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _repaired_text(path: Path) -> Any:
 
 
 def titles(eval_dir: Path) -> None:
-    """How often the title found in a text dump is the HTML page's title, per weight setting."""
+    """How often the title found in a text dump is the HTML page's title, per weight setting (and per set)."""
     import trafilatura.metadata
 
     from pipeline.clean import title as title_module
@@ -61,40 +61,51 @@ def titles(eval_dir: Path) -> None:
 
     rules, cfg = load_rules(), BoilerplateConfig()
     pages = []
-    for _, _, dump, html in _pages(eval_dir):
+    for name, _, dump, html in _pages(eval_dir):
         meta = trafilatura.metadata.extract_metadata(
             gzip.decompress(html.read_bytes()).decode("utf-8", "replace")
         )
         reference = meta.title if meta is not None else None
         if reference:
             key = normalize_line(title_module.split_site_suffix(reference)[0])
-            pages.append((_repaired_text(dump), key))
-    defaults = {
-        name: getattr(title_module, name)
-        for name in ("TITLE_FULL_WORDS", "SITE_SUFFIX_WEIGHT", "REPEATED_WEIGHT", "NOT_A_TITLE_WEIGHT")
-    }
+            pages.append((name, _repaired_text(dump), key))
+    weights = (
+        "TITLE_FULL_WORDS",
+        "SITE_SUFFIX_WEIGHT",
+        "FIRST_LINE_SUFFIX_WEIGHT",
+        "REPEATED_WEIGHT",
+        "NOT_A_TITLE_WEIGHT",
+    )
+    defaults = {name: getattr(title_module, name) for name in weights}
     variants: list[tuple[str, dict[str, float]]] = [("shipped", {})]
     for name, value in defaults.items():
         for factor in (0.5, 2.0):
             changed = type(value)(value * factor)
             variants.append((f"{name} = {changed}", {name: changed}))
-    variants.append(("no weights (length only)", {"SITE_SUFFIX_WEIGHT": 0, "REPEATED_WEIGHT": 0}))
+    suffix = defaults["SITE_SUFFIX_WEIGHT"]
+    variants.append((f"first line's suffix as any other ({suffix})", {"FIRST_LINE_SUFFIX_WEIGHT": suffix}))
+    first = defaults["FIRST_LINE_SUFFIX_WEIGHT"]
+    variants.append((f"every suffix as the first line's ({first})", {"SITE_SUFFIX_WEIGHT": first}))
+    no_weights = {"SITE_SUFFIX_WEIGHT": 0, "FIRST_LINE_SUFFIX_WEIGHT": 0, "REPEATED_WEIGHT": 0}
+    variants.append(("no weights (length only)", no_weights))
     print(f"{len(pages)} dev pages with an HTML title; title found in the text dump:")
-    print("| weights | same as HTML title | another title | no title |")
-    print("|---|---|---|---|")
+    print(f"| weights | same as HTML title | same, by set ({' / '.join(SETS)}) | another title | no title |")
+    print("|---|---|---|---|---|")
     for label, change in variants:
         for name, value in {**defaults, **change}.items():
             setattr(title_module, name, value)
-        same = other = none = 0
-        for doc, key in pages:
+        same: Counter[str] = Counter()
+        other = none = 0
+        for set_name, doc, key in pages:
             found = strip_boilerplate(doc, rules, cfg).title
             if found is None:
                 none += 1
             elif normalize_line(found) == key:
-                same += 1
+                same[set_name] += 1
             else:
                 other += 1
-        print(f"| {label} | {same} | {other} | {none} |")
+        by_set = " / ".join(str(same[name]) for name in SETS)
+        print(f"| {label} | {sum(same.values())} | {by_set} | {other} | {none} |")
     for name, value in defaults.items():
         setattr(title_module, name, value)
 

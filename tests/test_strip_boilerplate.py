@@ -57,6 +57,20 @@ def test_title_is_taken_from_the_header_and_its_copies_removed() -> None:
     assert tag_metadata(doc).metadata["site_name"] == "Example News"
 
 
+def test_a_first_line_with_a_site_suffix_is_the_title_over_a_menu_item_shown_twice() -> None:
+    """A text dump of an HTML page starts with its <title>; a menu shows some items twice."""
+    menu = ["About", "Work With Us", "Work With Us", "Destinations"]
+    doc = _strip(["My Month Backpacking Through Asia - Example Travel", *menu, *PROSE])
+    assert doc.title == "My Month Backpacking Through Asia"
+    # Where several header lines carry a site suffix (a section's header and the story's title), the
+    # first is not singled out: the longer title wins.
+    headers = [
+        "World News Opinion | Example News",
+        "Budget Plan Moves Ahead In The Senate | Example News Archive",
+    ]
+    assert _strip([*headers, *PROSE]).title == "Budget Plan Moves Ahead In The Senate"
+
+
 def test_removals_are_logged_in_document_order_across_stages() -> None:
     # Extraction dropped a teaser between the first and second paragraph (before line 2) and lost track
     # of one line (no position); stripping then removes the share bar above both (line 0).
