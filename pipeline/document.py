@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 #: What tagging reads from the page and the removal log about a document's origin, in output order.
 ORIGIN_KEYS: tuple[str, ...] = (
@@ -45,6 +46,11 @@ class Source:
     def as_dict(self) -> dict[str, Any]:
         """The fields in order (``dataclasses.asdict`` without its deep copy, which is slow per record)."""
         return {"path": self.path, "format": self.format, "url": self.url}
+
+    @property
+    def host(self) -> str:
+        """The URL's host without ``www.`` (empty without a URL)."""
+        return (urlsplit(self.url).hostname or "").removeprefix("www.") if self.url else ""
 
 
 @dataclass(frozen=True, slots=True)

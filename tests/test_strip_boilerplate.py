@@ -217,7 +217,8 @@ def test_a_cjk_page_keeps_its_sentences_and_finds_its_title(
 
 
 def test_a_given_title_with_the_site_name_still_finds_the_headline() -> None:
-    """An HTML page's metadata title often ends in the site's name; the headline in the body does not."""
+    """An HTML page's metadata title often ends in the site's name; the headline in the body does not,
+    and the record's title does not either."""
     lines = ["Council backs budget after long debate", *PROSE]
     for title, site in (
         ("Council backs budget after long debate - Example News", "Example News"),
@@ -226,11 +227,23 @@ def test_a_given_title_with_the_site_name_still_finds_the_headline() -> None:
         meta = {"content_type": "html", **({"site_name": site} if site else {})}
         doc = dataclasses.replace(_doc(lines, **meta), title=title)
         stripped = strip_boilerplate(doc, load_rules(), CFG)
-        assert _lines(stripped) == PROSE and stripped.title == title
+        assert _lines(stripped) == PROSE and stripped.title == lines[0]
         assert [(r.rule, r.text) for r in stripped.removed] == [("title.repeat", lines[0])]
     # A headline that is not the title stays.
     doc = dataclasses.replace(_doc(lines, content_type="html"), title="Another story - Example News")
     assert _lines(strip_boilerplate(doc, load_rules(), CFG)) == lines
+
+
+def test_a_given_titles_site_suffix_is_told_by_the_urls_host() -> None:
+    """A short headline's dash suffix is the site's only when a name of the site says so."""
+    page = Source("p.html", "html", "https://www.battery-news.de/2022/01/story")
+    doc = Document(id="p", source=page, text="\n".join(PROSE), metadata={"content_type": "html"})
+    for title, expected in (
+        ("Battery outlook - Battery-News.de", "Battery outlook"),
+        ("Battery outlook - Part Two", None),
+    ):
+        stripped = strip_boilerplate(dataclasses.replace(doc, title=title), load_rules(), CFG)
+        assert stripped.title == (expected or title)
 
 
 def test_wordpress_comment_form_is_removed_as_one_block() -> None:

@@ -224,7 +224,8 @@ def classify_lines(
 ) -> tuple[list[str | None], str | None]:
     """A verdict (rule id, or None to keep) for each line, and the title found when none was given.
 
-    ``site_hints``: names the site goes by (its ``site_name``), to tell a site suffix of a given title.
+    ``site_hints``: names the site goes by (its ``site_name``, its URL's host), to tell a site suffix of a
+    given title.
 
     ``learned`` holds the :func:`~pipeline.rules.line_key` of lines learned as boilerplate from the
     batch (see :mod:`pipeline.corpus.learn_boilerplate`); the catalogue's own rules take precedence over them.
@@ -263,8 +264,11 @@ def classify_lines(
         keys = {normalize_line(title)}
         if given_title:
             # A title from the page's metadata often carries the site's name ("Story - Site"), which
-            # the headline in the body does not: the headline is then the title without it.
-            keys.add(normalize_line(split_site_suffix(title, site_hints)[0]))
+            # the headline in the body does not: the headline is then the title without it, and so is
+            # the record's title.
+            bare = split_site_suffix(title, site_hints)[0].strip()
+            keys.add(normalize_line(bare))
+            title = bare or title
         keys.discard("")
         # A key's first word appears in any line that normalises to it (casefolding is per
         # character), so only those lines pay for the suffix split.
@@ -312,7 +316,7 @@ def strip_boilerplate(
         line_model=cfg.line_model,
         detect_title=not scored,
         learned=learned,
-        site_hints=[str(doc.metadata["site_name"])] if doc.metadata.get("site_name") else [],
+        site_hints=[str(hint) for hint in (doc.metadata.get("site_name"), doc.source.host) if hint],
     )
     verdicts: list[str | None] = [None] * len(lines)
     for i, verdict in zip(judged, judged_verdicts, strict=True):

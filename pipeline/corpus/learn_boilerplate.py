@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document
@@ -49,10 +48,8 @@ class LineCounts:
 
 def site_of(doc: Document) -> str:
     """The site a document belongs to: its URL's host without ``www.``, else its site name, else the batch."""
-    if doc.source.url:
-        host = urlsplit(doc.source.url).hostname or ""
-        if host:
-            return host.removeprefix("www.")
+    if doc.source.host:
+        return doc.source.host
     site = doc.metadata.get("site_name")
     return str(site).strip().casefold() if site else BATCH
 
