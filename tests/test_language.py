@@ -10,7 +10,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.language import LANGUAGE_SAMPLE_CHARS, _language_identifier, detect_language
+from pipeline.clean.language import (
+    LANGUAGE_SAMPLE_CHARS,
+    _language_identifier,
+    detect_language,
+    model_languages,
+)
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +23,9 @@ def _as_shipped() -> Any:
     """py3langid's identifier loaded its own way (float16 weights)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(model_languages(identifier.nb_classes))
+    return identifier
 
 
 def _same_scores(text: str) -> bool:
@@ -29,6 +36,21 @@ def test_language_of_plain_texts() -> None:
     assert detect_language("The committee met on Tuesday to discuss the new budget for the year.")[0] == "en"
     assert detect_language("Der Ausschuss hat am Dienstag über den neuen Haushalt beraten.")[0] == "de"
     assert detect_language("2024 — 17:30 / 12.5%") == (None, 0.0)
+
+
+def test_the_language_is_an_iso_639_1_code_or_null() -> None:
+    """Varieties with a three-letter code only get a language of two letters; no language is null."""
+    assert all(
+        len(label) == 2 for label in model_languages(["en", "yue", "zh", "pcm", "zxx"]) if label != "zxx"
+    )
+    labels = set(_language_identifier().nb_classes)
+    assert "en" in labels and "zh" in labels and "pcm" not in labels and "yue" not in labels
+    # Nigerian Pidgin and Cantonese, which py3langid's full model labels pcm and yue.
+    assert (
+        detect_language("Wetin dey happen for dis country? Dem say di goment no go pay di workers again.")[0]
+        == "en"
+    )
+    assert detect_language("佢哋話今日唔使返學，因為落緊好大雨，啲人都唔想出街。")[0] == "zh"
 
 
 def test_weights_are_float32_once_loaded() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -22,9 +23,25 @@ def _language_identifier() -> Any:
     # scores are the same to the bit (tests/test_language.py); the table takes 57 MB instead of 28,
     # loaded before the workers fork (chain.preload_models).
     weights, priors, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
-    return LanguageIdentifier(
+    identifier = LanguageIdentifier(
         weights.astype(np.float32), priors, classes, nextmove, output, norm_probs=True, tk_row=row
     )
+    identifier.set_languages(model_languages(classes))
+    return identifier
+
+
+#: py3langid's label for text of no language (digits, code, symbols): the record's language is null.
+NO_LANGUAGE = "zxx"
+
+
+def model_languages(classes: Sequence[str]) -> list[str]:
+    """The labels a text is classified among: those with an ISO 639-1 code (two letters), and none.
+
+    py3langid 0.4 also tells varieties that have only a three-letter code (Cantonese ``yue``, Egyptian
+    Arabic ``arz``, Nigerian Pidgin ``pcm``); the record's language is ISO 639-1, so such a text gets
+    the language of the others it reads most like (``zh``, ``ar``, ``en``).
+    """
+    return sorted({label for label in classes if len(label) == 2 or label == NO_LANGUAGE})
 
 
 LANGUAGE_SAMPLE_CHARS = 2_000
@@ -48,4 +65,4 @@ def detect_language(text: str) -> tuple[str | None, float]:
         return None, 0.0
     code, score = _language_identifier().classify(sample)
     score = round(float(score), 4)
-    return (code if score >= MIN_PROBABILITY else None), score
+    return (code if score >= MIN_PROBABILITY and code != NO_LANGUAGE else None), score
