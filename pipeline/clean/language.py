@@ -46,9 +46,10 @@ def model_languages(classes: Sequence[str]) -> list[str]:
 
 LANGUAGE_SAMPLE_CHARS = 2_000
 # Below this probability the language is left null rather than guessed. py3langid's normalised
-# probability is near 1 for nearly every body: of the 802 dev gold texts 4 score below 0.5 and 9 below
-# 0.9; of the 1,793 cleaned dev text dumps 5 below 0.5 and 16 below 0.9 (benchmarks/evidence.py
-# language). Any floor from 0.3 to 0.6 leaves all but 2-7 of those bodies their language.
+# probability (among the ISO 639-1 labels) is near 1 for nearly every body: of the 802 dev gold texts 4
+# score below 0.5 and 7 below 0.9; of the 1,797 cleaned dev text dumps 4 below 0.5 and 11 below 0.9
+# (benchmarks/evidence.py language). Any floor from 0.3 to 0.6 leaves all but 2-7 of those bodies their
+# language.
 MIN_PROBABILITY = 0.5
 
 
