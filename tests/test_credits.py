@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.clean.credits import find_author, find_date, find_dateline, is_byline
+from pipeline.clean.credits import author_name, find_author, find_date, find_dateline, is_byline
 
 
 def test_datelines() -> None:
@@ -31,3 +31,13 @@ def test_a_byline_paragraph_names_people_and_a_sentence_does_not() -> None:
     assert is_byline("Von Anna Schmidt")
     assert not is_byline("By the river the town was quiet.")
     assert not is_byline("By " + "Long " * 20)
+
+
+def test_a_metadata_author_keeps_the_name_only() -> None:
+    """Pages put a byline's words, or a handle's "@" without the handle, in their author metadata."""
+    assert author_name("View all posts by Ray Ansari") == "Ray Ansari"
+    assert author_name("Posted By Chris @") == "Chris"
+    assert author_name("by: Ann Lee") == "Ann Lee"
+    assert author_name("Written by") is None and author_name("") is None and author_name(None) is None
+    for name in ("Byron Smith", "Jane Doe", "Websites by Example Studio"):
+        assert author_name(name) == name

@@ -110,6 +110,23 @@ def find_author(line: str) -> str | None:
     return name
 
 
+# The words of a byline that a page's metadata author may carry before the name ("Written by", "View all
+# posts by", "Posted By"); "by" alone too. A word that only starts with "by" ("Byron") is a name.
+_AUTHOR_PREFIX = regex.compile(
+    r"^(?:(?:view\s+)?all\s+posts|posts|articles|posted|written|analysis|story|words)?\s*by\b[\s:]*",
+    regex.IGNORECASE,
+)
+
+
+def author_name(author: str | None) -> str | None:
+    """A page's metadata author as a name: a byline's leading words and a dangling "@" (a handle the page
+    left out) removed; None when no name is left ("Written by")."""
+    if not author:
+        return None
+    name = _AUTHOR_PREFIX.sub("", author.strip(), count=1).rstrip(" @").strip()
+    return name or None
+
+
 def find_date(line: str) -> str | None:
     """The ISO 8601 date of a short date line ("Published May 3, 2016", "2016-05-03"), or None."""
     if len(line.split()) > DATE_LINE_MAX_WORDS:

@@ -43,6 +43,7 @@ from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
 from pipeline.clean.author_search import cheaper_author_search
+from pipeline.clean.credits import author_name
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.clean.schema_text import declared_text
@@ -1056,7 +1057,7 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
     ).with_removed(removals)
     return extracted.with_metadata(
         site_name=meta.sitename or None,
-        author=meta.author or None,
+        author=author_name(meta.author),
         date=meta.date or None,
         categories=_as_list(meta.categories),
         tags=_as_list(meta.tags),
