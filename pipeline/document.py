@@ -49,8 +49,14 @@ class Source:
 
     @property
     def host(self) -> str:
-        """The URL's host without ``www.`` (empty without a URL)."""
-        return (urlsplit(self.url).hostname or "").removeprefix("www.") if self.url else ""
+        """The URL's host without ``www.`` (empty without a URL, or with one that has no readable host)."""
+        if not self.url:
+            return ""
+        try:
+            host = urlsplit(self.url).hostname or ""
+        except ValueError:  # "http://[oops/": an unclosed IPv6 bracket
+            return ""
+        return host.removeprefix("www.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,8 +140,10 @@ def test_bad_input_batch_completes_with_a_reason_for_every_bad_item(tmp_path: Pa
     (raw / "loop.txt").symlink_to(raw / "loop.txt")
     (raw / "dangling.txt").symlink_to(raw / "nowhere.txt")
     (raw / "longline.txt").write_bytes(b"word " * 2_000_000)
+    # A URL with an unclosed IPv6 bracket, which urllib refuses to split, on a record that is fine.
+    bad_url = '{"id": "badurl", "url": "http://[oops/", "text": "Another fine line of text that stays."}'
     (raw / "mixed.jsonl").write_text(
-        '{"id": "ok", "text": "A fine line of text that stays."}\n{oops\n', encoding="utf-8"
+        '{"id": "ok", "text": "A fine line of text that stays."}\n{oops\n' + bad_url + "\n", encoding="utf-8"
     )
     luigi.task_register.Register.clear_instance_cache()
     out = tmp_path / "out"
@@ -158,7 +160,7 @@ def test_bad_input_batch_completes_with_a_reason_for_every_bad_item(tmp_path: Pa
         json.loads(line)["id"] for part in manifest["parts"] for line in (out / part).read_text().splitlines()
     }
     rejects = {r["id"]: r for r in map(json.loads, (out / "rejected.jsonl").read_text().splitlines())}
-    assert {"good", "page", "utf16", "mixed/ok"} <= clean
+    assert {"good", "page", "utf16", "mixed/ok", "mixed/badurl"} <= clean
     expected = {
         "empty": "empty",
         "binary": "binary",
