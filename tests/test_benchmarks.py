@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import subprocess
 import sys
@@ -228,3 +229,34 @@ def test_grid_starts_with_both_off_and_holds_the_shipped_setting() -> None:
     assert GRID[0].second_opinion_doubt == 0 and GRID[0].loose_text_recall_doubt == 0
     assert setting_label(GRID[0]) == "second opinion off, recall off"
     assert any(cfg == ExtractConfig() for cfg in GRID)
+
+
+def test_metadata_benchmark_counts_titles_against_gold_and_languages_against_the_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import metadata
+
+    eval_dir, kept = tmp_path / "eval", tmp_path / "kept"
+    (eval_dir / "wcxb-dev" / "html").mkdir(parents=True)
+    gold = [
+        {"id": "1", "title": "Budget “Plan” Moves Ahead"},
+        {"id": "2", "title": "Other Story"},
+        {"id": "3"},
+    ]
+    (eval_dir / "wcxb-dev" / "gold.jsonl").write_text("\n".join(map(json.dumps, gold)), encoding="utf-8")
+    for page_id, lang in (("1", "en-US"), ("2", "de"), ("3", "")):
+        html = f'<html lang="{lang}"><body><p>x</p></body></html>'.encode()
+        (eval_dir / "wcxb-dev" / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html))
+    out = kept / "wcxb-dev-html" / "out"
+    out.mkdir(parents=True)
+    found = [
+        {"id": "1", "title": 'budget  "plan" moves ahead', "language": "en"},
+        {"id": "2", "title": "Other Story | Example News", "language": "en"},
+        {"id": "3", "title": None, "language": None},
+    ]
+    (out / "part-00000.jsonl").write_text("\n".join(map(json.dumps, found)) + "\n", encoding="utf-8")
+    assert metadata.main([str(kept), "--eval", str(eval_dir)]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    # Titles: one equal, one holding the gold with the site's name (not a match); page 3 has no gold title.
+    # Languages: en = en (en-US), en against de; page 3 declares none.
+    assert row == "| wcxb-dev | html | 1 / 1 / 0 / 0 (2) | 1 / 1 / 0 (2) |"
