@@ -1,7 +1,7 @@
 """How right the records' metadata is, on the dev sets: the title against gold titles, the language
 against the language the page declares.
 
-It reads the records a ``quality.py --keep DIR`` run left (``DIR/<set>-<input>/out/part-*.jsonl``) and
+It reads the records a ``quality.py --keep DIR`` run left (the output folders ``DIR/<set>-<input>/out``) and
 compares, per set and input:
 
 - ``title``: against the set's gold title where it has one (wcxb-dev), both normalised (case, white space,
@@ -24,10 +24,14 @@ import gzip
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.tools.output import iter_clean  # noqa: E402
+
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("zyte-aeb", "wcxb-dev", "trafilatura-eval", "cleaneval-dev")
 INPUTS = ("text", "html")
@@ -69,13 +73,6 @@ def declared_language(html: bytes) -> str | None:
     return primary if len(primary) == 2 and primary.isalpha() else None
 
 
-def records(folder: Path) -> Iterator[dict]:
-    """The clean records of a pipeline output folder."""
-    for part in sorted((folder / "out").glob("part-*.jsonl")):
-        with part.open(encoding="utf-8") as lines:
-            yield from map(json.loads, lines)
-
-
 def tally(kept: Path, eval_dir: Path, name: str, kind: str) -> dict[str, Counter[str]]:
     """Title and language verdicts of one set and input's records."""
     gold: Mapping[str, dict] = {
@@ -84,7 +81,7 @@ def tally(kept: Path, eval_dir: Path, name: str, kind: str) -> dict[str, Counter
     }
     titles: Counter[str] = Counter()
     languages: Counter[str] = Counter()
-    for record in records(kept / f"{name}-{kind}"):
+    for _, record in iter_clean(kept / f"{name}-{kind}" / "out"):
         page_id = record["id"]
         page = gold.get(page_id, {})
         if page.get("title"):
@@ -132,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         (name, kind, tally(args.kept, args.eval, name, kind))
         for name in SETS
         for kind in INPUTS
-        if (args.kept / f"{name}-{kind}" / "out").is_dir()
+        if (args.kept / f"{name}-{kind}" / "out" / "manifest.json").exists()
     ]
     if not rows:
         print(f"no records of a quality.py --keep run under {args.kept}: nothing to measure")

@@ -255,6 +255,7 @@ def test_metadata_benchmark_counts_titles_against_gold_and_languages_against_the
         {"id": "3", "title": None, "language": None},
     ]
     (out / "part-00000.jsonl").write_text("\n".join(map(json.dumps, found)) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"parts": ["part-00000.jsonl"]}), encoding="utf-8")
     assert metadata.main([str(kept), "--eval", str(eval_dir)]) == 0
     row = capsys.readouterr().out.splitlines()[-1]
     # Titles: one equal, one holding the gold with the site's name (not a match); page 3 has no gold title.

@@ -48,8 +48,9 @@ class LineCounts:
 
 def site_of(doc: Document) -> str:
     """The site a document belongs to: its URL's host without ``www.``, else its site name, else the batch."""
-    if doc.source.host:
-        return doc.source.host
+    host = doc.source.host
+    if host:
+        return host
     site = doc.metadata.get("site_name")
     return str(site).strip().casefold() if site else BATCH
 
