@@ -246,6 +246,48 @@ def test_a_given_titles_site_suffix_is_told_by_the_urls_host() -> None:
         assert stripped.title == (expected or title)
 
 
+TEASERS = [
+    "Storm Closes Schools Across The County Heavy snow kept the buses off the roads for a second day.",
+    "Council Names New Library Director The board picked a longtime member of staff after a search.",
+]
+HEADLINE = "Budget Plan Moves Ahead In The Senate"
+
+
+def _rules_of(doc: Document) -> dict[str, str]:
+    return {r.text: r.rule for r in doc.removed}
+
+
+def test_the_teasers_between_the_title_and_the_headline_go() -> None:
+    """A text dump starts with the page's <title>, and the headline repeats it just above the
+    article: the site's teasers between the two read as prose, and go for where they stand."""
+    page = [f"{HEADLINE} | Example News", "Menu", *TEASERS, HEADLINE, *PROSE]
+    for cfg in (CFG, MODEL_CFG):
+        doc = strip_boilerplate(_doc(page), load_rules(), cfg)
+        assert _lines(doc) == PROSE and doc.title == HEADLINE
+    rules = _rules_of(_strip(page))
+    assert [rules[line] for line in TEASERS] == ["structure.above_headline"] * 2
+    assert rules[HEADLINE] == "title.repeat"
+    # A declared title (a JSON Lines record's) anchors the headline too.
+    declared = dataclasses.replace(_doc(["Menu", *TEASERS, HEADLINE, *PROSE]), title=HEADLINE)
+    assert _lines(strip_boilerplate(declared, load_rules(), CFG)) == PROSE
+
+
+def test_a_copy_of_the_title_without_the_body_below_it_is_no_headline() -> None:
+    """A link to the page in a list below the article, or a title found under the first line (a
+    report's contents, a blog's list of posts), says nothing of where the article starts."""
+    related = [f"{HEADLINE} | Example News", *TEASERS, *PROSE, "Most read", HEADLINE, "Contact us"]
+    assert "structure.above_headline" not in _rules_of(_strip(related))
+    assert set(TEASERS) <= set(_lines(_strip(related)))
+    not_on_top = ["Home", f"{HEADLINE} | Example News", *TEASERS, HEADLINE, *PROSE]
+    doc = _strip(not_on_top)
+    assert doc.title == HEADLINE and set(TEASERS) <= set(_lines(doc))
+    # Nor is a first line without a site's name surely the page's <title>: the heading of a list of
+    # translations, which the footer repeats above its own sentences.
+    no_site = [HEADLINE, *TEASERS, HEADLINE, *PROSE]
+    doc = _strip(no_site)
+    assert doc.title == HEADLINE and set(TEASERS) <= set(_lines(doc))
+
+
 def test_wordpress_comment_form_is_removed_as_one_block() -> None:
     form = [
         "Leave a Reply",
