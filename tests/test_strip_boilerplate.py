@@ -349,6 +349,19 @@ def test_named_comment_stamps_mark_a_thread_but_not_a_q_and_a_page() -> None:
     assert reply in _lines(_strip(["A Title Of Some Words", *long_article, *q_and_a]))
 
 
+def test_the_time_since_a_comment_marks_a_thread_only_with_its_time_of_day() -> None:
+    """Disqus and forum themes stamp a comment '2 days ago at 07:47 am'; news sites stamp the teasers
+    of a list beside the article 'vor 14 Stunden', and the article goes on below that list."""
+    reply = "Agreed, and the parks need the money just as much as the roads do."
+    relative = ["2 days ago at 07:47 am", COMMENTS[2], "2 days ago at 08:12 am", reply]
+    long_article = ARTICLE * 3
+    doc = _strip(["A Title Of Some Words", *long_article, *relative])
+    assert _lines(doc) == long_article
+    assert {r.rule for r in doc.removed if r.text in relative} == {"comments.comment_stamps"}
+    teasers = ["VOR 14 STUNDEN", TEASERS[0], "3 hours ago", TEASERS[1], *ARTICLE]
+    assert ARTICLE[-1] in _lines(_strip(["A Title Of Some Words", *long_article, *teasers]))
+
+
 def test_posts_with_signatures_from_the_top_are_content_not_a_thread() -> None:
     """A forum page's posts carry signatures too, but they start before any kept text."""
     posts = [COMMENTS[0], COMMENTS[1], ARTICLE[0], ARTICLE[1], COMMENTS[4], ARTICLE[2], ARTICLE[3]]
