@@ -326,40 +326,37 @@ def test_reader_comments_under_the_article_are_dropped_from_the_first_signature(
     assert strip_boilerplate(doc, load_rules(), CFG) == doc
 
 
-def test_comment_time_stamps_alone_mark_a_thread_under_a_long_article() -> None:
-    reply = "Agreed, and the parks need the money just as much as the roads do."
-    stamps = ["December 30, 2024 at 3:45 pm", COMMENTS[2], "January 1, 2025 at 12:11 am", reply]
-    long_article = ARTICLE * 3  # 180 words: comments.comment_stamps wants 150 above the thread
-    doc = _strip(["A Title Of Some Words", *long_article, *stamps])
-    assert _lines(doc) == long_article
+REPLY = "Agreed, and the parks need the money just as much as the roads do."
+LONG_ARTICLE = ARTICLE * 3  # 180 words: comments.comment_stamps wants 150 above the thread
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("December 30, 2024 at 3:45 pm", "January 1, 2025 at 12:11 am"),
+        # Blogger prints the name and the stamp on one line.
+        ("Amy September 11, 2008 at 2:06 PM", "Mark Jones April 2, 2010 at 6:46 AM"),
+        # Disqus and forum themes print the time since and the time of day.
+        ("2 days ago at 07:47 am", "2 days ago at 08:12 am"),
+    ],
+)
+def test_comment_time_stamps_alone_mark_a_thread_under_a_long_article(first: str, second: str) -> None:
+    stamps = [first, COMMENTS[2], second, REPLY]
+    doc = _strip(["A Title Of Some Words", *LONG_ARTICLE, *stamps])
+    assert _lines(doc) == LONG_ARTICLE
     assert {r.rule for r in doc.removed if r.text in stamps} == {"comments.comment_stamps"}
     # Under a short text (a Q&A page's question with its comments) the stamps are not a thread.
-    assert reply in _lines(_strip(["A Title Of Some Words", *ARTICLE, *stamps]))
+    assert REPLY in _lines(_strip(["A Title Of Some Words", *ARTICLE, *stamps]))
 
 
-def test_named_comment_stamps_mark_a_thread_but_not_a_q_and_a_page() -> None:
-    """Blogger prints the name and the stamp on one line; Stack Exchange prints 'asked ... at'."""
-    reply = "Agreed, and the parks need the money just as much as the roads do."
-    named = ["Amy September 11, 2008 at 2:06 PM", COMMENTS[2], "Mark Jones April 2, 2010 at 6:46 AM", reply]
-    long_article = ARTICLE * 3
-    doc = _strip(["A Title Of Some Words", *long_article, *named])
-    assert _lines(doc) == long_article
-    assert {r.rule for r in doc.removed if r.text in named} == {"comments.comment_stamps"}
-    q_and_a = ["asked Dec 18, 2011 at 21:10", COMMENTS[2], "answered Dec 19, 2011 at 6:52", reply]
-    assert reply in _lines(_strip(["A Title Of Some Words", *long_article, *q_and_a]))
-
-
-def test_the_time_since_a_comment_marks_a_thread_only_with_its_time_of_day() -> None:
-    """Disqus and forum themes stamp a comment '2 days ago at 07:47 am'; news sites stamp the teasers
-    of a list beside the article 'vor 14 Stunden', and the article goes on below that list."""
-    reply = "Agreed, and the parks need the money just as much as the roads do."
-    relative = ["2 days ago at 07:47 am", COMMENTS[2], "2 days ago at 08:12 am", reply]
-    long_article = ARTICLE * 3
-    doc = _strip(["A Title Of Some Words", *long_article, *relative])
-    assert _lines(doc) == long_article
-    assert {r.rule for r in doc.removed if r.text in relative} == {"comments.comment_stamps"}
+def test_stamps_of_questions_and_of_teasers_mark_no_thread() -> None:
+    """Stack Exchange prints 'asked ... at' over a question's answers; news sites stamp the teasers of
+    a list beside the article with the time since alone ('vor 14 Stunden'), and the article goes on
+    below that list."""
+    q_and_a = ["asked Dec 18, 2011 at 21:10", COMMENTS[2], "answered Dec 19, 2011 at 6:52", REPLY]
+    assert REPLY in _lines(_strip(["A Title Of Some Words", *LONG_ARTICLE, *q_and_a]))
     teasers = ["VOR 14 STUNDEN", TEASERS[0], "3 hours ago", TEASERS[1], *ARTICLE]
-    assert ARTICLE[-1] in _lines(_strip(["A Title Of Some Words", *long_article, *teasers]))
+    assert ARTICLE[-1] in _lines(_strip(["A Title Of Some Words", *LONG_ARTICLE, *teasers]))
 
 
 def test_posts_with_signatures_from_the_top_are_content_not_a_thread() -> None:
