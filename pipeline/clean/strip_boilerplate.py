@@ -15,8 +15,8 @@ Order of decisions (the first that claims a line wins):
    with ``line_model = false``, the hand rules: short lines above the first prose line
    (``structure.header_zone``), below the last one (``structure.footer_zone``), and runs of short
    lines between prose (``structure.link_list``); then, for plain text whose first line is its title
-   with a site's name (a text dump's ``<title>``) or whose title is declared, every line still kept
-   above the headline, the first copy of the title that the body follows (``structure.above_headline``);
+   with a site's name (a text dump's ``<title>``), every line still kept above the headline, the first
+   copy of the title that the body follows (``structure.above_headline``);
 5. for plain text, ``[[thread]]`` rules of the catalogue: reader comments under the main text, from the
    first comment signature to the end of the page (``comments.reader_comments``). They run last because
    they need the kept text above the thread: a forum's posts start before any.
@@ -289,8 +289,10 @@ def classify_lines(
     live = [i for i, n in enumerate(norms) if n and verdicts[i] is None]
     # A text dump of an HTML page starts with its <title> ("Story | Site"), and the article's headline
     # repeats it just above the article: what stands between the two is the site's menus and teasers.
-    # A first line without a site's name, or a title found further down, is a heading among others.
-    title_on_top = given_title
+    # A first line without a site's name, or a title found further down, is a heading among others;
+    # so is a declared title's copy in a text whose first line is not the title (an intro above a
+    # section that repeats the title would go, and no dev page has a declared title to measure it on).
+    title_on_top = False
     if title is None and detect_title:
         first_prose = next((i for i in live if is_prose(infos[i], cfg)), len(lines))
         # A title stands above a body: the last line left is never one, so a document of one line (a
