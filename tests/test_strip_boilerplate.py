@@ -273,6 +273,17 @@ def test_the_teasers_between_the_title_and_the_headline_go() -> None:
     assert _lines(strip_boilerplate(declared, load_rules(), CFG)) == [*TEASERS, *PROSE]
 
 
+def test_a_first_line_whose_title_recurs_as_the_headline_is_the_title() -> None:
+    """Where another line above the body has a site suffix too (a section's header), the first line
+    is still the page's <title> when the article's headline repeats it below."""
+    section = "World News Opinion And Analysis Section Weekly Archive | Example News"
+    page = [f"{HEADLINE} | Example News", section, *TEASERS, HEADLINE, *PROSE]
+    doc = _strip(page)
+    assert doc.title == HEADLINE and _lines(doc) == PROSE
+    # Without the headline below, the longer of the two wins, as before.
+    assert _strip([f"{HEADLINE} | Example News", section, *PROSE]).title == section.split(" | ")[0]
+
+
 def test_a_copy_of_the_title_without_the_body_below_it_is_no_headline() -> None:
     """A link to the page in a list below the article, or a title found under the first line (a
     report's contents, a blog's list of posts), says nothing of where the article starts."""

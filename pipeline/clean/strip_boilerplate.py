@@ -35,7 +35,7 @@ from collections.abc import Set as AbstractSet
 import regex
 
 from pipeline.clean.lineclass import load_model
-from pipeline.clean.title import find_title, split_site_suffix
+from pipeline.clean.title import find_title, split_site_suffix, title_copies, title_recurs
 from pipeline.config import BoilerplateConfig
 from pipeline.document import Document, Removal, merged_removals
 from pipeline.rules import RuleSet, line_key, normalize_line, normalize_squeezed
@@ -298,7 +298,7 @@ def classify_lines(
         # A title stands above a body: the last line left is never one, so a document of one line (a
         # short review, a one-line JSONL record) keeps it as its body instead of becoming its own title.
         header = [i for i in live[:-1] if i < first_prose]
-        found = find_title(infos, header)
+        found = find_title(infos, header, first_recurs=bool(header) and title_recurs(lines, live))
         if found is not None:
             verdicts[found] = TITLE_HEADING
             title, site = split_site_suffix(lines[found])
@@ -314,15 +314,8 @@ def classify_lines(
             keys.add(normalize_line(bare))
             title = bare or title
         keys.discard("")
-        # A key's first word appears in any line that normalises to it (casefolding is per
-        # character), so only those lines pay for the suffix split.
-        first_words = {key.split(" ", 1)[0] for key in keys}
-        for i in live:
-            folded = lines[i].casefold()
-            if verdicts[i] is not None or not any(word in folded for word in first_words):
-                continue
-            if normalize_line(split_site_suffix(lines[i])[0]) in keys:
-                verdicts[i] = TITLE_REPEAT
+        for i in title_copies(lines, [i for i in live if verdicts[i] is None], keys):
+            verdicts[i] = TITLE_REPEAT
     remaining = sum(1 for i in live if verdicts[i] is None)
     if structural and line_model and remaining >= MODEL_MIN_LINES:
         _apply_model(lines, infos, verdicts, cfg)

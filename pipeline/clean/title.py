@@ -8,7 +8,8 @@ it removed ("Story | Site").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 
 from pipeline.clean.credits import is_byline_or_date
 from pipeline.rules import normalize_line
@@ -58,13 +59,15 @@ def split_site_suffix(title: str, site_hints: Sequence[str] = ()) -> tuple[str, 
 # site suffix, that first line outweighs any other (FIRST_LINE_SUFFIX_WEIGHT), while a repeated line is
 # as often a menu item the page shows twice ("Work With Us", for phones and for screens). Where several
 # header lines have one (a section's header and the story's title, both with the site's name), or further
-# down (a menu row "News | Sports", which the pipe splits alike), a suffix weighs less than a repeat.
+# down (a menu row "News | Sports", which the pipe splits alike), a suffix weighs less than a repeat,
+# unless the first line's title recurs below it as a line of its own: the article's headline
+# (``title_recurs``; 12 more pages, 129 / 137 / 578 / 107 by set; wcxb-dev's gold titles 133 of 256).
 # Evidence (benchmarks/evidence.py titles): of the 1,758 dev pages with an HTML <title>, the title found
-# in the text dump is that title (site suffix removed) on 939, another line on 716, none on 103; by set
-# (zyte-aeb / wcxb-dev / trafilatura-eval / cleaneval-dev) 127 / 134 / 573 / 105, against 118 / 118 / 536
+# in the text dump is that title (site suffix removed) on 951, another line on 704, none on 103; by set
+# (zyte-aeb / wcxb-dev / trafilatura-eval / cleaneval-dev) 129 / 137 / 578 / 107, against 118 / 118 / 536
 # / 103 with the first line's suffix weighing as any other. A first-line weight of 4 or 16 moves at most
 # 3 pages; every suffix weighing 8 matches 926 (trafilatura-eval 561, fewer than now). The title in the
-# records of wcxb-dev's text dumps equals its gold title on 130 of 256 pages, 117 without the first line's
+# records of wcxb-dev's text dumps equals its gold title on 133 of 256 pages, 117 without the first line's
 # weight. Halving or doubling TITLE_FULL_WORDS or NOT_A_TITLE_WEIGHT moves at most 9 pages; without the
 # suffix and repeat weights 695 match.
 TITLE_FULL_WORDS = 12
@@ -89,8 +92,31 @@ def _title_shaped(info: LineInfo, min_words: int) -> bool:
     return min_words <= info.words <= TITLE_MAX_WORDS and unpunctuated
 
 
-def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
+def title_copies(lines: Sequence[str], among: Iterable[int], keys: AbstractSet[str]) -> Iterator[int]:
+    """The lines of ``among`` that are one of the titles ``keys`` (normalised), site suffix or not."""
+    # A key's first word appears in any line that normalises to it (casefolding is per character), so
+    # only those lines pay for the suffix split.
+    first_words = {key.split(" ", 1)[0] for key in keys}
+    for i in among:
+        folded = lines[i].casefold()
+        if not any(word in folded for word in first_words):
+            continue
+        if normalize_line(split_site_suffix(lines[i])[0]) in keys:
+            yield i
+
+
+def title_recurs(lines: Sequence[str], live: Sequence[int]) -> bool:
+    """Whether the first of the ``live`` lines has a site suffix and its title recurs below it as a line
+    of its own: a text dump's <title> ("Story | Site") and the article's headline ("Story")."""
+    title, site = split_site_suffix(lines[live[0]])
+    key = normalize_line(title)
+    return site is not None and bool(key) and next(title_copies(lines, live[1:], {key}), None) is not None
+
+
+def find_title(lines: Sequence[LineInfo], header: Sequence[int], first_recurs: bool = False) -> int | None:
     """Index of the line that is the title among the ``header`` lines, or None.
+
+    ``first_recurs``: the first header line's title recurs below it (:func:`title_recurs`).
 
     A line alone above the body is its title when it has a title's shape, however short ("Budget
     approved"); among several header lines (menus, bylines, the headline) the scores decide, and a
@@ -106,14 +132,15 @@ def find_title(lines: Sequence[LineInfo], header: Sequence[int]) -> int | None:
     splits = {j: split_site_suffix(lines[j].text) for j in header}
     keys = Counter(normalize_line(main) for main, _ in splits.values())
     candidates = [i for i in header if _title_shaped(lines[i], 2)]
-    # The first line is the page's <title> when it alone has a site suffix (see FIRST_LINE_SUFFIX_WEIGHT).
-    first_alone = [j for j in header if splits[j][1]] == header[:1]
+    # The first line is the page's <title> when it alone has a site suffix, or when its title recurs
+    # (see FIRST_LINE_SUFFIX_WEIGHT).
+    first_is_title = [j for j in header if splits[j][1]] == header[:1] or first_recurs
     best: tuple[float, int] | None = None
     for i in candidates:
         main, suffix = splits[i]
         # Another header line with the same title: the key counts this line too.
         repeated = keys[normalize_line(main)] > 1
-        first = first_alone and i == header[0]
+        first = first_is_title and i == header[0]
         suffix_weight = 0 if not suffix else FIRST_LINE_SUFFIX_WEIGHT if first else SITE_SUFFIX_WEIGHT
         key = (_title_score(lines[i], suffix_weight, repeated), i)
         if best is None or key >= best:
