@@ -2,7 +2,7 @@
 the loose-text recall run's.
 
 The settings of ``pipeline/clean/second_opinion.py`` (``[extract] second_opinion_doubt``,
-``_containment``, ``_ratio``) decide, page by page, between our extraction and readability-lxml's text;
+``_containment``, ``_ratio``, ``_fragment_words``) decide, page by page, between our extraction and readability-lxml's text;
 ``loose_text_recall_doubt`` decides whether a page whose text is trafilatura's gathering of loose
 paragraphs is extracted again with favor_recall (kept where the second opinion's test accepts it, before
 readability is asked). Every dev page is extracted once with both off; the decisions' inputs (the text
@@ -62,7 +62,7 @@ OFF = dataclasses.replace(SHIPPED, second_opinion_doubt=0.0, loose_text_recall_d
 # The settings swept. A second-opinion doubt below 1.5 asks readability on about a fifth of the dev
 # pages, which the speed budget (1.3x trafilatura alone) does not allow; a recall doubt of 0.1 makes the
 # recall run on about 9% of them.
-_SECOND_OPINIONS: tuple[dict[str, float], ...] = (
+_SECOND_OPINIONS: tuple[dict[str, Any], ...] = (
     {"second_opinion_doubt": 0.0},
     *(
         {"second_opinion_doubt": doubt, "second_opinion_containment": share, "second_opinion_ratio": ratio}
@@ -72,8 +72,12 @@ _SECOND_OPINIONS: tuple[dict[str, float], ...] = (
     ),
 )
 _RECALL_DOUBTS = (0.0, 0.1, 0.25, 0.4, 0.5, 0.75, 1.0)
+_FRAGMENT_WORDS = (0, 30, 50, 100, 200)
 GRID: tuple[ExtractConfig, ...] = tuple(
-    dataclasses.replace(OFF, loose_text_recall_doubt=recall, **opinion)
+    dataclasses.replace(
+        OFF, loose_text_recall_doubt=recall, second_opinion_fragment_words=fragment, **opinion
+    )
+    for fragment in _FRAGMENT_WORDS
     for recall in _RECALL_DOUBTS
     for opinion in _SECOND_OPINIONS
 )
@@ -95,13 +99,14 @@ class Page:
     set_name: str
     id: str
     kept: str
-    left_out: list[str]
+    left_out: tuple[str, ...]
     other: str | None  # readability-lxml's text, where some setting could ask for it
-    articles: list[str]  # the texts of the page's <article> and <main> elements, where other or recalled is
+    # the texts of the page's <article> and <main> elements, where other or recalled is
+    articles: tuple[str, ...]
     ours_score: Any  # bow F1 (float) or snippet counts (tp, fp, fn, tn); None: no gold tokens
     other_score: Any
     recalled: str | None = None  # the recall run's text, where some setting could make the run
-    recalled_left_out: list[str] = dataclasses.field(default_factory=list)
+    recalled_left_out: tuple[str, ...] = ()
     recalled_score: Any = None
 
 
@@ -114,7 +119,7 @@ def setting_label(cfg: ExtractConfig) -> str:
         return f"second opinion off, {recall}"
     return (
         f"doubt {cfg.second_opinion_doubt:g}, containment {cfg.second_opinion_containment:g}, "
-        f"ratio {cfg.second_opinion_ratio:g}, {recall}"
+        f"ratio {cfg.second_opinion_ratio:g}, fragment {cfg.second_opinion_fragment_words}, {recall}"
     )
 
 
@@ -124,6 +129,7 @@ def setting_toml(cfg: ExtractConfig) -> str:
         f"second_opinion_doubt = {cfg.second_opinion_doubt}\n"
         f"second_opinion_containment = {cfg.second_opinion_containment}\n"
         f"second_opinion_ratio = {cfg.second_opinion_ratio}\n"
+        f"second_opinion_fragment_words = {cfg.second_opinion_fragment_words}\n"
         f"loose_text_recall_doubt = {cfg.loose_text_recall_doubt}\n"
     )
 
@@ -165,16 +171,19 @@ def candidates(job: tuple[str, str, dict]) -> Page:
     extracted = extract_text(doc, OFF)
     if extracted.rejected:
         score = _page_score(eval_dir, gold, "")
-        return Page(name, gold["id"], "", [], None, [], score, score)
+        return Page(name, gold["id"], "", (), None, (), score, score)
     kept = extracted.text
     left_out = _left_out(extracted)
     ours = _final_text(extracted)
-    recalled, recalled_left_out, recalled_score = None, [], None
+    recalled: str | None = None
+    recalled_left_out: tuple[str, ...] = ()
+    recalled_score: Any = None
     forced = extract_text(doc, _FORCED_RECALL)
     if not forced.rejected and forced.text != kept:
         recalled, recalled_left_out = forced.text, _left_out(forced)
         recalled_score = _page_score(eval_dir, gold, _final_text(forced))
-    other, articles = None, []
+    other: str | None = None
+    articles: tuple[str, ...] = ()
     if doubtful(kept, left_out, _LEAST_DOUBT) or (
         recalled is not None and doubtful(recalled, recalled_left_out, _LEAST_DOUBT)
     ):
@@ -183,7 +192,7 @@ def candidates(job: tuple[str, str, dict]) -> Page:
         except Exception:  # noqa: BLE001 - as in the pipeline: no second opinion on this page
             other = None
     if other is not None or recalled is not None:
-        articles = article_texts(parse_page(html), page_lines)
+        articles = tuple(article_texts(parse_page(html), page_lines))
     other_final = _final_text(dataclasses.replace(extracted, text=other)) if other else ours
     ours_score, other_score = _page_score(eval_dir, gold, ours), _page_score(eval_dir, gold, other_final)
     return Page(
@@ -201,8 +210,8 @@ def candidates(job: tuple[str, str, dict]) -> Page:
     )
 
 
-def _left_out(extracted: Any) -> list[str]:
-    return [r.text for r in extracted.removed if r.rule == RULE_NOT_MAIN]
+def _left_out(extracted: Any) -> tuple[str, ...]:
+    return tuple(r.text for r in extracted.removed if r.rule == RULE_NOT_MAIN)
 
 
 def collect(eval_dir: Path, workers: int, sets: Sequence[str] = DEV_SETS) -> list[Page]:
@@ -213,16 +222,27 @@ def collect(eval_dir: Path, workers: int, sets: Sequence[str] = DEV_SETS) -> lis
         return list(pool.imap(candidates, jobs, chunksize=4))
 
 
+# The pipeline's own tests, remembered: the grid asks them of the same page hundreds of times.
+@cache
+def _doubtful(kept: str, left_out: tuple[str, ...], doubt: float) -> bool:
+    return doubtful(kept, left_out, doubt)
+
+
+@cache
+def _accepts(kept: str, other: str, articles: tuple[str, ...], cfg: ExtractConfig) -> bool:
+    return accepts(kept, other, articles, cfg)
+
+
 def takes_recall(page: Page, cfg: ExtractConfig) -> bool:
     """Whether the pipeline under ``cfg`` keeps the recall run's text on this page."""
     return (
         page.recalled is not None
-        and doubtful(page.kept, page.left_out, cfg.loose_text_recall_doubt)
-        and accepts(page.kept, page.recalled, page.articles, cfg)
+        and _doubtful(page.kept, page.left_out, cfg.loose_text_recall_doubt)
+        and _accepts(page.kept, page.recalled, page.articles, cfg)
     )
 
 
-def _judged(page: Page, cfg: ExtractConfig) -> tuple[str, list[str], bool]:
+def _judged(page: Page, cfg: ExtractConfig) -> tuple[str, tuple[str, ...], bool]:
     """The text the second opinion judges under ``cfg`` (the recall run's if kept), its lines left out,
     and whether it is the recall run's."""
     if takes_recall(page, cfg):
@@ -235,8 +255,8 @@ def choice(page: Page, cfg: ExtractConfig) -> tuple[bool, bool]:
     kept, left_out, recall = _judged(page, cfg)
     other = (
         page.other is not None
-        and doubtful(kept, left_out, cfg.second_opinion_doubt)
-        and accepts(kept, page.other, page.articles, cfg)
+        and _doubtful(kept, left_out, cfg.second_opinion_doubt)
+        and _accepts(kept, page.other, page.articles, cfg)
     )
     return recall, other
 
@@ -264,9 +284,9 @@ def asked(pages: Iterable[Page], cfg: ExtractConfig) -> int:
     for p in pages:
         if not p.kept:
             continue
-        runs += p.recalled is not None and doubtful(p.kept, p.left_out, cfg.loose_text_recall_doubt)
+        runs += p.recalled is not None and _doubtful(p.kept, p.left_out, cfg.loose_text_recall_doubt)
         kept, left_out, _ = _judged(p, cfg)
-        runs += doubtful(kept, left_out, cfg.second_opinion_doubt)
+        runs += _doubtful(kept, left_out, cfg.second_opinion_doubt)
     return runs
 
 

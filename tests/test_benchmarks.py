@@ -191,10 +191,10 @@ def test_quality_benchmark_scores_the_pipeline_beside_the_references(eval_dir: P
 
 def _page(name: str, ours: float, other: float, doubt: float) -> Page:
     """A page whose left-out prose is ``doubt`` times its kept text and whose readability text extends it."""
-    left_out = ["A sentence long enough to read as prose, it says, and it ends with a full stop."] * 20
+    left_out = ("A sentence long enough to read as prose, it says, and it ends with a full stop.",) * 20
     prose = sum(len(line) for line in left_out)
     kept = "w " * int(prose / doubt / 2)
-    return Page(name, f"{name}-{ours}-{other}", kept, left_out, kept * 3, [], ours, other)
+    return Page(name, f"{name}-{ours}-{other}", kept, left_out, kept * 3, (), ours, other)
 
 
 def test_each_held_out_setting_is_tuned_on_the_other_sets_only() -> None:

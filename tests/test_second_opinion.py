@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pipeline import clean_document
 from pipeline.clean import second_opinion as second_opinion_module
 from pipeline.clean.extract_text import page_lines, parse_page
-from pipeline.clean.second_opinion import accepts, doubtful, extends, prose_chars, second_opinion
+from pipeline.clean.second_opinion import accepts, doubtful, dwarfs, extends, prose_chars, second_opinion
 from pipeline.config import Config, ExtractConfig
 
-CFG = ExtractConfig(second_opinion_doubt=1.5, second_opinion_containment=0.8, second_opinion_ratio=1.5)
+# The test of containment alone; FRAGMENT adds the fragment rule at its default bound.
+CFG = ExtractConfig(
+    second_opinion_doubt=1.5,
+    second_opinion_containment=0.8,
+    second_opinion_ratio=1.5,
+    second_opinion_fragment_words=0,
+)
+FRAGMENT = dataclasses.replace(CFG, second_opinion_fragment_words=50)
 SENTENCE = "The harbour was rebuilt after the storm of that winter, stone by stone."
 
 
@@ -37,6 +46,19 @@ WITH_ANOTHER_STORY = (
     + "</div></article><div class='more'>"
     + "".join(f"<p>{_paragraph('bakery', i)}</p>" for i in range(5))
     + "</div></div></body></html>"
+)
+
+
+# A page whose header repeats the site's slogan in two <div class="header-text">: the text a body
+# expression can match before the article's own container.
+SLOGAN = "Your most important touchpoint to the harbour."
+SLOGAN_PAGE = (
+    "<html><head><title>Harbour rebuilt | Port News</title></head><body><header>"
+    f"<div class='header-logo'><a href='/'>Port News</a></div><div class='header-text'>{SLOGAN}</div>"
+    f"<div class='head-right'><div class='header-text'>{SLOGAN}</div></div></header>"
+    "<article><h1>Harbour rebuilt</h1><div class='article-content'>"
+    + "".join(f"<p>{_paragraph('body', i)}</p>" for i in range(4))
+    + "</div></article><footer>Copyright Port News</footer></body></html>"
 )
 
 
@@ -68,6 +90,31 @@ def test_accepts_only_within_an_article_that_holds_both() -> None:
     assert accepts(ours, other, ["nav " + other + " footer"], CFG)
     assert not accepts(ours, other, ["a b c d e f g h i j"], CFG)
     assert accepts(ours, other, ["a b c d e f g h i j", other], CFG)
+
+
+def test_a_fragment_gives_way_to_a_text_that_dwarfs_it() -> None:
+    body = " ".join(_paragraph("body", i) for i in range(2))  # 120 words, none of the slogan's
+    assert dwarfs(SLOGAN, body, FRAGMENT) and accepts(SLOGAN, body, [], FRAGMENT)
+    assert not accepts(SLOGAN, body, [], CFG)  # without the rule, ours must be held
+    assert accepts(SLOGAN, body, ["Harbour rebuilt " + body], FRAGMENT)  # within the page's article
+    assert not accepts(SLOGAN, body, ["Another story entirely, with words of its own."], FRAGMENT)
+    assert not dwarfs(SLOGAN, "Port News " * 5, FRAGMENT)  # 10 words: not 1.5 x the slogan's 7
+    assert not dwarfs(body, body + " " + body, FRAGMENT)  # 120 words are a text, not a fragment
+    assert not dwarfs("", body, FRAGMENT)
+
+
+def test_a_fragment_counts_unspaced_words_by_length() -> None:
+    # A Japanese paragraph has no spaces: one white-space token, but as many words as metadata counts.
+    japanese = "法律では児童相談所の力を強くしました。" * 12
+    assert not dwarfs(japanese, "子ども " * 40, FRAGMENT)
+
+
+def test_second_opinion_replaces_a_slogan_by_the_article() -> None:
+    tree = parse_page(SLOGAN_PAGE)
+    left_out = [_paragraph("body", i) for i in range(4)]
+    found = second_opinion(SLOGAN_PAGE, tree, f"{SLOGAN}\n{SLOGAN}", left_out, FRAGMENT, page_lines)
+    assert found is not None and "body paragraph 3" in found and SLOGAN not in found
+    assert second_opinion(SLOGAN_PAGE, tree, f"{SLOGAN}\n{SLOGAN}", left_out, CFG, page_lines) is None
 
 
 def test_second_opinion_adds_the_rest_of_a_split_body() -> None:
@@ -104,6 +151,8 @@ def test_second_opinion_settings_are_checked() -> None:
         ExtractConfig(second_opinion_ratio=0.5)
     with pytest.raises(ValueError, match="second_opinion"):
         ExtractConfig(second_opinion_doubt=-1)
+    with pytest.raises(ValueError, match="second_opinion_fragment_words"):
+        ExtractConfig(second_opinion_fragment_words=-1)
     with pytest.raises(ValueError, match="loose_text_recall_doubt"):
         ExtractConfig(loose_text_recall_doubt=-0.1)
 

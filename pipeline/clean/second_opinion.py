@@ -13,7 +13,9 @@ page lines it drops. Two cheap signals and one extra extractor decide, page by p
    our text plus what we missed around it), and, on a page that marks its articles (``<article>``,
    ``<main>``), when one such element holds both texts: what readability adds from outside the article
    that holds ours is another story or a comment thread. A text that disagrees with ours (another block
-   of the page) is evidence of doubt, not of a better answer, and ours stays.
+   of the page) is evidence of doubt, not of a better answer, and ours stays; except where ours is a
+   fragment of a few words (a site's slogan in a header ``<div class="header-text">`` that trafilatura's
+   body expressions matched): there is no body of ours to disagree with (``dwarfs``).
 
 The thresholds are ``[extract] second_opinion_*`` (``pipeline/config.py``), chosen leave-one-set-out
 on the dev sets (``docs/benchmarks.md``).
@@ -31,7 +33,7 @@ from lxml import etree
 from readability import Document as ReadabilityDocument
 
 from pipeline.config import BoilerplateConfig, ExtractConfig
-from pipeline.text import is_prose, line_info
+from pipeline.text import count_words, is_prose, line_info
 
 log = logging.getLogger(__name__)
 
@@ -86,21 +88,32 @@ def extends(ours: str, other: str, cfg: ExtractConfig) -> bool:
     return _share_in(mine, theirs) >= cfg.second_opinion_containment
 
 
+def dwarfs(ours: str, other: str, cfg: ExtractConfig) -> bool:
+    """Whether ``ours`` is a fragment of fewer than ``second_opinion_fragment_words`` words and ``other``
+    has ``second_opinion_ratio`` times as many (words as ``metadata.word_count`` counts them, Chinese and
+    Japanese by their length)."""
+    words = count_words(ours)
+    fragment = 0 < words < cfg.second_opinion_fragment_words
+    return fragment and count_words(other) >= cfg.second_opinion_ratio * words
+
+
 def article_texts(tree: Any, lines_of: Callable[[Any], list[str]]) -> list[str]:
     """The text of every ``<article>`` and ``<main>`` element of the page."""
     return ["\n".join(lines_of(element)) for element in _ARTICLES(tree)]
 
 
 def accepts(ours: str, other: str, articles: Sequence[str], cfg: ExtractConfig) -> bool:
-    """Whether ``other`` replaces ``ours``: it extends ours, within one of the page's ``articles`` if any."""
-    if not extends(ours, other, cfg):
+    """Whether ``other`` replaces ``ours``: it extends ours, or ours is a fragment it dwarfs; within one of
+    the page's ``articles`` if any (that holds ours too, unless ours is a fragment)."""
+    fragment = dwarfs(ours, other, cfg)
+    if not fragment and not extends(ours, other, cfg):
         return False
     if not articles:
         return True
     mine, theirs = _words(ours), _words(other)
     share = cfg.second_opinion_containment
     return any(
-        _share_in(mine, words) >= share and _share_in(theirs, words) >= share
+        (fragment or _share_in(mine, words) >= share) and _share_in(theirs, words) >= share
         for words in map(_words, articles)
     )
 
