@@ -2,23 +2,23 @@
 the loose-text recall run's.
 
 The settings of ``pipeline/clean/second_opinion.py`` (``[extract] second_opinion_doubt``,
-``_containment``, ``_ratio``, ``_fragment_words``) decide, page by page, between our extraction and readability-lxml's text;
-``loose_text_recall_doubt`` decides whether a page whose text is trafilatura's gathering of loose
-paragraphs is extracted again with favor_recall (kept where the second opinion's test accepts it, before
-readability is asked). Every dev page is extracted once with both off; the decisions' inputs (the text
-kept, the page lines left out) are kept, and wherever some setting of ``GRID`` could ask for them, the
-recall run's text and readability-lxml's text are made once too. Each candidate goes through the later
-per-document stages (encoding repair, boilerplate, segmentation) and is scored per page with the eval
-sets' scorer. A setting's score on a set is then computed without running anything again: each page takes
-the candidate that the pipeline's own functions pick under that setting (bow F1 averaged over pages;
-snippet F1 from the summed snippet counts).
+``_containment``, ``_ratio``, ``_fragment_words``) decide, page by page, between our extraction and
+readability-lxml's text; ``loose_text_recall_doubt`` decides whether a page whose text is
+trafilatura's gathering of loose paragraphs is extracted again with favor_recall (kept where the second
+opinion's test accepts it, before readability is asked). Every dev page is extracted once with both
+off; the decisions' inputs (the text kept, the page lines left out) are kept, and wherever some setting
+of ``GRID`` could ask for them, the recall run's text and readability-lxml's text are made once too.
+Each candidate goes through the later per-document stages (encoding repair, boilerplate, segmentation)
+and is scored per page with the eval sets' scorer. A setting's score on a set is then computed without
+running anything again: each page takes the candidate that the pipeline's own functions pick under that
+setting (bow F1 averaged over pages; snippet F1 from the summed snippet counts).
 
-For each dev set S, the setting with the best mean gain over the other sets (against both off; ties go to
-the setting that makes fewer extra runs) is the one "tuned without S"; its score on S is S's held-out
-score. The shipped setting is the one tuned on all sets; its score on S is the in-sample score.
-Corpus-level steps (learned boilerplate, duplicates) are left out here, so these scores differ slightly
-from a full run; ``benchmarks/quality.py --held-out`` runs the pipeline itself with each rotation's
-setting.
+For each dev set S, the setting with the best mean gain over the other sets (against both off; ties go
+to the setting that makes fewer extra runs, then to the first in ``GRID``, whose numbers rise) is the
+one "tuned without S"; its score on S is S's held-out score. The shipped setting is the one tuned on all
+sets; its score on S is the in-sample score. Corpus-level steps (learned boilerplate, duplicates) are
+left out here, so these scores differ slightly from a full run; ``benchmarks/quality.py --held-out``
+runs the pipeline itself with each rotation's setting.
 
     python benchmarks/heldout.py [--eval ../shared/eval] [--workers 2]
 """
