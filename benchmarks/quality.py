@@ -17,6 +17,9 @@ score is its bow F1, or on a set with snippets only (trafilatura-eval) its snipp
                                  [--workers 2] [--limit 50] [--keep DIR] [--per-page] [--no-references]
                                  [--held-out]
 
+``--sets`` may name any set laid out as the dev sets are, e.g. Mozilla Readability's test pages
+(``benchmarks/readability_pages.py``), a public set no setting here was tuned on.
+
 With ``--held-out``, every HTML set is also run with the settings tuned on the other dev sets
 (``benchmarks/heldout.py``: the leave-one-set-out sweep of the tuned settings) and a second table
 prints its in-sample and held-out scores and catastrophic counts. A rotation whose tuned setting is the
@@ -316,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder of eval sets and score.py")
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument(
+        "--sets", nargs="+", default=list(SETS), help="sets of --eval (default: the four dev sets)"
+    )
     parser.add_argument("--input", nargs="+", default=list(INPUTS), choices=list(INPUTS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
@@ -340,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.eval / "score.py").is_file():
         print(f"skipped: no eval sets at {args.eval} (they live beside the checkout in shared/eval)")
         return 0
+    absent = [name for name in args.sets if not (args.eval / name / "gold.jsonl").is_file()]
+    if absent:
+        raise SystemExit(f"no set {', '.join(absent)} in {args.eval} (a set is a folder with gold.jsonl)")
     if not args.no_references and missing_libraries():
         missing = ", ".join(missing_libraries())
         raise SystemExit(f"the references need {missing}: pip install -e '.[bench]', or --no-references")

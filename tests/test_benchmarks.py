@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import datatrove_chain
+from benchmarks import datatrove_chain, quality, readability_pages
 from benchmarks.heldout import GRID, Page, rotations, setting_label
 from benchmarks.quality import catastrophic_pages, page_score
 from benchmarks.references import cache_key, missing_libraries
@@ -187,6 +187,51 @@ def test_quality_benchmark_scores_the_pipeline_beside_the_references(eval_dir: P
     assert isinstance(row["catastrophic"], list)
     (trafilatura_cache,) = (cache / cache_key("trafilatura")).glob("*.json")
     assert len(json.loads(trafilatura_cache.read_text(encoding="utf-8"))) == 3
+
+
+def test_quality_names_a_set_it_does_not_find(tmp_path: Path) -> None:
+    (tmp_path / "score.py").write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no set elsewhere"):
+        quality.main(["--eval", str(tmp_path), "--sets", "elsewhere", "--no-references"])
+
+
+_TEST_PAGE = (
+    "<html><head><title>Harbour</title></head><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+    "<article><h1>Harbour rebuilt</h1>"
+    + "".join(
+        f"<p>Sentence {i} says how the harbour of the old town was rebuilt after the storm.</p>"
+        for i in range(8)
+    )
+    + "</article><footer>Copyright</footer></body></html>"
+)
+
+
+@pytest.mark.skipif(bool(missing_libraries()), reason="the bench extra (html-text) is missing")
+def test_readability_test_pages_become_a_set_quality_scores(eval_dir: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "test-pages"
+    for name in ("harbour", "harbour-2"):
+        (pages / name).mkdir(parents=True)
+        (pages / name / "source.html").write_text(_TEST_PAGE, encoding="utf-8")
+        expected = _TEST_PAGE.split("<article>")[1].split("</article>")[0]
+        (pages / name / "expected.html").write_text(f"<div>{expected}</div>", encoding="utf-8")
+    (pages / "no-expected").mkdir()
+    (pages / "no-expected" / "source.html").write_text(_TEST_PAGE, encoding="utf-8")
+    out = tmp_path / "sets"
+    assert readability_pages.main(["--pages", str(pages), "--out", str(out), "--eval", str(eval_dir)]) == 0
+    name = readability_pages.SET_NAME
+    gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(g["id"], g["name"]) for g in gold] == [("000", "harbour"), ("001", "harbour-2")]
+    assert "Sentence 7 says" in gold[0]["text"] and "Home" not in gold[0]["text"]
+    assert "Home" in (out / name / "textdump" / "000.txt").read_text(encoding="utf-8")
+    assert gzip.decompress((out / name / "html" / "001.html.gz").read_bytes()).decode() == _TEST_PAGE
+    result = tmp_path / "quality.json"
+    command = [sys.executable, "benchmarks/quality.py", "--eval", str(out), "--sets", name]
+    command += ["--input", "html", "text", "--workers", "1", "--no-references", "--json", str(result)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(result.read_text(encoding="utf-8"))
+    assert [(r["input"], r["pages"]) for r in rows] == [("html", 2), ("text", 2)]
+    assert all(r["bow_f1"] > 0.8 for r in rows)
 
 
 def _page(name: str, ours: float, other: float, doubt: float) -> Page:
