@@ -82,7 +82,10 @@ def _share_in(part: Counter[str], whole: Counter[str]) -> float:
 def extends(ours: str, other: str, cfg: ExtractConfig) -> bool:
     """Whether ``other`` holds ``second_opinion_containment`` of our words and ``second_opinion_ratio``
     times as many words."""
-    mine, theirs = _words(ours), _words(other)
+    return _extends(_words(ours), _words(other), cfg)
+
+
+def _extends(mine: Counter[str], theirs: Counter[str], cfg: ExtractConfig) -> bool:
     if not mine or sum(theirs.values()) < cfg.second_opinion_ratio * sum(mine.values()):
         return False
     return _share_in(mine, theirs) >= cfg.second_opinion_containment
@@ -105,12 +108,12 @@ def article_texts(tree: Any, lines_of: Callable[[Any], list[str]]) -> list[str]:
 def accepts(ours: str, other: str, articles: Sequence[str], cfg: ExtractConfig) -> bool:
     """Whether ``other`` replaces ``ours``: it extends ours, or ours is a fragment it dwarfs; within one of
     the page's ``articles`` if any (that holds ours too, unless ours is a fragment)."""
+    mine, theirs = _words(ours), _words(other)
     fragment = dwarfs(ours, other, cfg)
-    if not fragment and not extends(ours, other, cfg):
+    if not fragment and not _extends(mine, theirs, cfg):
         return False
     if not articles:
         return True
-    mine, theirs = _words(ours), _words(other)
     share = cfg.second_opinion_containment
     return any(
         (fragment or _share_in(mine, words) >= share) and _share_in(theirs, words) >= share
