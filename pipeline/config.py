@@ -128,6 +128,12 @@ class ExtractConfig:
     # its declared question and answers, or posts and replies, is the main text
     # (pipeline/clean/schema_text.py); false leaves such pages to the extractors.
     schema_text: bool = True
+    # Formulas whose TeX source the page holds (MathML with an annotation or alttext, MathJax scripts)
+    # kept as LaTeX, \(...\) inline and \[...\] on a line of their own (pipeline/clean/formulas.py).
+    # Off by default: the dev sets' gold was drawn without formulas, so keeping them scores
+    # trafilatura-eval -0.0003 and Mozilla's test pages -0.0005 (a snippet cut around a dropped formula,
+    # a gold of MathML text); no other dev page changes. On for a corpus of math and science pages.
+    keep_formulas: bool = False
 
     def __post_init__(self) -> None:
         if self.table_format not in TABLE_FORMATS:

@@ -44,6 +44,7 @@ from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 
 from pipeline.clean.author_search import cheaper_author_search
 from pipeline.clean.credits import author_name
+from pipeline.clean.formulas import formulas_as_latex
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
 from pipeline.clean.schema_text import declared_text
@@ -1026,6 +1027,8 @@ def extract_text(doc: Document, cfg: ExtractConfig) -> Document:
             if tree is None:
                 return doc.reject(STAGE, "unparseable_html", "the markup could not be parsed")
             overflow_shown(tree)
+            if cfg.keep_formulas:
+                formulas_as_latex(tree)
             lines = page_lines(tree)
             # The page's lines as a browser shows them, PHP's error messages included, for the log of
             # what is dropped; the extractors read the page without them.
