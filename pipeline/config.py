@@ -125,7 +125,8 @@ class ExtractConfig:
     # never. Chosen leave-one-set-out with the settings above (docs/benchmarks.md).
     loose_text_recall_doubt: float = 0.4
     # On a page that declares itself a Q&A page or a forum thread in schema.org microdata, the text of
-    # its declared question and answers, or posts and replies, is the main text
+    # its declared question and answers, or posts and replies, is the main text; where the text
+    # extracted is a fragment, the article body a page declares in JSON-LD replaces it
     # (pipeline/clean/schema_text.py); false leaves such pages to the extractors.
     schema_text: bool = True
     # Formulas whose TeX source the page holds (MathML with an annotation or alttext, MathJax scripts)

@@ -47,14 +47,21 @@ from pipeline.clean.credits import author_name
 from pipeline.clean.formulas import formulas_as_latex
 from pipeline.clean.guard import DocumentTimeout, DocumentTooBig, memory_limit, time_limit
 from pipeline.clean.pagetype import COLLECTION, FORUM, OTHER, PRODUCT, page_kind, thread_url
-from pipeline.clean.schema_text import declared_text
+from pipeline.clean.schema_text import declared_body, declared_text
 from pipeline.clean.script_errors import remove_script_errors
-from pipeline.clean.second_opinion import accepts, article_texts, doubtful, reads_as_prose, second_opinion
+from pipeline.clean.second_opinion import (
+    accepts,
+    article_texts,
+    doubtful,
+    dwarfs,
+    reads_as_prose,
+    second_opinion,
+)
 from pipeline.config import ExtractConfig
 from pipeline.document import Document, Removal
 from pipeline.rules.ids import NOT_MAIN_CONTENT as RULE_NOT_MAIN
 from pipeline.rules.ids import SCRIPT_ERROR as RULE_SCRIPT_ERROR
-from pipeline.text import LIST_MARKER, code_fence, unwrapped, wrapped_prose
+from pipeline.text import LIST_MARKER, code_fence, count_words, unwrapped, wrapped_prose
 
 STAGE: str = __name__.rpartition(".")[2]  # a stage is named after its module
 log = logging.getLogger(__name__)
@@ -981,6 +988,17 @@ def _left_out(lines: list[str], text: str, errors: AbstractSet[str]) -> tuple[li
     return left_out, [lines[i] for i in left_out if lines[i] not in errors]
 
 
+def _declared_body_kept(tree: Any, text: str, cfg: ExtractConfig) -> str | None:
+    """The article body the page's JSON-LD declares, where ``text`` is empty or a fragment it dwarfs
+    and it is no fragment itself (``schema_text.declared_body``); None to go on with ``text``."""
+    if not cfg.schema_text or count_words(text) >= cfg.second_opinion_fragment_words:
+        return None
+    body = declared_body(tree, page_lines)
+    if body is None or count_words(body) < cfg.second_opinion_fragment_words:
+        return None
+    return body if not text.strip() or dwarfs(text, body, cfg) else None
+
+
 def _main_text(
     doc: Document,
     tree: Any,
@@ -993,7 +1011,8 @@ def _main_text(
 ) -> tuple[str, list[int]]:
     """The text to keep and the indices of the page lines it leaves out: the text the page declares
     (``schema_text``), else the extraction's ``text``, then the recall run's where ``text`` is loose
-    paragraphs (``loose``), then readability's where the second opinion takes it."""
+    paragraphs (``loose``), then the article body the page declares where the text is a fragment of
+    it, else readability's where the second opinion takes it."""
     declared = declared_text(tree, page_lines, cfg.include_comments) if cfg.schema_text else None
     if declared is not None:
         log.debug("%s: the page's declared text kept, %d chars not %d", doc.id, len(declared), len(text))
@@ -1006,6 +1025,10 @@ def _main_text(
             log.debug("%s: recall run kept, %d chars not %d", doc.id, len(recalled), len(text))
             text = source_wraps_joined(page_breaks_restored(recalled, lines), lines)
             left_out, dropped = _left_out(lines, text, errors)
+    body = _declared_body_kept(tree, text, cfg)
+    if body is not None:
+        log.debug("%s: the page's declared article body kept, %d chars not %d", doc.id, len(body), len(text))
+        return body, _not_extracted(lines, body)
     other = second_opinion(doc.html or "", tree, text, dropped, cfg, page_lines)
     if other is not None:
         log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
