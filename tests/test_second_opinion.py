@@ -124,6 +124,19 @@ def test_second_opinion_adds_the_rest_of_a_split_body() -> None:
     assert not any("later paragraph" in r.text for r in doc.removed)
 
 
+def test_readability_reads_formulas_as_latex_when_they_are_kept() -> None:
+    # The later container, which only readability's text holds, states a formula as Wikipedia does.
+    formula = (
+        '<span class="mwe-math-element"><span style="display: none;"><math alttext="{\\displaystyle x^{2}}">'
+        "<mi>x</mi><mn>2</mn></math></span><img src='x2.svg' alt='x^{2}'></span>"
+    )
+    page = SPLIT_BODY.replace("later paragraph 4 says", f"later paragraph 4 says {formula}")
+    kept = Config(extract=ExtractConfig(keep_formulas=True))
+    doc = clean_document(page, format="html", config=kept)
+    assert "later paragraph 4 says \\(x^{2}\\)" in doc.text
+    assert "later paragraph 4 says how" in clean_document(page, format="html").text  # dropped by default
+
+
 def test_second_opinion_does_not_add_another_story_outside_the_article() -> None:
     tree = parse_page(WITH_ANOTHER_STORY)
     kept = "\n".join(_paragraph("first", i) for i in range(2))

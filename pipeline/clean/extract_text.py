@@ -1029,7 +1029,9 @@ def _main_text(
     if body is not None:
         log.debug("%s: the page's declared article body kept, %d chars not %d", doc.id, len(body), len(text))
         return body, _not_extracted(lines, body)
-    other = second_opinion(doc.html or "", tree, text, dropped, cfg, page_lines)
+    # With formulas kept, readability reads the page with them as LaTeX: the tree, not the page's bytes.
+    page = tree if cfg.keep_formulas else doc.html or ""
+    other = second_opinion(page, tree, text, dropped, cfg, page_lines)
     if other is not None:
         log.debug("%s: readability's text kept, %d chars not %d", doc.id, len(other), len(text))
         return other, _not_extracted(lines, other)

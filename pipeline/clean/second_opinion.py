@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from copy import deepcopy
 from typing import Any
 
 import lxml.html
@@ -61,9 +62,12 @@ def doubtful(kept: str, left_out: Sequence[str], doubt: float) -> bool:
     return prose_chars(left_out) >= doubt * len(kept)
 
 
-def readability_text(html: str, lines_of: Callable[[Any], list[str]]) -> str:
-    """readability-lxml's main text of a page, as ``lines_of`` makes lines of its summary's element tree."""
-    summary = ReadabilityDocument(html).summary(html_partial=True)
+def readability_text(page: str | Any, lines_of: Callable[[Any], list[str]]) -> str:
+    """readability-lxml's main text of a page (its markup, or its parsed tree, which stays as it is), as
+    ``lines_of`` makes lines of its summary's element tree."""
+    # readability drops the hidden elements of a tree it is given before it copies it.
+    document = ReadabilityDocument(page if isinstance(page, str) else deepcopy(page))
+    summary = document.summary(html_partial=True)
     if not summary.strip():
         return ""
     return "\n".join(lines_of(lxml.html.fromstring(summary)))
@@ -122,18 +126,19 @@ def accepts(ours: str, other: str, articles: Sequence[str], cfg: ExtractConfig) 
 
 
 def second_opinion(
-    html: str,
+    page: str | Any,
     tree: Any,
     text: str,
     left_out: Sequence[str],
     cfg: ExtractConfig,
     lines_of: Callable[[Any], list[str]],
 ) -> str | None:
-    """readability-lxml's text where ours is doubtful and it ``accepts`` it; None to keep ours."""
+    """readability-lxml's text of ``page`` (markup or tree) where ours is doubtful and it ``accepts`` it;
+    None to keep ours."""
     if not doubtful(text, left_out, cfg.second_opinion_doubt):
         return None
     try:
-        other = readability_text(html, lines_of)
+        other = readability_text(page, lines_of)
     except Exception as exc:  # noqa: BLE001 - readability failing on a page leaves our text as it is
         log.debug("readability failed: %r", exc)
         return None
