@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import datatrove_chain, quality, readability_pages
+from benchmarks import datatrove_chain, public_pages, quality
 from benchmarks.heldout import GRID, Page, rotations, setting_label
 from benchmarks.quality import catastrophic_pages, page_score
 from benchmarks.references import cache_key, missing_libraries
@@ -217,8 +217,8 @@ def test_readability_test_pages_become_a_set_quality_scores(eval_dir: Path, tmp_
     (pages / "no-expected").mkdir()
     (pages / "no-expected" / "source.html").write_text(_TEST_PAGE, encoding="utf-8")
     out = tmp_path / "sets"
-    assert readability_pages.main(["--pages", str(pages), "--out", str(out), "--eval", str(eval_dir)]) == 0
-    name = readability_pages.SET_NAME
+    assert public_pages.main(["--pages", str(pages), "--out", str(out), "--eval", str(eval_dir)]) == 0
+    name = public_pages.SET_NAMES["readability"]
     gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(g["id"], g["name"]) for g in gold] == [("000", "harbour"), ("001", "harbour-2")]
     assert "Sentence 7 says" in gold[0]["text"] and "Home" not in gold[0]["text"]
@@ -232,6 +232,36 @@ def test_readability_test_pages_become_a_set_quality_scores(eval_dir: Path, tmp_
     rows = json.loads(result.read_text(encoding="utf-8"))
     assert [(r["input"], r["pages"]) for r in rows] == [("html", 2), ("text", 2)]
     assert all(r["bow_f1"] > 0.8 for r in rows)
+
+
+@pytest.mark.skipif(bool(missing_libraries()), reason="the bench extra (html-text) is missing")
+def test_newspaper_test_pages_become_a_set(eval_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "html").mkdir(parents=True)
+    (data / "text").mkdir()
+    urls = [
+        "http://www.harbour.co.uk/news/rebuilt.html",
+        "http://harbour.co.uk/news/storm.html",
+        "https://news.example.com/2014/12/quay",
+    ]
+    (data / "fulltext_url_list.txt").write_text("\n".join(urls) + "\n\n", encoding="utf-8")
+    article = _TEST_PAGE.split("<article>")[1].split("</article>")[0]
+    for name in ("harbour.co.uk1", "harbour.co.uk2", "example.com1"):
+        (data / "html" / f"{name}.html").write_text(_TEST_PAGE, encoding="utf-8")
+        text = "MISSED LAST PARAGRAPH" if name == "example.com1" else article.replace("</p>", "\n\n")
+        (data / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "sets"
+    command = ["--layout", "newspaper", "--pages", str(data), "--out", str(out), "--eval", str(eval_dir)]
+    assert public_pages.main(command) == 0
+    name = public_pages.SET_NAMES["newspaper"]
+    gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    # A text file holding a note of a failure is no gold; each page keeps its URL.
+    assert [(g["id"], g["name"], g["url"]) for g in gold] == [
+        ("000", "harbour.co.uk1", urls[0]),
+        ("001", "harbour.co.uk2", urls[1]),
+    ]
+    assert "Home" in (out / name / "textdump" / "000.txt").read_text(encoding="utf-8")
+    assert (out / "score.py").exists()
 
 
 def _page(name: str, ours: float, other: float, doubt: float) -> Page:
