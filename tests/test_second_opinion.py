@@ -92,6 +92,16 @@ def test_accepts_only_within_an_article_that_holds_both() -> None:
     assert accepts(ours, other, ["a b c d e f g h i j", other], CFG)
 
 
+def test_a_copy_of_our_text_is_no_extension() -> None:
+    # A page that holds its article twice (a desktop and a mobile copy) gives readability both.
+    ours = "\n".join(_paragraph("first", i) for i in range(3))
+    assert not extends(ours, f"{ours}\n{ours}", CFG)
+    assert not extends(SENTENCE, "\n".join([SENTENCE] * 5), CFG)
+    assert extends(ours, ours + "\n" + "\n".join(_paragraph("later", i) for i in range(3)), CFG)
+    # Short lines repeat on their own, a shop's "Learn more" on every card: each one counts.
+    assert extends(SENTENCE, "\n".join([SENTENCE] + ["Learn more"] * 20), CFG)
+
+
 def test_a_fragment_gives_way_to_a_text_that_dwarfs_it() -> None:
     body = " ".join(_paragraph("body", i) for i in range(2))  # 120 words, none of the slogan's
     assert dwarfs(SLOGAN, body, FRAGMENT) and accepts(SLOGAN, body, [], FRAGMENT)
