@@ -12,6 +12,13 @@ repository:
   ...). Some of those text files hold a note of a known failure instead ("EXTRACTED NOTHING", "MISSED
   LAST PARAGRAPH") or nothing: a page whose text has fewer than ``MIN_GOLD_WORDS`` words is left out
   (111 of the 145 pages remain). Set ``newspaper-test-pages``.
+- ``fundus``: Fundus (https://github.com/flairNLP/fundus), ``tests/resources/parser/test_data``: news
+  pages of some 180 publishers in 40 countries, crawled 2023-2026, each with what the publisher's own
+  hand-written parser extracts (``<country>/<Publisher>.json``): the body is its summary (the
+  standfirst), then each section's headline and paragraphs; the headline of the article is not in it.
+  A publisher's parser versions (``V1``, ``V1_1``, ``V2``, ...) follow each other in time, each with
+  one test page of its period (``<Publisher>_<date>.html.gz``, its URL in ``meta.info``): versions and
+  pages are paired in that order. Set ``fundus-test-pages``.
 
 This script lays either out as the dev sets are laid out, so ``benchmarks/quality.py`` scores the
 pipeline on them beside trafilatura and readability-lxml:
@@ -19,17 +26,21 @@ pipeline on them beside trafilatura and readability-lxml:
 - ``html/<id>.html.gz``: the page as it is (the HTML input);
 - ``textdump/<id>.txt``: the whole page as plain text (html-text, as the dev sets' dumps are made: menus
   and footers included; the plain-text input);
-- ``gold.jsonl``: ``id``, ``url`` (newspaper's pages have theirs), ``text`` (html-text of
-  ``expected.html``; newspaper's text file as it is), and ``name``, the test page's name.
+- ``gold.jsonl``: ``id``, ``url`` (newspaper's and Fundus's pages have theirs), ``text`` (html-text of
+  ``expected.html``; newspaper's text file as it is; Fundus's body, a paragraph a line), and ``name``,
+  the test page's name.
 
 Each gold text is one extractor's output, so that extractor scores high there by construction
-(readability-lxml is readability.js's port); the sets serve to compare the pipeline with trafilatura and
+(readability-lxml is readability.js's port; Fundus's parsers are written for each site, the nearest of
+the three to a human's reading); the sets serve to compare the pipeline with trafilatura and
 with itself across commits, and to find pages lost outright. ``score.py`` is linked from the eval
 folder, since ``quality.py`` looks for it beside the sets. Ids are the pages' positions in name order
 (000, 001, ...), so a set is the same on every run from the same checkout.
 
     python benchmarks/public_pages.py --layout readability --pages CHECKOUT/test/test-pages --out DIR
     python benchmarks/public_pages.py --layout newspaper --pages CHECKOUT/tests/data --out DIR
+    python benchmarks/public_pages.py --layout fundus --pages CHECKOUT/tests/resources/parser/test_data \
+        --out DIR
     python benchmarks/quality.py --eval DIR --sets readability-test-pages newspaper-test-pages
 
 Needs html-text (``pip install -e '.[bench]'``).
@@ -44,10 +55,15 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
-SET_NAMES = {"readability": "readability-test-pages", "newspaper": "newspaper-test-pages"}
+SET_NAMES = {
+    "readability": "readability-test-pages",
+    "newspaper": "newspaper-test-pages",
+    "fundus": "fundus-test-pages",
+}
 # Fewer words than this in a newspaper text file is a note of a failure or a stub, not an article's text.
 MIN_GOLD_WORDS = 80
 # Second-level labels under which a country's domains sit (bbc.co.uk, cricket.com.au).
@@ -93,11 +109,43 @@ def newspaper_pages(data: Path) -> Iterator[tuple[str, bytes, str, str | None]]:
             yield name, page.read_bytes(), text, url
 
 
+def _natural(name: str) -> list[Any]:
+    """A sort key that puts ``V2`` before ``V10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def fundus_body(body: dict[str, Any]) -> str:
+    """A Fundus article body as text: its summary, then each section's headline and paragraphs."""
+    parts = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
+    return "\n\n".join(part.strip() for part in parts if part.strip())
+
+
+def fundus_pages(data: Path) -> Iterator[tuple[str, bytes, str, str | None]]:
+    """``(name, page bytes, gold text, url)`` of every Fundus test page whose parser version has a body."""
+    for country in sorted(p for p in data.iterdir() if p.is_dir()):
+        meta_path = country / "meta.info"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        for cases in sorted(country.glob("*.json")):
+            versions = json.loads(cases.read_text(encoding="utf-8"))
+            pages = sorted(country.glob(f"{cases.stem}_*.html.gz"))
+            if not isinstance(versions, dict) or len(versions) != len(pages):
+                continue
+            for version, page in zip(sorted(versions, key=_natural), pages, strict=True):
+                text = fundus_body(versions[version].get("body") or {})
+                if len(text.split()) >= MIN_GOLD_WORDS:
+                    url = meta.get(page.name, {}).get("url")
+                    name = f"{country.name}/{page.name.removesuffix('.html.gz')}"
+                    yield name, gzip.decompress(page.read_bytes()), text, url
+
+
 def build_set(layout: str, pages: Path, out: Path) -> int:
     """Write the set of ``layout`` under ``out`` from the test pages under ``pages``; the page count."""
     import html_text
 
-    found = readability_pages(pages) if layout == "readability" else newspaper_pages(pages)
+    readers = {"readability": readability_pages, "newspaper": newspaper_pages, "fundus": fundus_pages}
+    found = readers[layout](pages)
     target = out / SET_NAMES[layout]
     (target / "html").mkdir(parents=True, exist_ok=True)
     (target / "textdump").mkdir(exist_ok=True)
@@ -121,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--layout", choices=sorted(SET_NAMES), default="readability", help="whose test pages")
     parser.add_argument(
-        "--pages", type=Path, required=True, help="readability's test/test-pages or newspaper's tests/data"
+        "--pages", type=Path, required=True, help="the folder of the layout's test pages (see above)"
     )
     parser.add_argument("--out", type=Path, required=True, help="the eval folder to write the set into")
     parser.add_argument(

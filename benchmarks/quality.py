@@ -17,8 +17,8 @@ score is its bow F1, or on a set with snippets only (trafilatura-eval) its snipp
                                  [--workers 2] [--limit 50] [--keep DIR] [--per-page] [--no-references]
                                  [--held-out]
 
-``--sets`` may name any set laid out as the dev sets are, e.g. Mozilla Readability's or newspaper's
-test pages (``benchmarks/public_pages.py``), public sets no setting here was tuned on.
+``--sets`` may name any set laid out as the dev sets are, e.g. Mozilla Readability's, newspaper's or
+Fundus's test pages (``benchmarks/public_pages.py``), public sets no setting here was tuned on.
 
 With ``--held-out``, every HTML set is also run with the settings tuned on the other dev sets
 (``benchmarks/heldout.py``: the leave-one-set-out sweep of the tuned settings) and a second table

@@ -264,6 +264,38 @@ def test_newspaper_test_pages_become_a_set(eval_dir: Path, tmp_path: Path) -> No
     assert (out / "score.py").exists()
 
 
+@pytest.mark.skipif(bool(missing_libraries()), reason="the bench extra (html-text) is missing")
+def test_fundus_test_pages_become_a_set(eval_dir: Path, tmp_path: Path) -> None:
+    country = tmp_path / "test_data" / "uk"
+    country.mkdir(parents=True)
+    meta = {}
+    for date in ("2023_05_01", "2024_09_30"):
+        name = f"Harbour_{date}.html.gz"
+        (country / name).write_bytes(gzip.compress(_TEST_PAGE.encode()))
+        meta[name] = {"url": f"https://harbour.example/{date}", "crawl_date": date.replace("_", "-")}
+    (country / "meta.info").write_text(json.dumps(meta), encoding="utf-8")
+    sentences = [
+        f"Sentence {i} says how the harbour of the old town was rebuilt after the storm." for i in range(8)
+    ]
+    body = {
+        "summary": ["The harbour is open again."],
+        "sections": [{"headline": [], "paragraphs": sentences}],
+    }
+    # Versions pair with the pages in time order (V1_1 before V2); a version without a body is no gold.
+    cases = {"V2": {"body": {"summary": ["Too short."]}}, "V1_1": {"body": body}}
+    (country / "Harbour.json").write_text(json.dumps(cases), encoding="utf-8")
+    out = tmp_path / "sets"
+    command = ["--layout", "fundus", "--pages", str(tmp_path / "test_data"), "--out", str(out)]
+    assert public_pages.main([*command, "--eval", str(eval_dir)]) == 0
+    name = public_pages.SET_NAMES["fundus"]
+    gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(g["name"], g["url"]) for g in gold] == [
+        ("uk/Harbour_2023_05_01", "https://harbour.example/2023_05_01")
+    ]
+    assert gold[0]["text"].split("\n\n") == ["The harbour is open again.", *sentences]
+    assert gzip.decompress((out / name / "html" / "000.html.gz").read_bytes()).decode() == _TEST_PAGE
+
+
 def _page(name: str, ours: float, other: float, doubt: float) -> Page:
     """A page whose left-out prose is ``doubt`` times its kept text and whose readability text extends it."""
     left_out = ("A sentence long enough to read as prose, it says, and it ends with a full stop.",) * 20
