@@ -218,7 +218,7 @@ def test_readability_test_pages_become_a_set_quality_scores(eval_dir: Path, tmp_
     (pages / "no-expected" / "source.html").write_text(_TEST_PAGE, encoding="utf-8")
     out = tmp_path / "sets"
     assert public_pages.main(["--pages", str(pages), "--out", str(out), "--eval", str(eval_dir)]) == 0
-    name = public_pages.SET_NAMES["readability"]
+    name = public_pages.LAYOUTS["readability"].set_name
     gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(g["id"], g["name"]) for g in gold] == [("000", "harbour"), ("001", "harbour-2")]
     assert "Sentence 7 says" in gold[0]["text"] and "Home" not in gold[0]["text"]
@@ -253,7 +253,7 @@ def test_newspaper_test_pages_become_a_set(eval_dir: Path, tmp_path: Path) -> No
     out = tmp_path / "sets"
     command = ["--layout", "newspaper", "--pages", str(data), "--out", str(out), "--eval", str(eval_dir)]
     assert public_pages.main(command) == 0
-    name = public_pages.SET_NAMES["newspaper"]
+    name = public_pages.LAYOUTS["newspaper"].set_name
     gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     # A text file holding a note of a failure is no gold; each page keeps its URL.
     assert [(g["id"], g["name"], g["url"]) for g in gold] == [
@@ -284,16 +284,26 @@ def test_fundus_test_pages_become_a_set(eval_dir: Path, tmp_path: Path) -> None:
     # Versions pair with the pages in time order (V1_1 before V2); a version without a body is no gold.
     cases = {"V2": {"body": {"summary": ["Too short."]}}, "V1_1": {"body": body}}
     (country / "Harbour.json").write_text(json.dumps(cases), encoding="utf-8")
+    # A Japanese body has no spaces: its words are counted by its length, as the records count them.
+    japan = tmp_path / "test_data" / "jp"
+    japan.mkdir()
+    (japan / "Kowan_2025_01_14.html.gz").write_bytes(gzip.compress(_TEST_PAGE.encode()))
+    paragraph = "港の北側の防波堤は冬の嵐の前に再建されることになったと委員会が発表した。" * 5
+    (japan / "Kowan.json").write_text(
+        json.dumps({"V1": {"body": {"summary": [paragraph]}}}), encoding="utf-8"
+    )
     out = tmp_path / "sets"
     command = ["--layout", "fundus", "--pages", str(tmp_path / "test_data"), "--out", str(out)]
     assert public_pages.main([*command, "--eval", str(eval_dir)]) == 0
-    name = public_pages.SET_NAMES["fundus"]
+    name = public_pages.LAYOUTS["fundus"].set_name
     gold = [json.loads(line) for line in (out / name / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(g["name"], g["url"]) for g in gold] == [
-        ("uk/Harbour_2023_05_01", "https://harbour.example/2023_05_01")
+        ("jp/Kowan_2025_01_14", None),
+        ("uk/Harbour_2023_05_01", "https://harbour.example/2023_05_01"),
     ]
-    assert gold[0]["text"].split("\n\n") == ["The harbour is open again.", *sentences]
-    assert gzip.decompress((out / name / "html" / "000.html.gz").read_bytes()).decode() == _TEST_PAGE
+    assert gold[0]["text"] == paragraph
+    assert gold[1]["text"].split("\n\n") == ["The harbour is open again.", *sentences]
+    assert gzip.decompress((out / name / "html" / "001.html.gz").read_bytes()).decode() == _TEST_PAGE
 
 
 def _page(name: str, ours: float, other: float, doubt: float) -> Page:
